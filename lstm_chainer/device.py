@@ -1,0 +1,59 @@
+"""Device selection with clear errors when a GPU cannot be used."""
+import chainer
+from chainer.backends import cuda
+
+GPU_HELP = ('install CuPy for your CUDA version, e.g. '
+            "pip install 'lstm_chainer[gpu]' (CUDA 12), and check that "
+            'a GPU is visible (nvidia-smi)')
+
+
+def get_device(spec):
+    """Resolves a device specifier, failing early with one clear message.
+
+    Args:
+        spec: Anything :func:`chainer.get_device` accepts (``'@numpy'``,
+            ``'@cupy:0'``, a ``Device``) or the article's integers
+            (``-1``: CPU, ``n >= 0``: GPU ``n``); ``None`` means the CPU.
+
+    Returns:
+        chainer.backend.Device: The device.
+    """
+    if spec is None:
+        return chainer.get_device('@numpy')
+    if isinstance(spec, chainer.backend.Device):
+        return spec
+    if isinstance(spec, bool):
+        raise ValueError('device must be a device specifier, got {!r}'.format(
+            spec))
+    if isinstance(spec, str):
+        spec = spec.strip()
+    gpu_id = _gpu_id(spec)
+    if gpu_id is not None:
+        if not cuda.available:
+            raise ValueError('device {!r} is a GPU but CuPy/CUDA is not '
+                             'usable here: {}'.format(spec, GPU_HELP))
+        count = cuda.cupy.cuda.runtime.getDeviceCount()
+        if gpu_id >= count:
+            raise ValueError('device {!r}: there are only {} GPU(s)'.format(
+                spec, count))
+    try:
+        return chainer.get_device(spec)
+    except (ValueError, TypeError, RuntimeError) as e:
+        raise ValueError(
+            "device {!r} is not understood; use -1 or '@numpy' for the CPU, "
+            "0 or '@cupy:0' for the first GPU ({})".format(spec, e)) from None
+
+
+def _gpu_id(spec):
+    """The GPU number a specifier asks for, or ``None`` for anything else."""
+    if isinstance(spec, int):
+        return spec if spec >= 0 else None
+    if isinstance(spec, str):
+        if spec.startswith('@cupy:'):
+            spec = spec[len('@cupy:'):]
+        try:
+            value = int(spec)
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+    return None

@@ -1,0 +1,157 @@
+"""Recursive validation and forecasting (pure functions, CPU results)."""
+import chainer
+import numpy as np
+import pandas as pd
+
+from lstm_chainer._checks import as_series, check_int
+from lstm_chainer.recursion import unroll
+
+
+def _predictor(model):
+    # Accept the training target (LossFuncL) as well as the bare model.
+    return getattr(model, 'predictor', model)
+
+
+def _isolated(model):
+    """A copy sharing parameters but with its own, fresh LSTM state."""
+    copy = _predictor(model).copy(mode='share')
+    copy.reset_state()
+    return copy
+
+
+def _forward_mode():
+    return chainer.using_config('train', False), chainer.no_backprop_mode()
+
+
+def _to_cpu(x):
+    return chainer.backend.CpuDevice().send(getattr(x, 'array', x))
+
+
+def recursive_squared_errors(model, iterator, s=0):
+    """Sums squared errors of recursive forecasts over every window.
+
+    The input at step ``i`` is ground truth for ``i <= s`` and the model's
+    previous prediction afterwards. Sums (not means) are returned so that
+    results from several data parts or processes can simply be added.
+
+    Args:
+        model: One-step predictor with ``reset_state()`` (or a wrapper with a
+            ``predictor`` attribute). Its state is not touched.
+        iterator (LSTM_Iterator): Non-repeating iterator; it is reset first.
+        s (int): Last step fed with ground truth.
+
+    Returns:
+        tuple: ``(sse, count)``: ``sse`` of shape ``(seq_len, n_features)``
+        (float64, NumPy) and the number of windows.
+    """
+    s = check_int('s', s, 0)
+    if iterator.repeat:
+        raise ValueError('iterator must have repeat=False to validate, '
+                         'got repeat=True')
+    net = _isolated(model)
+    device = net.device
+    iterator.reset()
+    sse = np.zeros((iterator.seq_len, iterator.n_features))
+    count = 0
+    train_off, no_graph = _forward_mode()
+    with train_off, no_graph:
+        for xs, ts in iterator:
+            xs, ts = device.send(xs), device.send(ts)
+            net.reset_state()
+            ys = unroll(net, xs, len(xs), s)
+            for i, (y, t) in enumerate(zip(ys, ts)):
+                sse[i] += _to_cpu(((y.array - t) ** 2).sum(axis=0))
+            count += xs.shape[1]
+    return sse, count
+
+
+def rmse_table(sse, count, columns=None, total='Total'):
+    """Turns squared-error sums into the RMSE table of :func:`valid`.
+
+    Args:
+        sse (numpy.ndarray): ``(seq_len, n_features)`` sums over windows.
+        count (int): Number of windows summed.
+        columns (list): Variable names (default ``0 .. n_features - 1``).
+        total (str): Name of the all-variable column.
+
+    Returns:
+        pandas.DataFrame: Index ``1 .. seq_len`` (horizon); one RMSE column
+        per variable and ``total``.
+    """
+    sse = np.asarray(sse, dtype=np.float64)
+    per_variable = np.sqrt(sse / count)
+    table = pd.DataFrame(per_variable, columns=columns)
+    table[total] = np.sqrt(sse.sum(axis=1) / (count * sse.shape[1]))
+    table.index = pd.RangeIndex(1, len(table) + 1, name='horizon')
+    return table
+
+
+def valid(model, test_iter, total='Total', s=0):
+    """RMSE of recursive forecasts per horizon step and variable.
+
+    Args:
+        model: One-step predictor (its state is left untouched).
+        test_iter (LSTM_Iterator): Non-repeating iterator over the test data.
+        total (str): Name of the column with the RMSE over all variables.
+        s (int): Last step fed with ground truth (``0``: only the first).
+
+    Returns:
+        pandas.DataFrame: Index ``1 .. seq_len``; one column per variable
+        (the data's names when it had some) plus ``total``.
+    """
+    sse, count = recursive_squared_errors(model, test_iter, s)
+    return rmse_table(sse, count, test_iter.columns, total)
+
+
+def _target_index(data, diff, seq):
+    """Index of forecast targets: positions, or the data's RangeIndex."""
+    index = getattr(data, 'index', None)
+    if isinstance(index, pd.RangeIndex):
+        return pd.RangeIndex(index.start + diff * index.step,
+                             index.start + (seq + diff) * index.step,
+                             index.step, name=index.name or 't')
+    return pd.RangeIndex(diff, seq + diff, name='t')
+
+
+def pred(model, data, seq, s=0, diff=1):
+    """Forecasts ``seq`` steps recursively from the start of ``data``.
+
+    The input at step ``i`` is ``data[i]`` for ``i <= s`` and the previous
+    prediction afterwards; the output of step ``i`` forecasts the value at
+    position ``i + diff``. The forecast runs past the end of ``data``.
+
+    Args:
+        model: One-step predictor (its state is left untouched).
+        data: 2-D array or DataFrame; at least ``s + 1`` rows.
+        seq (int): Number of steps to forecast.
+        s (int): Last step fed with ground truth.
+        diff (int): Offset of the target (the model's ``pred``).
+
+    Returns:
+        tuple: ``(predictions, truth)`` DataFrames with ``seq`` rows indexed
+        by the target's position ``i + diff`` (continuing the data's index
+        when it is a ``RangeIndex``); ``truth`` is NaN past the data.
+    """
+    array, columns = as_series('data', data, dtype=np.float64)
+    seq = check_int('seq', seq, 1)
+    s = check_int('s', s, 0)
+    diff = check_int('diff', diff, 1)
+    n_truth = min(s + 1, seq)
+    if n_truth > len(array):
+        raise ValueError(
+            's ({}) needs {} rows of data as inputs, data has {}'.format(
+                s, n_truth, len(array)))
+    net = _isolated(model)
+    device = net.device
+    xs = device.send(array[:n_truth, None, :].astype(np.float32))
+    train_off, no_graph = _forward_mode()
+    with train_off, no_graph:
+        ys = unroll(net, xs, seq, s)
+        forecast = np.concatenate([_to_cpu(y) for y in ys]).astype(np.float64)
+    index = _target_index(data, diff, seq)
+    predictions = pd.DataFrame(forecast, index=index, columns=columns)
+    truth = pd.DataFrame(np.nan, index=index,
+                         columns=predictions.columns)
+    known = array[diff:seq + diff]
+    truth.iloc[:len(known)] = known
+    return predictions, truth

@@ -1,0 +1,66 @@
+"""Trainer extensions: thin plumbing around the pure evaluation functions."""
+import os
+
+import numpy as np
+from chainer import training
+from chainer.training import extensions
+
+from lstm_chainer import plotting
+from lstm_chainer.evaluation import recursive_squared_errors
+
+
+class RecursiveEvaluator(extensions.Evaluator):
+    """Reports the recursive validation error, with :func:`valid`'s rule.
+
+    Reports ``<name>/main/loss`` (MSE over every horizon step, variable and
+    window) and ``<name>/main/rmse`` (its root). The evaluation runs on a
+    copy of the model, in test mode and without a backprop graph.
+
+    Args:
+        iterator (LSTM_Iterator): Non-repeating iterator over the test data.
+        target (chainer.Link): Predictor, or a wrapper with ``predictor``.
+        s (int): Last step fed with ground truth.
+        name (str): Prefix of the reported keys.
+    """
+
+    def __init__(self, iterator, target, s=0, name='validation'):
+        super().__init__(iterator, target)
+        self.s = s
+        self.name = name
+
+    def evaluate(self):
+        sse, count = recursive_squared_errors(
+            self.get_target('main'), self.get_iterator('main'), self.s)
+        mse = float(sse.sum() / (count * sse.size))
+        prefix = self.name + '/main/'
+        return {prefix + 'loss': mse, prefix + 'rmse': float(np.sqrt(mse))}
+
+
+class LossPlot(training.Extension):
+    """Draws ``loss.png`` from the LogReport log (one point per log entry).
+
+    Unlike ``PlotReport``, which redraws every time it records a point, it
+    reads the points LogReport already keeps and redraws only when its own
+    trigger fires, so a plot never costs more than the training it shows.
+
+    Args:
+        keys (sequence): Log keys to draw.
+        filename (str): File name inside the trainer's ``out``.
+        log_name (str): Name of the LogReport extension to read.
+    """
+
+    trigger = 10, 'epoch'
+    priority = training.PRIORITY_READER
+
+    def __init__(self, keys=('main/loss', 'validation/main/loss'),
+                 filename='loss.png', log_name='LogReport'):
+        self.keys = tuple(keys)
+        self.filename = filename
+        self.log_name = log_name
+
+    def __call__(self, trainer):
+        log = trainer.get_extension(self.log_name).log
+        ax = plotting.new_axes()
+        plotting.plot_loss(log, self.keys, ax=ax)
+        plotting.save_figure(ax.figure, os.path.join(trainer.out,
+                                                     self.filename))

@@ -1,0 +1,137 @@
+"""Plots of series, losses, validation tables and forecasts.
+
+Each function draws data computed elsewhere (``valid``, ``pred``, the
+LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
+Axes; matplotlib is imported only when a plot is drawn.
+"""
+import os
+import tempfile
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+        _, ax = plt.subplots()
+    return ax
+
+
+def new_axes(**subplots):
+    """A fresh Axes on a pyplot-free Figure (for saving to files).
+
+    Returns:
+        matplotlib.axes.Axes: The Axes; its figure is ``ax.figure``.
+    """
+    from matplotlib.figure import Figure
+    return Figure(figsize=(7, 4), layout='constrained').subplots(**subplots)
+
+
+def save_figure(figure, path):
+    """Writes a figure atomically (a crash never leaves half a file).
+
+    Args:
+        figure (matplotlib.figure.Figure): Figure to save.
+        path (str): Destination; the format follows the extension.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
+                               suffix=os.path.splitext(name)[1])
+    os.close(fd)
+    try:
+        figure.savefig(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.remove(tmp)
+        raise
+
+
+def plot_series(train, test=None, ax=None):
+    """Training (and test) series, one line per variable.
+
+    Args:
+        train (pandas.DataFrame): Training part; its index is the x axis.
+        test (pandas.DataFrame): Test part, drawn dashed after ``train``.
+        ax (matplotlib.axes.Axes): Target Axes.
+
+    Returns:
+        matplotlib.axes.Axes: The Axes.
+    """
+    ax = _axes(ax)
+    for name in train.columns:
+        line, = ax.plot(train.index, train[name], label='{} (train)'.format(
+            name))
+        if test is not None:
+            ax.plot(test.index, test[name], linestyle='--',
+                    color=line.get_color(), label='{} (test)'.format(name))
+    ax.set_xlabel(train.index.name or 't')
+    ax.legend(loc='best', fontsize='small')
+    return ax
+
+
+def plot_loss(log, keys=('main/loss', 'validation/main/loss'), ax=None):
+    """Loss per epoch from a LogReport log, on a log scale.
+
+    Args:
+        log (list): LogReport entries (dicts with ``epoch`` and the keys).
+        keys (sequence): Entries to draw; missing ones are skipped.
+        ax (matplotlib.axes.Axes): Target Axes.
+
+    Returns:
+        matplotlib.axes.Axes: The Axes.
+    """
+    ax = _axes(ax)
+    for key in keys:
+        points = [(e['epoch'], e[key]) for e in log if key in e]
+        if points:
+            x, y = zip(*points)
+            ax.plot(x, y, label=key)
+    ax.set_xlabel('epoch')
+    ax.set_ylabel('MSE')
+    ax.set_yscale('log')
+    ax.grid(True, alpha=0.3)
+    if ax.has_data():
+        ax.legend(loc='best', fontsize='small')
+    return ax
+
+
+def plot_valid(table, ax=None):
+    """RMSE against horizon, one line per column of a :func:`valid` table.
+
+    Args:
+        table (pandas.DataFrame): Output of ``valid``.
+        ax (matplotlib.axes.Axes): Target Axes.
+
+    Returns:
+        matplotlib.axes.Axes: The Axes.
+    """
+    ax = _axes(ax)
+    for name in table.columns:
+        ax.plot(table.index, table[name], marker='.', label=str(name))
+    ax.set_xlabel('horizon (steps of recursive forecast)')
+    ax.set_ylabel('RMSE')
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc='best', fontsize='small')
+    return ax
+
+
+def plot_pred(predictions, truth=None, ax=None):
+    """Forecast (solid) against truth (dashed), one colour per variable.
+
+    Args:
+        predictions (pandas.DataFrame): Forecast, e.g. from ``pred``.
+        truth (pandas.DataFrame): Truth on the same index (NaN where unknown).
+        ax (matplotlib.axes.Axes): Target Axes.
+
+    Returns:
+        matplotlib.axes.Axes: The Axes.
+    """
+    ax = _axes(ax)
+    for name in predictions.columns:
+        line, = ax.plot(predictions.index, predictions[name],
+                        label='{} forecast'.format(name))
+        if truth is not None:
+            ax.plot(truth.index, truth[name], linestyle='--',
+                    color=line.get_color(), label='{} truth'.format(name))
+    ax.set_xlabel(predictions.index.name or 't')
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc='best', fontsize='small')
+    return ax

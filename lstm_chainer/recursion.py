@@ -1,0 +1,39 @@
+"""The one rule for ground truth versus fed-back predictions."""
+
+
+def uses_truth(i, support_len):
+    """Whether step ``i`` (0-based) is fed ground truth.
+
+    Args:
+        i (int): Time step.
+        support_len (int): Last step fed with ground truth.
+
+    Returns:
+        bool: ``i <= support_len``.
+    """
+    return i <= support_len
+
+
+def unroll(step, xs, n_steps, support_len):
+    """Runs a one-step model recursively, calling it once per time step.
+
+    The input at step ``i`` is ``xs[i]`` while ``i <= support_len`` and the
+    model's own output of step ``i - 1`` afterwards, so the prediction that
+    is fed back is the one that is returned (and scored).
+
+    Args:
+        step (callable): One time step, ``step(x) -> y``.
+        xs (sequence): Ground-truth inputs; only the first
+            ``min(support_len + 1, n_steps)`` are read.
+        n_steps (int): Number of steps to run.
+        support_len (int): Last step fed with ground truth.
+
+    Returns:
+        list: The ``n_steps`` outputs.
+    """
+    ys = []
+    y = None
+    for i in range(n_steps):
+        y = step(xs[i] if uses_truth(i, support_len) else y)
+        ys.append(y)
+    return ys

@@ -1,0 +1,162 @@
+"""The article's getTrainer: model, iterators, updater and extensions."""
+import contextlib
+import glob
+import os
+import re
+import zipfile
+
+import chainer
+import numpy
+from chainer import training
+from chainer.training import extensions
+
+from lstm_chainer._checks import check_int
+from lstm_chainer.device import get_device
+from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
+from lstm_chainer.iterator import LSTM_Iterator
+from lstm_chainer.loss import LossFuncL
+from lstm_chainer.model import Model
+from lstm_chainer.updater import LSTM_updater
+
+SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+_SNAPSHOT_RE = re.compile(r'snapshot_epoch_(\d+)$')
+
+
+@contextlib.contextmanager
+def _seeded(seed):
+    # Chainer's initialisers draw from NumPy's global generator; seed it for
+    # the block only, so the caller's random stream is left as it was.
+    if seed is None:
+        yield
+        return
+    state = numpy.random.get_state()
+    numpy.random.seed(seed)
+    try:
+        yield
+    finally:
+        numpy.random.set_state(state)
+
+
+def _every(period, last):
+    """Fires every ``period`` epochs and at epoch ``last``."""
+    points = sorted(set(range(period, last + 1, period)) | {last})
+    return training.triggers.ManualScheduleTrigger(points, 'epoch')
+
+
+def latest_snapshot(out):
+    """Path of the snapshot with the highest epoch in ``out``, or ``None``.
+
+    Args:
+        out (str): Trainer output directory.
+
+    Returns:
+        str: Path, or ``None`` when ``out`` holds no snapshot.
+    """
+    found = []
+    for path in glob.glob(os.path.join(glob.escape(out), 'snapshot_epoch_*')):
+        match = _SNAPSHOT_RE.search(os.path.basename(path))
+        if match:
+            found.append((int(match.group(1)), path))
+    return max(found)[1] if found else None
+
+
+def resume(trainer, path):
+    """Loads a trainer snapshot, with a clear error if it does not fit.
+
+    Args:
+        trainer (chainer.training.Trainer): Freshly built trainer.
+        path (str): Snapshot written by :func:`get_trainer`'s extension.
+    """
+    try:
+        with open(path, 'rb') as f:
+            chainer.serializers.load_npz(f, trainer)
+    except (KeyError, ValueError, TypeError, OSError, EOFError,
+            zipfile.BadZipFile) as e:
+        raise ValueError(
+            'cannot resume from {}: it is unreadable or was written for '
+            'another configuration ({}: {}); use another out directory or '
+            'remove the file'.format(path, type(e).__name__, e)) from None
+
+
+def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
+                support_len=10, pred=1, out='result', snap=100, epoch=1000,
+                test=None, seed=None, n_layers=1, dropout=0.0, optimizer=None,
+                test_seq_len=None, test_s=0, test_batch_size=256,
+                progress=True):
+    """Builds a Trainer for recursive one-step forecasting of ``train``.
+
+    The Trainer logs once per epoch, prints the log, plots the loss
+    (``loss.png``, redrawn about 10 times per run), shows a progress bar and
+    snapshots every ``snap`` epochs and at the end;
+    when ``out`` already holds a snapshot, training resumes from the newest.
+
+    Args:
+        train: 2-D training series (array or DataFrame).
+        n_units (int): Hidden units.
+        device: Device specifier (``-1``/``'@numpy'``: CPU,
+            ``0``/``'@cupy:0'``: first GPU).
+        batch_size (int): Windows per iteration.
+        seq_len (int): Steps per training window.
+        support_len (int): Last step fed with ground truth in training.
+        pred (int): Target offset.
+        out (str): Output directory.
+        snap (int): Snapshot interval in epochs.
+        epoch (int): Epochs to train.
+        test: Optional test series; adds ``validation/main/loss`` and
+            ``validation/main/rmse`` (recursive error) every epoch.
+        seed (int): Seed for the parameters and the training windows.
+        n_layers (int): Stacked LSTM layers.
+        dropout (float): Dropout ratio after each LSTM layer.
+        optimizer (chainer.Optimizer): Default ``Adam()``.
+        test_seq_len (int): Validation horizon (default ``seq_len``).
+        test_s (int): Last validation step fed with ground truth.
+        test_batch_size (int): Windows per validation batch.
+        progress (bool): Show the progress bar.
+
+    Returns:
+        chainer.training.Trainer: The trainer; the model is
+        ``trainer.updater.predictor``.
+    """
+    snap = check_int('snap', snap, 1)
+    epoch = check_int('epoch', epoch, 1)
+    device = get_device(device)
+    train_iter = LSTM_Iterator(train, batch_size, seq_len, support_len,
+                               repeat=True, pred=pred, seed=seed)
+    test_iter = None
+    if test is not None:
+        test_iter = LSTM_Iterator(
+            test, test_batch_size, test_seq_len or seq_len, repeat=False,
+            pred=pred)
+        if test_iter.n_features != train_iter.n_features:
+            raise ValueError('test has {} variables, train has {}'.format(
+                test_iter.n_features, train_iter.n_features))
+
+    n = train_iter.n_features
+    with _seeded(seed):
+        model = Model(n, n, n_units, n_layers=n_layers, dropout=dropout)
+    target = LossFuncL(model)
+    if optimizer is None:
+        optimizer = chainer.optimizers.Adam()
+    optimizer.setup(target)
+
+    updater = LSTM_updater(train_iter, optimizer, device=device)
+    trainer = training.Trainer(updater, (epoch, 'epoch'), out=out)
+
+    keys = ['main/loss']
+    if test_iter is not None:
+        trainer.extend(RecursiveEvaluator(test_iter, model, s=test_s))
+        keys += ['validation/main/loss', 'validation/main/rmse']
+    trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
+    trainer.extend(extensions.PrintReport(
+        ['epoch', 'iteration'] + keys + ['elapsed_time']))
+    trainer.extend(LossPlot(keys[:2]), trigger=_every(
+        max(1, epoch // 10), epoch))
+    if progress:
+        trainer.extend(extensions.ProgressBar(update_interval=10))
+    trainer.extend(extensions.snapshot(filename=SNAPSHOT),
+                   trigger=_every(snap, epoch))
+
+    path = latest_snapshot(out)
+    if path is not None:
+        resume(trainer, path)
+    return trainer

@@ -1,0 +1,82 @@
+"""Training step: unroll a window with teacher forcing, then feedback."""
+import chainer
+from chainer import training
+
+from lstm_chainer._checks import check_int
+from lstm_chainer.recursion import unroll
+
+
+@chainer.dataset.converter()
+def time_major_converter(batch, device):
+    """Sends an ``(xs, ts)`` batch of :class:`LSTM_Iterator` to ``device``.
+
+    Args:
+        batch (tuple): ``(xs, ts)`` NumPy arrays.
+        device (chainer.backend.Device): Destination (``None``: unchanged).
+
+    Returns:
+        tuple: ``(xs, ts)`` on the device.
+    """
+    if device is None:
+        return batch
+    return tuple(device.send(a) for a in batch)
+
+
+class LSTM_updater(training.StandardUpdater):
+    """Updater for recursive one-step models over time-major windows.
+
+    Per iteration: ``reset_state()``; unroll ``seq_len`` steps where the input
+    at step ``i`` is ground truth for ``i <= support_len`` and the previous
+    prediction afterwards (one predictor call per step); sum the per-step
+    losses; backward; ``unchain_backward``; optimizer update. ``main/loss`` is
+    the mean per-step loss.
+
+    Args:
+        train_iter (LSTM_Iterator): Training iterator.
+        optimizer (chainer.Optimizer): Optimizer whose target is a
+            :class:`LossFuncL` (anything with ``predictor`` and
+            ``lossfun(y, t)``).
+        device: Model and batch device, anything ``chainer.get_device``
+            accepts (``None``: leave the model where it is).
+        support_len (int): Overrides ``train_iter.support_len``.
+        converter: Batch converter (default :func:`time_major_converter`).
+    """
+
+    def __init__(self, train_iter, optimizer, device=None, support_len=None,
+                 converter=time_major_converter, **kwargs):
+        super().__init__(train_iter, optimizer, converter=converter,
+                         device=device, **kwargs)
+        self.seq_len = train_iter.seq_len
+        if support_len is None:
+            support_len = train_iter.support_len
+        self.support_len = check_int('support_len', support_len, 0)
+
+    @property
+    def seq_length(self):
+        """int: The article's name for :attr:`seq_len`."""
+        return self.seq_len
+
+    @property
+    def predictor(self):
+        """chainer.Link: The model being trained."""
+        return self.get_optimizer('main').target.predictor
+
+    def update_core(self):
+        train_iter = self.get_iterator('main')
+        optimizer = self.get_optimizer('main')
+        target = optimizer.target
+        xs, ts = self.converter(train_iter.next(), self.input_device)
+
+        target.predictor.reset_state()
+        ys = unroll(target.predictor, xs, len(xs), self.support_len)
+        loss = 0
+        for y, t in zip(ys, ts):
+            loss += target.lossfun(y, t)
+        chainer.report({'loss': loss / len(ys)}, target)
+
+        target.cleargrads()
+        loss.backward(loss_scale=self.loss_scale)
+        loss.unchain_backward()
+        optimizer.update()
+        if self.auto_new_epoch and train_iter.is_new_epoch:
+            optimizer.new_epoch(auto=True)
