@@ -1,0 +1,44 @@
+import importlib.util
+import os
+
+import pandas as pd
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_example(name):
+    path = os.path.join(ROOT, 'examples', name + '.py')
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sine_cos_example_end_to_end(tmp_path, capsys):
+    example = load_example('sine_cos')
+    out = str(tmp_path / 'out')
+    table = example.main(['--test', '--out', out, '--valid-seq-len', '12',
+                          '--pred-seq', '60'])
+    for name in ('log', 'data.png', 'loss.png', 'valid.csv', 'valid.png',
+                 'pred.csv', 'pred.png', 'snapshot_epoch_2'):
+        assert os.path.getsize(os.path.join(out, name)) > 0, name
+    saved = pd.read_csv(os.path.join(out, 'valid.csv'), index_col=0)
+    assert list(saved.columns) == ['sin', 'cos', 'Total']
+    assert list(saved.index) == list(range(1, 13))
+    pd.testing.assert_frame_equal(saved, table, check_names=False,
+                                  check_dtype=False)
+    forecast = pd.read_csv(os.path.join(out, 'pred.csv'), index_col=0)
+    assert list(forecast.columns) == ['sin_pred', 'cos_pred', 'sin_truth',
+                                      'cos_truth']
+    assert len(forecast) == 60 and forecast.index[0] == 151
+    # The test part ends at t = 199: the forecast goes on past the data.
+    assert forecast.loc[199:, 'sin_truth'].notna().sum() == 1
+    assert forecast.loc[200:, 'sin_pred'].notna().all()
+    assert 'Recursive validation RMSE' in capsys.readouterr().out
+
+
+def test_sine_cos_example_rejects_bad_arguments(tmp_path):
+    example = load_example('sine_cos')
+    with pytest.raises(ValueError, match='support_len must be >= 0, got -1'):
+        example.main(['--test', '--out', str(tmp_path), '--support-len', '-1'])

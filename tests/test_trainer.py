@@ -1,0 +1,106 @@
+import json
+import os
+
+import chainer
+import numpy as np
+import pytest
+
+from lstm_chainer import get_trainer, latest_snapshot
+
+
+def train(series, out, epoch, **kwargs):
+    args = dict(n_units=8, batch_size=4, seq_len=6, support_len=2, snap=100,
+                seed=3, test=series.iloc[50:], progress=False)
+    args.update(kwargs)
+    trainer = get_trainer(series.iloc[:50], out=str(out), epoch=epoch, **args)
+    trainer.run()
+    return trainer
+
+
+def params(trainer):
+    return {name: p.array.copy()
+            for name, p in trainer.updater.predictor.namedparams()}
+
+
+def log(out):
+    with open(os.path.join(str(out), 'log')) as f:
+        return json.load(f)
+
+
+def test_logs_plots_and_snapshots(series, tmp_path):
+    trainer = train(series, tmp_path, epoch=4, snap=3)
+    entries = log(tmp_path)
+    assert [e['epoch'] for e in entries] == [1, 2, 3, 4]
+    for key in ('main/loss', 'validation/main/loss', 'validation/main/rmse'):
+        assert all(np.isfinite(e[key]) for e in entries)
+    assert entries[-1]['validation/main/rmse'] == pytest.approx(
+        entries[-1]['validation/main/loss'] ** 0.5)
+    assert os.path.getsize(tmp_path / 'loss.png') > 0
+    assert sorted(f for f in os.listdir(tmp_path) if 'snapshot' in f) == [
+        'snapshot_epoch_3', 'snapshot_epoch_4']
+    assert latest_snapshot(str(tmp_path)).endswith('snapshot_epoch_4')
+    assert trainer.updater.iteration == 4 * 50 // 4
+
+
+def test_resume_is_exact(series, tmp_path):
+    straight = train(series, tmp_path / 'a', epoch=6)
+    train(series, tmp_path / 'b', epoch=3)
+    resumed = train(series, tmp_path / 'b', epoch=6)
+    assert resumed.updater.iteration == straight.updater.iteration
+    a, b = params(straight), params(resumed)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7)
+    losses = [[e['main/loss'] for e in log(tmp_path / d)] for d in 'ab']
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+
+
+def test_a_finished_run_is_not_trained_again(series, tmp_path):
+    first = params(train(series, tmp_path, epoch=2))
+    again = train(series, tmp_path, epoch=2)
+    assert again.updater.iteration == 2 * 50 // 4
+    for name, value in params(again).items():
+        np.testing.assert_array_equal(value, first[name])
+
+
+def test_same_seed_same_run(series, tmp_path):
+    a = params(train(series, tmp_path / 'a', epoch=2))
+    b = params(train(series, tmp_path / 'b', epoch=2))
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+
+
+def test_seed_leaves_the_global_random_stream_alone(series, tmp_path):
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    get_trainer(series, 4, out=str(tmp_path), seed=0)
+    assert np.random.rand() == expected
+
+
+def file_bytes(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def test_incompatible_snapshot_is_a_clear_error_and_is_kept(series, tmp_path):
+    train(series, tmp_path, epoch=1)
+    snapshot = tmp_path / 'snapshot_epoch_1'
+    before = file_bytes(snapshot)
+    with pytest.raises(ValueError, match='cannot resume from .*snapshot_epoch_1'):
+        get_trainer(series, 16, out=str(tmp_path))
+    assert file_bytes(snapshot) == before
+
+
+def test_truncated_snapshot_is_a_clear_error_and_is_kept(series, tmp_path):
+    train(series, tmp_path, epoch=1)
+    snapshot = tmp_path / 'snapshot_epoch_1'
+    data = file_bytes(snapshot)[:200]
+    snapshot.write_bytes(data)
+    with pytest.raises(ValueError, match='unreadable or was written for'):
+        train(series, tmp_path, epoch=2)
+    assert file_bytes(snapshot) == data
+
+
+def test_model_is_on_the_requested_device(series, tmp_path):
+    trainer = get_trainer(series, 4, device='@numpy', out=str(tmp_path))
+    assert trainer.updater.predictor.device == chainer.get_device('@numpy')
