@@ -3,8 +3,9 @@ import chainer
 import numpy as np
 import pandas as pd
 
+from lstm_chainer import fused as fused_path
 from lstm_chainer._checks import as_series, check_int
-from lstm_chainer.recursion import unroll
+from lstm_chainer.recursion import check_feedback, unroll
 
 
 def _predictor(model):
@@ -19,6 +20,22 @@ def _isolated(model):
     return copy
 
 
+def _forecaster(net, fused):
+    """``run(xs, n_steps, s) -> outputs array`` on the fused or step path."""
+    supported = fused_path.supports(net, training=False)
+    if fused and not supported:
+        raise ValueError('fused=True needs a lstm_chainer.Model, got {}'
+                         .format(type(net).__name__))
+    if supported if fused is None else fused:
+        def run(xs, n_steps, s):
+            return fused_path.forecast_array(net, xs, n_steps, s)
+    else:
+        def run(xs, n_steps, s):
+            net.reset_state()
+            return net.xp.stack([y.array for y in unroll(net, xs, n_steps, s)])
+    return run
+
+
 def _forward_mode():
     return chainer.using_config('train', False), chainer.no_backprop_mode()
 
@@ -27,7 +44,7 @@ def _to_cpu(x):
     return chainer.backend.CpuDevice().send(getattr(x, 'array', x))
 
 
-def recursive_squared_errors(model, iterator, s=0):
+def recursive_squared_errors(model, iterator, s=0, fused=None):
     """Sums squared errors of recursive forecasts over every window.
 
     The input at step ``i`` is ground truth for ``i <= s`` and the model's
@@ -39,6 +56,8 @@ def recursive_squared_errors(model, iterator, s=0):
             ``predictor`` attribute). Its state is not touched.
         iterator (LSTM_Iterator): Non-repeating iterator; it is reset first.
         s (int): Last step fed with ground truth.
+        fused (bool): Use the fused forward path (``None``: whenever the
+            model is a plain :class:`Model`).
 
     Returns:
         tuple: ``(sse, count)``: ``sse`` of shape ``(seq_len, n_features)``
@@ -49,6 +68,8 @@ def recursive_squared_errors(model, iterator, s=0):
         raise ValueError('iterator must have repeat=False to validate, '
                          'got repeat=True')
     net = _isolated(model)
+    check_feedback(net, iterator.seq_len, s)
+    run = _forecaster(net, fused)
     device = net.device
     iterator.reset()
     sse = np.zeros((iterator.seq_len, iterator.n_features))
@@ -57,10 +78,8 @@ def recursive_squared_errors(model, iterator, s=0):
     with train_off, no_graph:
         for xs, ts in iterator:
             xs, ts = device.send(xs), device.send(ts)
-            net.reset_state()
-            ys = unroll(net, xs, len(xs), s)
-            for i, (y, t) in enumerate(zip(ys, ts)):
-                sse[i] += _to_cpu(((y.array - t) ** 2).sum(axis=0))
+            err = run(xs, len(xs), s) - ts
+            sse += _to_cpu((err * err).sum(axis=1))
             count += xs.shape[1]
     return sse, count
 
@@ -86,7 +105,7 @@ def rmse_table(sse, count, columns=None, total='Total'):
     return table
 
 
-def valid(model, test_iter, total='Total', s=0):
+def valid(model, test_iter, total='Total', s=0, fused=None):
     """RMSE of recursive forecasts per horizon step and variable.
 
     Args:
@@ -94,12 +113,13 @@ def valid(model, test_iter, total='Total', s=0):
         test_iter (LSTM_Iterator): Non-repeating iterator over the test data.
         total (str): Name of the column with the RMSE over all variables.
         s (int): Last step fed with ground truth (``0``: only the first).
+        fused (bool): Fused forward path (``None``: when supported).
 
     Returns:
         pandas.DataFrame: Index ``1 .. seq_len``; one column per variable
         (the data's names when it had some) plus ``total``.
     """
-    sse, count = recursive_squared_errors(model, test_iter, s)
+    sse, count = recursive_squared_errors(model, test_iter, s, fused)
     return rmse_table(sse, count, test_iter.columns, total)
 
 
@@ -113,7 +133,7 @@ def _target_index(data, diff, seq):
     return pd.RangeIndex(diff, seq + diff, name='t')
 
 
-def pred(model, data, seq, s=0, diff=1):
+def pred(model, data, seq, s=0, diff=1, fused=None):
     """Forecasts ``seq`` steps recursively from the start of ``data``.
 
     The input at step ``i`` is ``data[i]`` for ``i <= s`` and the previous
@@ -126,6 +146,7 @@ def pred(model, data, seq, s=0, diff=1):
         seq (int): Number of steps to forecast.
         s (int): Last step fed with ground truth.
         diff (int): Offset of the target (the model's ``pred``).
+        fused (bool): Fused forward path (``None``: when supported).
 
     Returns:
         tuple: ``(predictions, truth)`` DataFrames with ``seq`` rows indexed
@@ -142,12 +163,12 @@ def pred(model, data, seq, s=0, diff=1):
             's ({}) needs {} rows of data as inputs, data has {}'.format(
                 s, n_truth, len(array)))
     net = _isolated(model)
-    device = net.device
-    xs = device.send(array[:n_truth, None, :].astype(np.float32))
+    check_feedback(net, seq, s)
+    run = _forecaster(net, fused)
+    xs = net.device.send(array[:n_truth, None, :].astype(np.float32))
     train_off, no_graph = _forward_mode()
     with train_off, no_graph:
-        ys = unroll(net, xs, seq, s)
-        forecast = np.concatenate([_to_cpu(y) for y in ys]).astype(np.float64)
+        forecast = _to_cpu(run(xs, seq, s))[:, 0, :].astype(np.float64)
     index = _target_index(data, diff, seq)
     predictions = pd.DataFrame(forecast, index=index, columns=columns)
     truth = pd.DataFrame(np.nan, index=index,

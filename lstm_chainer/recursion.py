@@ -37,3 +37,21 @@ def unroll(step, xs, n_steps, support_len):
         y = step(xs[i] if uses_truth(i, support_len) else y)
         ys.append(y)
     return ys
+
+
+def check_feedback(model, n_steps, support_len):
+    """Refuses recursion for a model whose output cannot be its next input.
+
+    Args:
+        model: One-step predictor; checked when it has ``n_input`` and
+            ``n_output`` attributes.
+        n_steps (int): Steps that will run.
+        support_len (int): Last step fed with ground truth.
+    """
+    n_in = getattr(model, 'n_input', None)
+    n_out = getattr(model, 'n_output', None)
+    if support_len + 1 < n_steps and n_in is not None and n_in != n_out:
+        raise ValueError(
+            'the model maps {} inputs to {} outputs, so its predictions '
+            'cannot be fed back; use n_input == n_output or support_len >= '
+            '{} (got {})'.format(n_in, n_out, n_steps - 1, support_len))

@@ -2,8 +2,9 @@
 import chainer
 from chainer import training
 
+from lstm_chainer import fused as fused_path
 from lstm_chainer._checks import check_int
-from lstm_chainer.recursion import unroll
+from lstm_chainer.recursion import check_feedback, unroll
 
 
 @chainer.dataset.converter()
@@ -31,6 +32,11 @@ class LSTM_updater(training.StandardUpdater):
     losses; backward; ``unchain_backward``; optimizer update. ``main/loss`` is
     the mean per-step loss.
 
+    For a plain :class:`Model` without dropout the window runs through the
+    fused path (:mod:`lstm_chainer.fused`): the same computation as one
+    function node, several times faster. Any other predictor (a Chain with
+    ``reset_state()``) runs step by step.
+
     Args:
         train_iter (LSTM_Iterator): Training iterator.
         optimizer (chainer.Optimizer): Optimizer whose target is a
@@ -40,16 +46,25 @@ class LSTM_updater(training.StandardUpdater):
             accepts (``None``: leave the model where it is).
         support_len (int): Overrides ``train_iter.support_len``.
         converter: Batch converter (default :func:`time_major_converter`).
+        fused (bool): ``None`` picks the fused path when it supports the
+            predictor; ``True`` insists on it; ``False`` runs step by step.
     """
 
     def __init__(self, train_iter, optimizer, device=None, support_len=None,
-                 converter=time_major_converter, **kwargs):
+                 converter=time_major_converter, fused=None, **kwargs):
         super().__init__(train_iter, optimizer, converter=converter,
                          device=device, **kwargs)
         self.seq_len = train_iter.seq_len
         if support_len is None:
             support_len = train_iter.support_len
         self.support_len = check_int('support_len', support_len, 0)
+        check_feedback(self.predictor, self.seq_len, self.support_len)
+        supported = fused_path.supports(self.predictor, training=True)
+        if fused and not supported:
+            raise ValueError(
+                'fused=True needs a lstm_chainer.Model without dropout as '
+                'predictor, got {}'.format(type(self.predictor).__name__))
+        self.fused = supported if fused is None else bool(fused)
 
     @property
     def seq_length(self):
@@ -68,11 +83,16 @@ class LSTM_updater(training.StandardUpdater):
         xs, ts = self.converter(train_iter.next(), self.input_device)
 
         target.predictor.reset_state()
-        ys = unroll(target.predictor, xs, len(xs), self.support_len)
-        loss = 0
-        for y, t in zip(ys, ts):
-            loss += target.lossfun(y, t)
-        chainer.report({'loss': loss / len(ys)}, target)
+        if self.fused:
+            ys = fused_path.fused_window(target.predictor, xs,
+                                         self.support_len)
+            loss = fused_path.window_loss(target.lossfun, ys, ts)
+        else:
+            ys = unroll(target.predictor, xs, len(xs), self.support_len)
+            loss = 0
+            for y, t in zip(ys, ts):
+                loss += target.lossfun(y, t)
+        chainer.report({'loss': loss.array / len(ts)}, target)
 
         target.cleargrads()
         loss.backward(loss_scale=self.loss_scale)

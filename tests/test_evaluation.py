@@ -28,12 +28,14 @@ def manual_forecast(model, window_inputs, n_steps, s):
     return np.stack(outputs)
 
 
+@pytest.mark.parametrize('fused', [False, True])
 @pytest.mark.parametrize('s', [0, 3, 50])
 @pytest.mark.parametrize('batch_size', [1, 7, 1000])
-def test_valid_matches_a_manual_computation(model, series, s, batch_size):
+def test_valid_matches_a_manual_computation(model, series, s, batch_size,
+                                            fused):
     it = LSTM_Iterator(series, batch_size=batch_size, seq_len=6,
                        repeat=False)
-    table = valid(model, it, s=s)
+    table = valid(model, it, s=s, fused=fused)
     whole = LSTM_Iterator(series, batch_size=1000, seq_len=6, repeat=False)
     xs, ts = whole.next()
     err = (manual_forecast(model, xs, 6, s) - ts) ** 2   # (step, window, var)
@@ -61,12 +63,15 @@ def test_valid_can_be_called_twice(model, series):
     pd.testing.assert_frame_equal(valid(model, it), valid(model, it))
 
 
-def test_pred_matches_manual_recursion_and_runs_past_the_data(model, series):
+@pytest.mark.parametrize('fused', [False, True])
+def test_pred_matches_manual_recursion_and_runs_past_the_data(model, series,
+                                                              fused):
     head = series.iloc[:10]
-    forecast, truth = pred(model, head, 15, s=3)
+    forecast, truth = pred(model, head, 15, s=3, fused=fused)
     inputs = head.to_numpy(np.float32)[:, None, :]
     expected = manual_forecast(model, inputs, 15, 3)[:, 0, :]
-    np.testing.assert_allclose(forecast.to_numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(forecast.to_numpy(), expected, rtol=1e-5,
+                               atol=1e-6)
     assert list(forecast.columns) == ['a', 'b']
     assert list(forecast.index) == list(range(1, 16))
     np.testing.assert_array_equal(truth.iloc[:9].to_numpy(),

@@ -61,7 +61,7 @@ def test_one_call_per_step_and_feedback_is_scored(series, seq_len,
             assert x is spy.outputs[i - 1]
     expected = np.mean([F.mean_squared_error(y, t).array
                         for y, t in zip(spy.outputs, ts)])
-    assert float(observation['main/loss'].array) == pytest.approx(
+    assert float(observation['main/loss']) == pytest.approx(
         expected, rel=1e-5)
 
 
@@ -84,7 +84,7 @@ def test_training_reduces_the_loss(series):
         observation = {}
         with reporter.scope(observation):
             updater.update()
-        losses.append(float(observation['main/loss'].array))
+        losses.append(float(observation['main/loss']))
     assert np.mean(losses[-10:]) < 0.3 * np.mean(losses[:5])
     assert updater.iteration == 60
     assert updater.epoch == it.epoch > 0
