@@ -1,0 +1,228 @@
+"""Speed: step-by-step vs fused training, and recursive validation at length.
+
+Training throughput is measured in time steps per second (one step = one time
+step of forward + backward + the optimizer's share), both paths alternating
+in the same process so that machine noise hits them alike; the figures are
+medians over the rounds. Validation is timed in a fresh process per case, so
+that its peak memory is its own.
+
+    python benchmarks/speed.py            # the full table (about 3 minutes)
+    python benchmarks/speed.py --quick    # a rough pass (about 30 seconds)
+
+Runs on one thread unless --threads says otherwise.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+WORKLOADS = [
+    # name, batch, units, seq_len, support_len
+    ('(a) article', 10, 100, 10, 10),
+    ('(b) recursive', 10, 100, 20, 4),
+    ('(c) large', 64, 256, 50, 10),
+]
+VALID_LENGTHS = (250_000, 1_000_000)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--block-seconds', type=float, default=1.0,
+                        help='time per measured block of iterations')
+    parser.add_argument('--quick', action='store_true')
+    parser.add_argument('--skip-valid', action='store_true')
+    parser.add_argument('--workloads', default='abc',
+                        help='letters of the training workloads to run')
+    parser.add_argument('--valid-child', nargs=2, metavar=('ROWS', 'PATH'),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.block_seconds = 3, 0.3
+    return args
+
+
+ARGS = parse_args()
+for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ[_var] = str(ARGS.threads)
+
+import warnings  # noqa: E402
+
+warnings.filterwarnings('ignore', category=DeprecationWarning)
+
+import chainer  # noqa: E402
+import numpy as np  # noqa: E402
+
+import lstm_chainer as lc  # noqa: E402
+from lstm_chainer import fused  # noqa: E402
+
+
+def series(n, seed=0):
+    """Two noisy sinusoids, ``n`` rows."""
+    rng = np.random.RandomState(seed)
+    t = np.linspace(0, n / 25, n)
+    data = np.stack([0.8 * np.sin(2 * t), 0.8 * np.cos(t)], axis=1)
+    return (data + 0.01 * rng.randn(n, 2)).astype(np.float32)
+
+
+def make_updater(batch, units, seq_len, support_len, use_fused):
+    np.random.seed(0)
+    model = lc.Model(2, 2, units)
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(lc.LossFuncL(model))
+    it = lc.LSTM_Iterator(series(2000), batch_size=batch, seq_len=seq_len,
+                          support_len=support_len, seed=0)
+    return lc.LSTM_updater(it, optimizer, fused=use_fused)
+
+
+def timed_block(step, seconds):
+    """Calls ``step`` for at least ``seconds``; returns (calls, elapsed)."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        step()
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and calls >= 3:
+            return calls, elapsed
+
+
+class ArrayReference:
+    """The fused path's array code with a NumPy Adam: no Chainer at all.
+
+    This is the figure the fused path can approach: what remains between
+    the two is Chainer's bookkeeping (function nodes, optimizer, reporter).
+    """
+
+    def __init__(self, batch, units, seq_len, support_len):
+        np.random.seed(0)
+        self.params = [p.array.copy() for p in fused.model_parameters(
+            lc.Model(2, 2, units))]
+        self.moments = [(np.zeros_like(p), np.zeros_like(p))
+                        for p in self.params]
+        self.iterator = lc.LSTM_Iterator(
+            series(2000), batch_size=batch, seq_len=seq_len,
+            support_len=support_len, seed=0)
+        self.support_len, self.t = support_len, 0
+
+    def __call__(self):
+        xs, ts = self.iterator.next()
+        weights = fused._Weights(self.params,
+                                 self.support_len + 1 < len(xs))
+        window = fused._Window(weights, xs, len(xs), self.support_len, True)
+        gy = (2.0 / ts[0].size) * (window.y - ts)
+        g = window.backward(gy.astype(np.float32))
+        grads = [g['W1'], g['b1']]
+        for k in range(weights.n_layers):
+            grads += [weights.unorder(g[name, k]) for name in 'UcR']
+        grads += [g['W3'], g['b3']]
+        self.t += 1
+        fix1, fix2 = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
+        for p, grad, (m, v) in zip(self.params, grads, self.moments):
+            m += 0.1 * (grad - m)
+            v += 0.001 * (grad * grad - v)
+            p -= 0.001 * (m / fix1) / (np.sqrt(v / fix2) + 1e-8)
+
+
+def training_table():
+    rows = []
+    for name, batch, units, seq_len, support_len in WORKLOADS:
+        if name[1] not in ARGS.workloads:
+            continue
+        runners = {
+            'step': make_updater(batch, units, seq_len, support_len, False
+                                 ).update,
+            'fused': make_updater(batch, units, seq_len, support_len, True
+                                  ).update,
+            'array': ArrayReference(batch, units, seq_len, support_len),
+        }
+        for run in runners.values():
+            run()  # warm-up
+        rates = {key: [] for key in runners}
+        for _ in range(ARGS.rounds):
+            for key, run in runners.items():
+                calls, elapsed = timed_block(run, ARGS.block_seconds)
+                rates[key].append(calls * seq_len / elapsed)
+        med = {key: float(np.median(v)) for key, v in rates.items()}
+        ratio = float(np.median(np.array(rates['fused'])
+                                / np.array(rates['step'])))
+        rows.append((name, batch, units, seq_len, support_len, med['step'],
+                     med['fused'], ratio, med['fused'] / med['array']))
+        print('  measured', name, flush=True)
+    return rows
+
+
+def valid_child(rows, path):
+    """Runs in a fresh process: times valid() and reports peak memory."""
+    import resource
+    import tracemalloc
+    data = series(rows, seed=1)
+    np.random.seed(0)
+    model = lc.Model(2, 2, 100)
+    tracemalloc.start()
+    start = time.perf_counter()
+    it = lc.LSTM_Iterator(data, batch_size=4096, seq_len=20, repeat=False)
+    table = lc.valid(model, it, fused=(path == 'fused'))
+    elapsed = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({'seconds': elapsed, 'traced': traced, 'rss': rss,
+                      'windows': it.n_windows,
+                      'total_h20': float(table['Total'].iloc[-1])}))
+
+
+def valid_table():
+    rows = []
+    lengths = VALID_LENGTHS[:1] if ARGS.quick else VALID_LENGTHS
+    for n in lengths:
+        for path in ('step', 'fused'):
+            out = subprocess.run(
+                [sys.executable, __file__, '--threads', str(ARGS.threads),
+                 '--valid-child', str(n), path],
+                check=True, capture_output=True, text=True).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            rows.append((n, path, result['seconds'],
+                         result['windows'] * 20 / result['seconds'],
+                         result['traced'] / 2**20, result['rss'] / 2**20))
+            print('  measured valid', n, path, flush=True)
+    return rows
+
+
+def main():
+    if ARGS.valid_child:
+        valid_child(int(ARGS.valid_child[0]), ARGS.valid_child[1])
+        return
+    print('lstm_chainer speed benchmark: {} thread(s), {} rounds, NumPy {}, '
+          'Chainer {}'.format(ARGS.threads, ARGS.rounds, np.__version__,
+                              chainer.__version__), flush=True)
+    rows = training_table()
+    print('\nTraining throughput (time steps/s, median of {} rounds)\n'.format(
+        ARGS.rounds))
+    print('| workload | batch | units | seq_len | support_len | step-by-step '
+          '| fused | fused / step | fused / array code |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for name, b, u, s, sl, step, fz, ratio, of_limit in rows:
+        print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.1f}x | '
+              '{:.0%} |'.format(name, b, u, s, sl, step, fz, ratio, of_limit))
+    if ARGS.skip_valid:
+        return
+    rows = valid_table()
+    print('\nvalid() on a long two-variable series (seq_len 20, batches of '
+          '4,096 windows)\n')
+    print('| rows | path | seconds | window-steps/s | peak traced MiB '
+          '| peak RSS MiB |')
+    print('|---:|---|---:|---:|---:|---:|')
+    for n, path, sec, rate, traced, rss in rows:
+        print('| {:,} | {} | {:.1f} | {:,.0f} | {:.0f} | {:.0f} |'.format(
+            n, path, sec, rate, traced, rss))
+    fused_rows = [r for r in rows if r[1] == 'fused']
+    if len(fused_rows) == 2:
+        (n1, _, t1, *_), (n2, _, t2, *_) = fused_rows
+        print('\nfused valid time ratio {:.2f} for a length ratio {:.2f} '
+              '(linear: equal)'.format(t2 / t1, n2 / n1))
+
+
+if __name__ == '__main__':
+    main()
