@@ -5,6 +5,8 @@ import pandas as pd
 
 from lstm_chainer import fused as fused_path
 from lstm_chainer._checks import as_series, check_int
+from lstm_chainer.csvdata import future_index
+from lstm_chainer.forecaster import Forecaster
 from lstm_chainer.recursion import check_feedback, unroll
 
 
@@ -22,18 +24,34 @@ def _isolated(model):
 
 def _forecaster(net, fused):
     """``run(xs, n_steps, s) -> outputs array`` on the fused or step path."""
-    supported = fused_path.supports(net, training=False)
+    inner, mean, scale = net, None, None
+    if isinstance(net, Forecaster):  # scaling around a plain Model
+        inner, mean, scale = net.model, net.mean, net.scale
+    supported = fused_path.supports(inner, training=False)
     if fused and not supported:
         raise ValueError('fused=True needs a lstm_chainer.Model, got {}'
-                         .format(type(net).__name__))
+                         .format(type(inner).__name__))
     if supported if fused is None else fused:
         def run(xs, n_steps, s):
-            return fused_path.forecast_array(net, xs, n_steps, s)
+            if mean is None:
+                return fused_path.forecast_array(inner, xs, n_steps, s)
+            ys = fused_path.forecast_array(inner, (xs - mean) / scale,
+                                           n_steps, s)
+            return ys * scale + mean
     else:
         def run(xs, n_steps, s):
             net.reset_state()
             return net.xp.stack([y.array for y in unroll(net, xs, n_steps, s)])
     return run
+
+
+def _check_columns(model, columns):
+    """A Forecaster knows its variables: data with other columns is refused."""
+    expected = getattr(model, 'columns', None)
+    if expected is not None and columns is not None \
+            and list(columns) != list(expected):
+        raise ValueError('the data has columns {} but the model was trained '
+                         'on {}'.format(list(columns), list(expected)))
 
 
 def _forward_mode():
@@ -84,7 +102,7 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     return sse, count
 
 
-def rmse_table(sse, count, columns=None, total='Total'):
+def rmse_table(sse, count, columns=None, total='Total', scale=None):
     """Turns squared-error sums into the RMSE table of :func:`valid`.
 
     Args:
@@ -92,6 +110,9 @@ def rmse_table(sse, count, columns=None, total='Total'):
         count (int): Number of windows summed.
         columns (list): Variable names (default ``0 .. n_features - 1``).
         total (str): Name of the all-variable column.
+        scale (array-like): Per-variable scale; when given, the total is the
+            RMSE of the errors divided by it (variables in different units
+            are then comparable: standardised units).
 
     Returns:
         pandas.DataFrame: Index ``1 .. seq_len`` (horizon); one RMSE column
@@ -100,6 +121,8 @@ def rmse_table(sse, count, columns=None, total='Total'):
     sse = np.asarray(sse, dtype=np.float64)
     per_variable = np.sqrt(sse / count)
     table = pd.DataFrame(per_variable, columns=columns)
+    if scale is not None:
+        sse = sse / np.asarray(scale, dtype=np.float64) ** 2
     table[total] = np.sqrt(sse.sum(axis=1) / (count * sse.shape[1]))
     table.index = pd.RangeIndex(1, len(table) + 1, name='horizon')
     return table
@@ -117,10 +140,14 @@ def valid(model, test_iter, total='Total', s=0, fused=None):
 
     Returns:
         pandas.DataFrame: Index ``1 .. seq_len``; one column per variable
-        (the data's names when it had some) plus ``total``.
+        (the data's names when it had some) plus ``total``. For a
+        :class:`Forecaster` the variables are in data units and the total in
+        standardised units (so that different units can be pooled).
     """
+    _check_columns(model, test_iter.columns)
     sse, count = recursive_squared_errors(model, test_iter, s, fused)
-    return rmse_table(sse, count, test_iter.columns, total)
+    scale = model.scaler.scale if isinstance(model, Forecaster) else None
+    return rmse_table(sse, count, test_iter.columns, total, scale)
 
 
 def _target_index(data, diff, seq):
@@ -154,6 +181,7 @@ def pred(model, data, seq, s=0, diff=1, fused=None):
         when it is a ``RangeIndex``); ``truth`` is NaN past the data.
     """
     array, columns = as_series('data', data, dtype=np.float64)
+    _check_columns(model, columns)
     seq = check_int('seq', seq, 1)
     s = check_int('s', s, 0)
     diff = check_int('diff', diff, 1)
@@ -176,3 +204,40 @@ def pred(model, data, seq, s=0, diff=1, fused=None):
     known = array[diff:seq + diff]
     truth.iloc[:len(known)] = known
     return predictions, truth
+
+
+def forecast(model, history, steps, s=None, diff=None, freq=None):
+    """Forecasts ``steps`` values past the end of ``history``.
+
+    The model is warmed up on the history (ground truth for steps
+    ``0 .. s``, by default the whole history) and then fed its own
+    predictions until ``steps`` values lie beyond the last row.
+
+    Args:
+        model: One-step model, e.g. a :class:`Forecaster` from
+            ``load_model`` (then in data units).
+        history: DataFrame (a DatetimeIndex gives future timestamps) or
+            2-D array, oldest row first.
+        steps (int): Number of future values.
+        s (int): Last history step fed as ground truth (default: all).
+        diff (int): Target offset (default: the Forecaster's ``pred``, 1).
+        freq (str): Time step of a DatetimeIndex (default: inferred).
+
+    Returns:
+        pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
+        positions after the history).
+    """
+    steps = check_int('steps', steps, 1)
+    if diff is None:
+        diff = getattr(model, 'pred', 1)
+    n = len(history)
+    if n < diff:
+        raise ValueError('history has {} rows; forecasting with pred={} needs '
+                         'at least {}'.format(n, diff, diff))
+    if s is None:
+        s = n - 1
+    predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
+    future = predictions.iloc[-steps:].copy()
+    index = getattr(history, 'index', pd.RangeIndex(n))
+    future.index = future_index(index, steps, freq)
+    return future

@@ -135,3 +135,83 @@ def plot_pred(predictions, truth=None, ax=None):
     ax.grid(True, alpha=0.3)
     ax.legend(loc='best', fontsize='small')
     return ax
+
+
+def _axes_grid(axes, n):
+    if axes is None:
+        import matplotlib.pyplot as plt
+        _, axes = plt.subplots(n, 1, sharex=True, squeeze=False,
+                               figsize=(7, 2.2 * n + 0.5))
+        axes = axes[:, 0]
+    axes = list(axes) if hasattr(axes, '__len__') else [axes]
+    if len(axes) != n:
+        raise ValueError('need {} axes, got {}'.format(n, len(axes)))
+    return axes
+
+
+def new_axes_column(n):
+    """``n`` stacked Axes sharing x on a pyplot-free Figure.
+
+    Returns:
+        list: The Axes; their figure is ``axes[0].figure``.
+    """
+    from matplotlib.figure import Figure
+    figure = Figure(figsize=(7, 2.2 * n + 0.5), layout='constrained')
+    return list(figure.subplots(n, 1, sharex=True, squeeze=False)[:, 0])
+
+
+def plot_forecast(history, forecast, axes=None):
+    """History and forecast, one Axes per variable (scales may differ).
+
+    Args:
+        history (pandas.DataFrame): Known values (e.g. the tail).
+        forecast (pandas.DataFrame): Values past the history.
+        axes (sequence): One Axes per column (new ones when ``None``).
+
+    Returns:
+        list: The Axes.
+    """
+    axes = _axes_grid(axes, len(forecast.columns))
+    for ax, name in zip(axes, forecast.columns):
+        line, = ax.plot(history.index, history[name], label='history')
+        joined = forecast[name]
+        if len(history):
+            joined = forecast[name].copy()
+            joined.loc[history.index[-1]] = history[name].iloc[-1]
+            joined = joined.sort_index()
+        ax.plot(joined.index, joined.to_numpy(), linestyle='--',
+                color=line.get_color(), label='forecast')
+        ax.set_ylabel(str(name))
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc='best', fontsize='small')
+    axes[-1].set_xlabel(forecast.index.name or 't')
+    if hasattr(forecast.index, 'tz'):  # a DatetimeIndex: compact dates
+        from matplotlib import dates
+        locator = dates.AutoDateLocator()
+        axes[-1].xaxis.set_major_locator(locator)
+        axes[-1].xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    return axes
+
+
+def plot_skill(table, axes=None, baseline='persistence'):
+    """Model RMSE against a baseline's per horizon, one Axes per variable.
+
+    Args:
+        table (pandas.DataFrame): Output of ``skill_table``.
+        axes (sequence): One Axes per variable (new ones when ``None``).
+        baseline (str): Baseline name used in the column labels.
+
+    Returns:
+        list: The Axes.
+    """
+    names = [c[:-len(' model')] for c in table.columns if c.endswith(' model')]
+    axes = _axes_grid(axes, len(names))
+    for ax, name in zip(axes, names):
+        ax.plot(table.index, table[name + ' model'], marker='.', label='model')
+        ax.plot(table.index, table['{} {}'.format(name, baseline)],
+                marker='.', linestyle='--', label=baseline)
+        ax.set_ylabel('RMSE {}'.format(name))
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(loc='best', fontsize='small')
+    axes[-1].set_xlabel('horizon (steps of recursive forecast)')
+    return axes
