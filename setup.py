@@ -16,6 +16,9 @@ setup(
         'pandas>=1.5',
         'matplotlib>=3.6',
     ],
+    entry_points={
+        'console_scripts': ['lstm-chainer = lstm_chainer.cli:main'],
+    },
     extras_require={
         'test': ['pytest>=7', 'ruff>=0.4'],
     },

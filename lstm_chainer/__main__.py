@@ -1,0 +1,5 @@
+import sys
+
+from lstm_chainer.cli import main
+
+sys.exit(main())
