@@ -103,10 +103,9 @@ class _Weights:
             if k > 0:
                 t['U', k] = xp.ascontiguousarray(self.U[k].T)
         if feedback:
+            t['P'] = xp.ascontiguousarray(self.P.T)
             if L == 1:
                 t['M'] = xp.ascontiguousarray(self.M.T)
-            else:
-                t['P'] = xp.ascontiguousarray(self.P.T)
 
     def unorder(self, grad):
         """Maps a scaled, block-ordered gradient back to the parameter."""
@@ -130,9 +129,13 @@ class _Window:
         store (bool): Keep activations for :meth:`backward`.
         state (list): ``(h, c)`` per layer to start from (forward only);
             ``None`` starts from zero, as after ``reset_state()``.
+        truth_mask: Boolean ``(n_steps, batch)``: ground truth also where
+            true after ``support_len`` (scheduled sampling); ``xs`` must then
+            hold every step.
     """
 
-    def __init__(self, weights, xs, n_steps, support_len, store, state=None):
+    def __init__(self, weights, xs, n_steps, support_len, store, state=None,
+                 truth_mask=None):
         w = self.w = weights
         wt = w.transposed
         xp = w.xp
@@ -145,6 +148,12 @@ class _Window:
         self.xs = xs
         self.h0 = [None] * L if state is None else [h for h, _ in state]
         self._c_last = [None] * L if state is None else [c for _, c in state]
+        self.mask = None
+        if truth_mask is not None and Fn < T and truth_mask[Fn:].any():
+            self.mask = truth_mask[Fn:T]
+            # Pre-activations of the truth inputs, for the steps that mix.
+            self.z_truth = (xs[Fn:T].reshape((T - Fn) * B, -1) @ wt['G']
+                            + w.g).reshape(T - Fn, B, -1)
         # Hidden states of every layer (kept for every step: outputs and
         # weight gradients are batched products over them).
         self.h = [xp.empty((T, B, H), dtype) for _ in range(L)]
@@ -171,7 +180,14 @@ class _Window:
         # Fed-back block, step by step.
         for i in range(Fn, T):
             for k in range(L):
-                if k == 0 and L == 1:
+                if k == 0 and self.mask is not None:
+                    # Per window: truth where the mask says so, else feedback.
+                    z = self._h_prev(L - 1, i) @ wt['P']
+                    z += w.m
+                    z = xp.where(self.mask[i - Fn][:, None],
+                                 self.z_truth[i - Fn], z)
+                    z += self._h_prev(0, i) @ wt['R', 0]
+                elif k == 0 and L == 1:
                     z = self._h_prev(0, i) @ wt['M']
                     z += w.m
                 elif k == 0:
@@ -247,7 +263,12 @@ class _Window:
                 self._cell_backward(dh, carry_c, dz, k, i)
                 if k > 0:
                     up = dz[k][i] @ w.U[k]
-            if L == 1:
+            if self.mask is not None:
+                fed_back = dz[0][i] * ~self.mask[i - Fn][:, None]
+                for k in range(L):
+                    carry_h[k] = dz[k][i] @ w.R[k]
+                carry_h[L - 1] += fed_back @ w.P
+            elif L == 1:
                 carry_h[0] = dz[0][i] @ w.M
             else:
                 for k in range(L):
@@ -270,7 +291,7 @@ class _Window:
             dzk = dz[k].reshape(T * B, -1)
             # With one layer, the lateral products of fed-back steps are
             # also those of P; they are added in below, not computed twice.
-            last = Fn if (k == 0 and L == 1) else T
+            last = Fn if (k == 0 and L == 1 and self.mask is None) else T
             if last > 1:
                 grads['R', k] = dz[k][1:last].reshape((last - 1) * B, -1).T \
                     @ self.h[k][:last - 1].reshape((last - 1) * B, H)
@@ -285,9 +306,15 @@ class _Window:
         forced = dz[0][:Fn].reshape(Fn * B, -1)
         dGg = forced.T @ _with_ones(self.xs[:Fn].reshape(Fn * B, -1), xp)
         if Fn < T:
-            fed = dz[0][Fn:].reshape((T - Fn) * B, -1)
+            fed = dz[0][Fn:]
+            if self.mask is not None:
+                truth = self.mask[..., None]
+                dGg += (fed * truth).reshape((T - Fn) * B, -1).T \
+                    @ _with_ones(self.xs[Fn:T].reshape((T - Fn) * B, -1), xp)
+                fed = fed * ~truth
+            fed = fed.reshape((T - Fn) * B, -1)
             dPm = fed.T @ _with_ones(top[Fn - 1:T - 1].reshape(-1, H), xp)
-            if L == 1:
+            if L == 1 and self.mask is None:
                 if grads['R', 0] is None:
                     grads['R', 0] = dPm[:, :-1].copy()
                 else:
@@ -337,17 +364,21 @@ class FusedWindow(chainer.FunctionNode):
 
     Args:
         support_len (int): Last step fed with ground truth.
+        truth_mask: Boolean ``(seq_len, batch)`` array on the inputs'
+            device: ground truth also where true (scheduled sampling).
     """
 
-    def __init__(self, support_len):
+    def __init__(self, support_len, truth_mask=None):
         self.support_len = support_len
+        self.truth_mask = truth_mask
 
     def forward(self, inputs):
         xs, params = inputs[0], inputs[1:]
         self.retain_inputs(())
         feedback = self.support_len + 1 < len(xs)
         self._window = _Window(_Weights(params, feedback), xs, len(xs),
-                               self.support_len, store=True)
+                               self.support_len, store=True,
+                               truth_mask=self.truth_mask)
         return self._window.y,
 
     def backward(self, indexes, grad_outputs):
@@ -369,7 +400,7 @@ class FusedWindow(chainer.FunctionNode):
                      for r in result)
 
 
-def fused_window(model, xs, support_len):
+def fused_window(model, xs, support_len, truth_mask=None):
     """Outputs of every step of a window, through :class:`FusedWindow`.
 
     Args:
@@ -377,11 +408,12 @@ def fused_window(model, xs, support_len):
             changed; the window starts from zero state).
         xs: Inputs ``(seq_len, batch, n_input)``.
         support_len (int): Last step fed with ground truth.
+        truth_mask: Boolean ``(seq_len, batch)``, see :func:`unroll`.
 
     Returns:
         chainer.Variable: ``(seq_len, batch, n_output)``.
     """
-    return FusedWindow(support_len).apply(
+    return FusedWindow(support_len, truth_mask).apply(
         [xs] + model_parameters(model))[0]
 
 

@@ -3,6 +3,7 @@ import chainer
 import numpy as np
 
 from lstm_chainer._checks import as_series, check_int
+from lstm_chainer._random import serialize_random
 
 
 class LSTM_Iterator(chainer.dataset.Iterator):
@@ -40,7 +41,9 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         data, self.columns = as_series('dataset', dataset)
         self.batch_size = check_int('batch_size', batch_size, 1)
         self.seq_len = check_int('seq_len', seq_len, 1)
-        self.support_len = check_int('support_len', support_len, 0)
+        # An int, or a schedule (lstm_chainer.schedules) for the updater.
+        self.support_len = support_len if callable(support_len) \
+            else check_int('support_len', support_len, 0)
         self.pred = check_int('pred', pred, 1)
         n = len(data)
         if self.seq_len + self.pred > n:
@@ -125,10 +128,4 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
         self._previous_epoch_detail = serializer(
             'previous_epoch_detail', self._previous_epoch_detail)
-        name, keys, pos, has_gauss, gauss = self._random.get_state()
-        keys = serializer('random_keys', keys)
-        pos = serializer('random_pos', pos)
-        has_gauss = serializer('random_has_gauss', has_gauss)
-        gauss = serializer('random_gauss', gauss)
-        self._random.set_state((name, keys, int(pos), int(has_gauss),
-                                float(gauss)))
+        serialize_random(serializer['random'], self._random)

@@ -1,4 +1,5 @@
 """The one rule for ground truth versus fed-back predictions."""
+import chainer.functions as F
 
 
 def uses_truth(i, support_len):
@@ -14,19 +15,22 @@ def uses_truth(i, support_len):
     return i <= support_len
 
 
-def unroll(step, xs, n_steps, support_len):
+def unroll(step, xs, n_steps, support_len, truth_mask=None):
     """Runs a one-step model recursively, calling it once per time step.
 
     The input at step ``i`` is ``xs[i]`` while ``i <= support_len`` and the
     model's own output of step ``i - 1`` afterwards, so the prediction that
-    is fed back is the one that is returned (and scored).
+    is fed back is the one that is returned (and scored). With
+    ``truth_mask``, window ``b`` also gets ``xs[i]`` wherever
+    ``truth_mask[i, b]`` is true (scheduled sampling).
 
     Args:
         step (callable): One time step, ``step(x) -> y``.
         xs (sequence): Ground-truth inputs; only the first
-            ``min(support_len + 1, n_steps)`` are read.
+            ``min(support_len + 1, n_steps)`` are read without a mask.
         n_steps (int): Number of steps to run.
         support_len (int): Last step fed with ground truth.
+        truth_mask (array): Boolean ``(n_steps, batch)`` or ``None``.
 
     Returns:
         list: The ``n_steps`` outputs.
@@ -34,7 +38,14 @@ def unroll(step, xs, n_steps, support_len):
     ys = []
     y = None
     for i in range(n_steps):
-        y = step(xs[i] if uses_truth(i, support_len) else y)
+        if uses_truth(i, support_len):
+            x = xs[i]
+        elif truth_mask is not None and truth_mask[i].any():
+            where = truth_mask[i][:, None].repeat(xs[i].shape[1], axis=1)
+            x = F.where(where, xs[i], y)
+        else:
+            x = y
+        y = step(x)
         ys.append(y)
     return ys
 

@@ -1,10 +1,14 @@
 """Training step: unroll a window with teacher forcing, then feedback."""
+import contextlib
+
 import chainer
+import numpy as np
 from chainer import training
 
 from lstm_chainer import fused as fused_path
-from lstm_chainer._checks import check_int
+from lstm_chainer._random import serialize_random
 from lstm_chainer.recursion import check_feedback, unroll
+from lstm_chainer.schedules import Constant, as_schedule
 
 
 @chainer.dataset.converter()
@@ -30,7 +34,8 @@ class LSTM_updater(training.StandardUpdater):
     at step ``i`` is ground truth for ``i <= support_len`` and the previous
     prediction afterwards (one predictor call per step); sum the per-step
     losses; backward; ``unchain_backward``; optimizer update. ``main/loss`` is
-    the mean per-step loss.
+    the mean per-step loss; ``main/support_len`` (and, with scheduled
+    sampling, ``main/truth_probability``) are reported too.
 
     For a plain :class:`Model` without dropout the window runs through the
     fused path (:mod:`lstm_chainer.fused`): the same computation as one
@@ -44,27 +49,42 @@ class LSTM_updater(training.StandardUpdater):
             ``lossfun(y, t)``).
         device: Model and batch device, anything ``chainer.get_device``
             accepts (``None``: leave the model where it is).
-        support_len (int): Overrides ``train_iter.support_len``.
+        support_len: An int or a schedule from :mod:`lstm_chainer.schedules`
+            (default: ``train_iter.support_len``).
         converter: Batch converter (default :func:`time_major_converter`).
         fused (bool): ``None`` picks the fused path when it supports the
             predictor; ``True`` insists on it; ``False`` runs step by step.
+        seed (int): Seed of the updater's random stream (scheduled sampling
+            coin flips and dropout masks); it is saved in snapshots.
     """
 
     def __init__(self, train_iter, optimizer, device=None, support_len=None,
-                 converter=time_major_converter, fused=None, **kwargs):
+                 converter=time_major_converter, fused=None, seed=None,
+                 **kwargs):
         super().__init__(train_iter, optimizer, converter=converter,
                          device=device, **kwargs)
         self.seq_len = train_iter.seq_len
         if support_len is None:
             support_len = train_iter.support_len
-        self.support_len = check_int('support_len', support_len, 0)
-        check_feedback(self.predictor, self.seq_len, self.support_len)
+        self.schedule = as_schedule(support_len)
+        first, _ = self.schedule(self)
+        check_feedback(self.predictor, self.seq_len, first)
         supported = fused_path.supports(self.predictor, training=True)
         if fused and not supported:
             raise ValueError(
                 'fused=True needs a lstm_chainer.Model without dropout as '
                 'predictor, got {}'.format(type(self.predictor).__name__))
         self.fused = supported if fused is None else bool(fused)
+        self._random = np.random.RandomState(seed)
+        # Chainer's dropout draws from NumPy's global generator on the CPU;
+        # it gets this stream instead, so that runs and resumes repeat.
+        self._dropout_random = np.random.RandomState(
+            self._random.randint(2**31))
+
+    @property
+    def support_len(self):
+        """int: ``support_len`` at the current iteration."""
+        return self.schedule(self)[0]
 
     @property
     def seq_length(self):
@@ -80,23 +100,50 @@ class LSTM_updater(training.StandardUpdater):
         train_iter = self.get_iterator('main')
         optimizer = self.get_optimizer('main')
         target = optimizer.target
+        support_len, probability = self.schedule(self)
         xs, ts = self.converter(train_iter.next(), self.input_device)
+        mask = None
+        if probability > 0 and support_len + 1 < len(xs):
+            mask = self._random.random_sample(xs.shape[:2]) < probability
+            mask = chainer.get_device(self.input_device or '@numpy').send(mask)
 
         target.predictor.reset_state()
-        if self.fused:
-            ys = fused_path.fused_window(target.predictor, xs,
-                                         self.support_len)
-            loss = fused_path.window_loss(target.lossfun, ys, ts)
-        else:
-            ys = unroll(target.predictor, xs, len(xs), self.support_len)
-            loss = 0
-            for y, t in zip(ys, ts):
-                loss += target.lossfun(y, t)
-        chainer.report({'loss': loss.array / len(ts)}, target)
-
-        target.cleargrads()
-        loss.backward(loss_scale=self.loss_scale)
+        with _global_numpy_random(self._dropout_random):
+            if self.fused:
+                ys = fused_path.fused_window(target.predictor, xs,
+                                             support_len, mask)
+                loss = fused_path.window_loss(target.lossfun, ys, ts)
+            else:
+                ys = unroll(target.predictor, xs, len(xs), support_len, mask)
+                loss = 0
+                for y, t in zip(ys, ts):
+                    loss += target.lossfun(y, t)
+            target.cleargrads()
+            loss.backward(loss_scale=self.loss_scale)
         loss.unchain_backward()
+        report = {'loss': loss.array / len(ts), 'support_len': support_len}
+        if not isinstance(self.schedule, Constant):
+            report['truth_probability'] = probability
+        chainer.report(report, target)
         optimizer.update()
         if self.auto_new_epoch and train_iter.is_new_epoch:
             optimizer.new_epoch(auto=True)
+
+    def serialize(self, serializer):
+        """Saves or restores the updater, including its random streams."""
+        super().serialize(serializer)
+        for name, random in (('random', self._random),
+                             ('dropout_random', self._dropout_random)):
+            serialize_random(serializer[name], random)
+
+
+@contextlib.contextmanager
+def _global_numpy_random(random):
+    """Lets NumPy's global generator draw from ``random`` for a while."""
+    saved = np.random.get_state()
+    np.random.set_state(random.get_state())
+    try:
+        yield
+    finally:
+        random.set_state(np.random.get_state())
+        np.random.set_state(saved)
