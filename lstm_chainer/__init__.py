@@ -3,6 +3,7 @@
 The model takes every variable at time t and predicts every variable at
 t + pred, so its output can be fed back and it forecasts recursively.
 """
+from lstm_chainer import plotting, schedules
 from lstm_chainer.baselines import persistence_squared_errors
 from lstm_chainer.csvdata import future_index, load_csv, split_series, time_step
 from lstm_chainer.datasets import sine_cos
@@ -30,7 +31,8 @@ __all__ = [
     'Forecaster', 'LSTM_Iterator', 'LSTM_updater', 'LossFuncL', 'LossPlot',
     'Model', 'RecursiveEvaluator', 'Scaler', 'forecast', 'future_index',
     'get_device', 'get_trainer', 'latest_snapshot', 'load_csv', 'load_model',
-    'persistence_squared_errors', 'pred', 'recursive_squared_errors',
-    'rmse_table', 'save_model', 'sine_cos', 'split_series', 'time_major_converter',
-    'time_step', 'unroll', 'valid',
+    'persistence_squared_errors', 'plotting', 'pred',
+    'recursive_squared_errors', 'rmse_table', 'save_model', 'schedules',
+    'sine_cos', 'split_series', 'time_major_converter', 'time_step', 'unroll',
+    'valid',
 ]

@@ -16,9 +16,11 @@ from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
+from lstm_chainer.triggers import EarlyStopping
 from lstm_chainer.updater import LSTM_updater
 
 SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+BEST_MODEL = 'best_model.npz'
 _SNAPSHOT_RE = re.compile(r'snapshot_epoch_(\d+)$')
 
 
@@ -35,6 +37,12 @@ def _seeded(seed):
         yield
     finally:
         numpy.random.set_state(state)
+
+
+def _positive(name, value):
+    if not float(value) > 0:
+        raise ValueError('{} must be > 0, got {!r}'.format(name, value))
+    return float(value)
 
 
 def _every(period, last):
@@ -82,7 +90,8 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
                 support_len=10, pred=1, out='result', snap=100, epoch=1000,
                 test=None, seed=None, n_layers=1, dropout=0.0, optimizer=None,
                 test_seq_len=None, test_s=0, test_batch_size=256,
-                progress=True):
+                progress=True, grad_clip=None, weight_decay=None,
+                early_stopping=None, keep_best=True, fused=None):
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
@@ -97,7 +106,8 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
             ``0``/``'@cupy:0'``: first GPU).
         batch_size (int): Windows per iteration.
         seq_len (int): Steps per training window.
-        support_len (int): Last step fed with ground truth in training.
+        support_len: Last step fed with ground truth in training: an int
+            or a schedule (:mod:`lstm_chainer.schedules`).
         pred (int): Target offset.
         out (str): Output directory.
         snap (int): Snapshot interval in epochs.
@@ -112,6 +122,13 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
         test_s (int): Last validation step fed with ground truth.
         test_batch_size (int): Windows per validation batch.
         progress (bool): Show the progress bar.
+        grad_clip (float): Clip the global gradient norm to this value.
+        weight_decay (float): L2 weight decay rate.
+        early_stopping (int): With ``test``, stop when the validation loss
+            has not improved for this many epochs.
+        keep_best (bool): With ``test``, save the model with the lowest
+            validation loss so far to ``best_model.npz``.
+        fused (bool): Training path (``None``: fused when supported).
 
     Returns:
         chainer.training.Trainer: The trainer; the model is
@@ -138,14 +155,38 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
     if optimizer is None:
         optimizer = chainer.optimizers.Adam()
     optimizer.setup(target)
+    if grad_clip is not None:
+        optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(
+            _positive('grad_clip', grad_clip)))
+    if weight_decay is not None:
+        optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
+            _positive('weight_decay', weight_decay)))
 
-    updater = LSTM_updater(train_iter, optimizer, device=device)
-    trainer = training.Trainer(updater, (epoch, 'epoch'), out=out)
+    updater = LSTM_updater(train_iter, optimizer, device=device, fused=fused,
+                           seed=None if seed is None else seed + 1)
+    stopper = None
+    if early_stopping is not None:
+        if test_iter is None:
+            raise ValueError('early_stopping needs test data')
+        stopper = EarlyStopping(
+            'validation/main/loss', check_int('early_stopping',
+                                              early_stopping, 1),
+            max_trigger=(epoch, 'epoch'))
+    trainer = training.Trainer(
+        updater, (epoch, 'epoch') if stopper is None else stopper.stop_trigger,
+        out=out)
+    if stopper is not None:
+        trainer.extend(stopper)
 
     keys = ['main/loss']
     if test_iter is not None:
         trainer.extend(RecursiveEvaluator(test_iter, model, s=test_s))
         keys += ['validation/main/loss', 'validation/main/rmse']
+        if keep_best:
+            trainer.extend(
+                extensions.snapshot_object(model, BEST_MODEL),
+                trigger=training.triggers.MinValueTrigger(
+                    'validation/main/loss', (1, 'epoch')))
     trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
     trainer.extend(extensions.PrintReport(
         ['epoch', 'iteration'] + keys + ['elapsed_time']))

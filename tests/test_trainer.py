@@ -5,6 +5,7 @@ import chainer
 import numpy as np
 import pytest
 
+import lstm_chainer as lc
 from lstm_chainer import get_trainer, latest_snapshot
 
 
@@ -104,3 +105,50 @@ def test_truncated_snapshot_is_a_clear_error_and_is_kept(series, tmp_path):
 def test_model_is_on_the_requested_device(series, tmp_path):
     trainer = get_trainer(series, 4, device='@numpy', out=str(tmp_path))
     assert trainer.updater.predictor.device == chainer.get_device('@numpy')
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(support_len=lc.schedules.Curriculum(5, 0, epochs=4)),
+    dict(support_len=lc.schedules.ScheduledSampling(0, 'linear', k=40)),
+    dict(dropout=0.3, n_layers=2),
+    dict(grad_clip=1.0, weight_decay=1e-4, early_stopping=10),
+])
+def test_resume_is_exact_with_options(series, tmp_path, kwargs):
+    straight = train(series, tmp_path / 'a', epoch=6, **kwargs)
+    train(series, tmp_path / 'b', epoch=3, **kwargs)
+    resumed = train(series, tmp_path / 'b', epoch=6, **kwargs)
+    a, b = params(straight), params(resumed)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7)
+    losses = [[e['main/loss'] for e in log(tmp_path / d)] for d in 'ab']
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
+
+
+def test_dropout_run_repeats_exactly(series, tmp_path):
+    a = train(series, tmp_path / 'a', epoch=2, dropout=0.5)
+    train(series, tmp_path / 'b', epoch=2, dropout=0.5)
+    assert not a.updater.fused
+    assert [e['main/loss'] for e in log(tmp_path / 'a')] == \
+        [e['main/loss'] for e in log(tmp_path / 'b')]
+
+
+def test_early_stopping_stops_and_keeps_the_best_model(series, tmp_path):
+    optimizer = chainer.optimizers.SGD(lr=0.0)  # nothing ever improves
+    trainer = train(series, tmp_path, epoch=50, early_stopping=3,
+                    optimizer=optimizer)
+    assert trainer.updater.epoch == 4  # the first epoch, then 3 without gain
+    model = lc.Model(2, 2, 8)
+    chainer.serializers.load_npz(str(tmp_path / 'best_model.npz'), model)
+    for a, b in zip(model.params(), trainer.updater.predictor.params()):
+        np.testing.assert_array_equal(a.array, b.array)
+
+
+def test_optimizer_hooks(series, tmp_path):
+    trainer = get_trainer(series, 4, out=str(tmp_path), grad_clip=2.0,
+                          weight_decay=1e-3)
+    hooks = trainer.updater.get_optimizer('main')._hookable._pre_update_hooks
+    assert {'GradientClipping', 'WeightDecay'} <= set(hooks)
+    with pytest.raises(ValueError, match='grad_clip must be > 0, got -1'):
+        get_trainer(series, 4, out=str(tmp_path), grad_clip=-1)
+    with pytest.raises(ValueError, match='early_stopping needs test data'):
+        get_trainer(series, 4, out=str(tmp_path), early_stopping=3)
