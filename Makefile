@@ -2,6 +2,8 @@
 #   make example   set up .venv and run examples/sine_cos.py end to end
 #   make test      set up .venv, run ruff and the test suite
 # The environment is rebuilt only when a dependency file changes.
+#   make test-numpy2   the suite again under NumPy 2 (Python 3.12 if present),
+#                      comparing losses with .venv (CI's second pass)
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +12,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 OUT ?= result
 
-.PHONY: example test lint venv clean
+.PHONY: example test lint venv clean test-numpy2 wheelhouse
 
 venv: $(STAMP)
 
@@ -31,5 +33,32 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest $(ARGS)
 
+VENV2 := .venv-numpy2
+STAMP2 := $(VENV2)/.installed
+PYTHON2 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12) $(PYTHON))
+PIP2 := $(VENV2)/bin/python -m pip --disable-pip-version-check
+
+$(STAMP2): setup.py constraints-numpy2.txt
+	test -x $(VENV2)/bin/python || $(PYTHON2) -m venv $(VENV2)
+	$(PIP2) install -c constraints-numpy2.txt 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest
+	$(PIP2) install --no-build-isolation -c constraints-numpy2.txt chainer==7.8.1
+	$(PIP2) install --no-build-isolation --no-deps -e .
+	touch $(STAMP2)
+
+test-numpy2: $(STAMP) $(STAMP2)
+	LSTM_CHAINER_REFERENCE_PYTHON=$(CURDIR)/$(BIN)/python $(VENV2)/bin/python -m pytest $(ARGS)
+
+# Wheels for scripts/device_check.sh on an offline GPU machine (CPython 3.12,
+# x86_64, NumPy and CuPy already there): carry wheelhouse/ to it.
+WHEEL_TAGS := --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64
+wheelhouse: $(STAMP)
+	mkdir -p wheelhouse
+	$(PIP) wheel --no-deps --no-build-isolation -w wheelhouse chainer==7.8.1
+	$(PIP) download --no-deps $(WHEEL_TAGS) -d wheelhouse -c constraints-numpy2.txt \
+	  'setuptools<81' wheel pandas python-dateutil six tzdata matplotlib contourpy \
+	  cycler fonttools kiwisolver packaging pillow pyparsing pytest iniconfig \
+	  pluggy pygments typing_extensions filelock protobuf
+	du -sh wheelhouse
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(VENV2) *.egg-info .pytest_cache .ruff_cache

@@ -3,13 +3,17 @@
 The model takes every variable at time t and predicts every variable at
 t + pred, so its output can be fed back and it forecasts recursively.
 """
+# Before anything imports Chainer: shims for NumPy 2 / Python 3.12, and
+# Chainer imported once without its dependency warnings.
+from lstm_chainer import compat  # noqa: F401, I001
 from lstm_chainer import plotting, schedules
-from lstm_chainer.baselines import persistence_squared_errors
+from lstm_chainer.baselines import LinearAR, persistence_squared_errors
 from lstm_chainer.csvdata import future_index, load_csv, split_series, time_step
 from lstm_chainer.datasets import sine_cos
 from lstm_chainer.device import get_device
 from lstm_chainer.evaluation import (
     forecast,
+    forecast_windows,
     pred,
     recursive_squared_errors,
     rmse_table,
@@ -28,8 +32,9 @@ from lstm_chainer.updater import LSTM_updater, time_major_converter
 __version__ = '0.1.0'
 
 __all__ = [
-    'Forecaster', 'LSTM_Iterator', 'LSTM_updater', 'LossFuncL', 'LossPlot',
-    'Model', 'RecursiveEvaluator', 'Scaler', 'forecast', 'future_index',
+    'Forecaster', 'LSTM_Iterator', 'LinearAR', 'LSTM_updater', 'LossFuncL', 'LossPlot',
+    'Model', 'RecursiveEvaluator', 'Scaler', 'forecast', 'forecast_windows',
+    'future_index',
     'get_device', 'get_trainer', 'latest_snapshot', 'load_csv', 'load_model',
     'persistence_squared_errors', 'plotting', 'pred',
     'recursive_squared_errors', 'rmse_table', 'save_model', 'schedules',

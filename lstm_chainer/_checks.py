@@ -70,7 +70,7 @@ def as_series(name, data, dtype=np.float32):
     array = array.astype(dtype, copy=False)
     finite = np.isfinite(array)
     if not finite.all():
-        row, col = np.argwhere(~finite)[0]
+        row, col = (int(v) for v in np.argwhere(~finite)[0])
         label = columns[col] if columns is not None else col
         raise ValueError('{} holds NaN or inf (first at row {}, column {!r})'
                          .format(name, row, label))

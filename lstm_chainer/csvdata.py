@@ -5,6 +5,7 @@ that names the file and, where it applies, the column and the row (rows are
 counted as in a spreadsheet: the header is row 1).
 """
 import os
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -119,13 +120,14 @@ def _time_index(path, frame, time_column):
                              path, time_column, _row(position),
                              raw.iloc[position]))
     steps = np.diff(parsed.to_numpy())
-    if (steps == np.timedelta64(0)).any():
-        position = int(np.argmax(steps == np.timedelta64(0))) + 1
+    zero = np.timedelta64(0, 's')
+    if (steps == zero).any():
+        position = int(np.argmax(steps == zero)) + 1
         raise ValueError('{}: duplicate timestamp {} in {!r} (rows {} and {})'
                          .format(path, parsed.iloc[position], time_column,
                                  _row(position - 1), _row(position)))
-    if (steps < np.timedelta64(0)).any():
-        position = int(np.argmax(steps < np.timedelta64(0))) + 1
+    if (steps < zero).any():
+        position = int(np.argmax(steps < zero)) + 1
         raise ValueError('{}: time column {!r} is not increasing (row {}: {} '
                          'comes after {})'.format(
                              path, time_column, _row(position),
@@ -163,7 +165,13 @@ def time_step(index):
     """
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         return None
-    freq = index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+    freq = index.freq
+    if freq is None and len(index) >= 3:
+        with warnings.catch_warnings():
+            # pandas >= 3.1 announces an offset instead of a string; either
+            # goes through to_offset below.
+            warnings.filterwarnings('ignore', message='.*infer_freq')
+            freq = pd.infer_freq(index)
     if freq is not None:
         return pd.tseries.frequencies.to_offset(freq).freqstr
     median = pd.Series(index).diff().median()

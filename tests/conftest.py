@@ -1,3 +1,4 @@
+import lstm_chainer.compat  # noqa: F401, I001  (before chainer: NumPy 2 shims)
 import numpy as np
 import pandas as pd
 import pytest

@@ -151,7 +151,8 @@ def write(tmp_path, text, name='bad.csv'):
 
 def frame_csv(tmp_path, edit):
     frame = make_frame()
-    edit(frame)
+    edited = edit(frame)  # edits in place, or returns a new frame
+    frame = frame if edited is None else edited
     path = tmp_path / 'bad.csv'
     frame.to_csv(path, index=False)
     return str(path)
@@ -184,8 +185,8 @@ BAD_TRAIN = [
         p, lambda f: set_cell(f, 3, 'temp', np.nan)), [],
      "1 empty or NaN cell(s), first at row 5 column 'temp'; pass --fill "
      'interpolate'),
-    ('too short', lambda p: frame_csv(p, lambda f: f.drop(
-        f.index[20:], inplace=True)), [], '20 rows are too few'),
+    ('too short', lambda p: frame_csv(p, lambda f: f.iloc[:20]), [],
+     '20 rows are too few'),
     ('support len', lambda p: frame_csv(p, lambda f: None),
      ['--support-len', '-1'], '--support-len must be >= 0, got -1'),
     ('test size', lambda p: frame_csv(p, lambda f: None),
