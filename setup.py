@@ -11,7 +11,9 @@ setup(
     python_requires='>=3.9',
     install_requires=[
         'chainer==7.8.1',
-        'numpy>=1.21,<2',
+        # NumPy 2 works through lstm_chainer.compat; requirements.txt and
+        # constraints.txt keep the default environment on NumPy 1.26.
+        'numpy>=1.21',
         'setuptools<81',  # Chainer imports pkg_resources at run time
         'pandas>=1.5',
         'matplotlib>=3.6',
@@ -21,5 +23,9 @@ setup(
     },
     extras_require={
         'test': ['pytest>=7', 'ruff>=0.4'],
+        # CUDA 12: CuPy 13 runs with NumPy 1.26, Chainer unchanged.
+        'gpu': ['cupy-cuda12x>=13.6,<14'],
+        # CUDA 13: CuPy 14 needs NumPy 2 (see lstm_chainer.compat).
+        'gpu-cuda13': ['cupy-cuda13x>=14'],
     },
 )

@@ -49,44 +49,12 @@ ARGS = parse_args()
 for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = str(ARGS.threads)
 
-import warnings  # noqa: E402
-
-warnings.filterwarnings('ignore', category=DeprecationWarning)
-
 import chainer  # noqa: E402
 import numpy as np  # noqa: E402
+from _common import make_updater, series, timed_block  # noqa: E402
 
-import lstm_chainer as lc  # noqa: E402
+import lstm_chainer as lc  # noqa: E402, I001
 from lstm_chainer import fused  # noqa: E402
-
-
-def series(n, seed=0):
-    """Two noisy sinusoids, ``n`` rows."""
-    rng = np.random.RandomState(seed)
-    t = np.linspace(0, n / 25, n)
-    data = np.stack([0.8 * np.sin(2 * t), 0.8 * np.cos(t)], axis=1)
-    return (data + 0.01 * rng.randn(n, 2)).astype(np.float32)
-
-
-def make_updater(batch, units, seq_len, support_len, use_fused):
-    np.random.seed(0)
-    model = lc.Model(2, 2, units)
-    optimizer = chainer.optimizers.Adam()
-    optimizer.setup(lc.LossFuncL(model))
-    it = lc.LSTM_Iterator(series(2000), batch_size=batch, seq_len=seq_len,
-                          support_len=support_len, seed=0)
-    return lc.LSTM_updater(it, optimizer, fused=use_fused)
-
-
-def timed_block(step, seconds):
-    """Calls ``step`` for at least ``seconds``; returns (calls, elapsed)."""
-    calls, start = 0, time.perf_counter()
-    while True:
-        step()
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds and calls >= 3:
-            return calls, elapsed
 
 
 class ArrayReference:

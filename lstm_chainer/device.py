@@ -2,9 +2,10 @@
 import chainer
 from chainer.backends import cuda
 
-GPU_HELP = ('install CuPy for your CUDA version, e.g. '
-            "pip install 'lstm_chainer[gpu]' (CUDA 12), and check that "
-            'a GPU is visible (nvidia-smi)')
+GPU_HELP = ("install CuPy for your CUDA version: pip install "
+            "'lstm_chainer[gpu]' (CUDA 12, cupy-cuda12x 13) or "
+            "'lstm_chainer[gpu-cuda13]' (CUDA 13, cupy-cuda13x 14), and "
+            'check that nvidia-smi sees a GPU')
 
 
 def get_device(spec):
@@ -30,9 +31,16 @@ def get_device(spec):
     gpu_id = _gpu_id(spec)
     if gpu_id is not None:
         if not cuda.available:
+            reason = getattr(cuda, '_resolution_error', None)
             raise ValueError('device {!r} is a GPU but CuPy/CUDA is not '
-                             'usable here: {}'.format(spec, GPU_HELP))
-        count = cuda.cupy.cuda.runtime.getDeviceCount()
+                             'usable here{}: {}'.format(
+                                 spec, ' ({})'.format(reason) if reason
+                                 else '', GPU_HELP))
+        try:
+            count = cuda.cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # CUDA runtime errors: no driver, no GPU
+            raise ValueError('device {!r}: CUDA cannot list GPUs ({}): {}'
+                             .format(spec, e, GPU_HELP)) from None
         if gpu_id >= count:
             raise ValueError('device {!r}: there are only {} GPU(s)'.format(
                 spec, count))

@@ -1,0 +1,45 @@
+"""Helpers shared by the benchmark scripts (import after setting threads)."""
+import time
+import warnings
+
+import numpy as np
+
+import lstm_chainer as lc
+
+warnings.filterwarnings('ignore', category=DeprecationWarning)
+
+
+def series(n, seed=0):
+    """Two noisy sinusoids, ``n`` rows, float32."""
+    rng = np.random.RandomState(seed)
+    t = np.linspace(0, n / 25, n)
+    data = np.stack([0.8 * np.sin(2 * t), 0.8 * np.cos(t)], axis=1)
+    return (data + 0.01 * rng.randn(n, 2)).astype(np.float32)
+
+
+def make_updater(batch, units, seq_len, support_len, fused, device='@numpy'):
+    """A seeded Adam updater for a 2-variable Model on ``device``."""
+    import chainer
+    np.random.seed(0)
+    model = lc.Model(2, 2, units)
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(lc.LossFuncL(model))
+    it = lc.LSTM_Iterator(series(2000), batch_size=batch, seq_len=seq_len,
+                          support_len=support_len, seed=0)
+    return lc.LSTM_updater(it, optimizer, fused=fused, device=device)
+
+
+def timed_block(step, seconds, sync=None):
+    """Calls ``step`` for at least ``seconds``; returns (calls, elapsed).
+
+    ``sync`` (e.g. a CUDA synchronize) runs before the clock is read.
+    """
+    calls, start = 0, time.perf_counter()
+    while True:
+        step()
+        calls += 1
+        if sync is not None:
+            sync()
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds and calls >= 3:
+            return calls, elapsed

@@ -1,0 +1,85 @@
+"""GPU behaviour; every test here is marked gpu and skips without a GPU."""
+import json
+import os
+
+import chainer
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstm_chainer as lc
+from lstm_chainer.fused import fused_window, window_loss
+
+pytestmark = pytest.mark.gpu
+GPU = '@cupy:0'
+
+
+def train_log(series, out, device, **kwargs):
+    args = dict(n_units=16, batch_size=8, seq_len=10, support_len=3, epoch=3,
+                snap=100, seed=0, test=series.iloc[60:], progress=False,
+                print_report=False)
+    args.update(kwargs)
+    trainer = lc.get_trainer(series.iloc[:60], out=str(out), device=device,
+                             **args)
+    trainer.run()
+    with open(os.path.join(str(out), 'log')) as f:
+        return trainer, json.load(f)
+
+
+@pytest.mark.parametrize('fused', [True, False])
+def test_training_on_gpu_matches_cpu(series, tmp_path, fused):
+    _, cpu = train_log(series, tmp_path / 'cpu', '@numpy', fused=fused)
+    trainer, gpu = train_log(series, tmp_path / 'gpu', GPU, fused=fused)
+    assert trainer.updater.predictor.device == chainer.get_device(GPU)
+    for key in ('main/loss', 'validation/main/loss'):
+        np.testing.assert_allclose([e[key] for e in gpu],
+                                   [e[key] for e in cpu], rtol=1e-3)
+
+
+def test_fused_gradients_on_gpu_match_cpu():
+    np.random.seed(0)
+    model = lc.Model(2, 2, 32, n_layers=2)
+    xs = np.random.randn(12, 5, 2).astype(np.float32)
+    ts = np.random.randn(12, 5, 2).astype(np.float32)
+    mask = np.random.rand(12, 5) < 0.3
+    grads = []
+    for device in ('@numpy', GPU):
+        device = chainer.get_device(device)
+        model.to_device(device)
+        model.cleargrads()
+        loss = window_loss(chainer.functions.mean_squared_error,
+                           fused_window(model, device.send(xs), 2,
+                                        device.send(mask)),
+                           device.send(ts))
+        loss.backward()
+        grads.append([chainer.backend.CpuDevice().send(p.grad)
+                      for p in model.params()])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-5)
+
+
+def test_valid_pred_forecast_return_cpu_pandas(series):
+    np.random.seed(0)
+    model = lc.Model(2, 2, 8)
+    model.to_device(GPU)
+    table = lc.valid(model, lc.LSTM_Iterator(series, seq_len=5, repeat=False))
+    forecast, truth = lc.pred(model, series, 20, s=3)
+    future = lc.forecast(model, series, 5)
+    for frame in (table, forecast, truth, future):
+        assert isinstance(frame, pd.DataFrame)
+        assert all(isinstance(v, np.ndarray) for v in [frame.to_numpy()])
+    model.to_device('@numpy')
+    np.testing.assert_allclose(
+        lc.pred(model, series, 20, s=3)[0].to_numpy(), forecast.to_numpy(),
+        rtol=1e-4, atol=1e-6)
+
+
+def test_snapshots_move_between_gpu_and_cpu(series, tmp_path):
+    straight, _ = train_log(series, tmp_path / 'a', '@numpy', epoch=4)
+    train_log(series, tmp_path / 'b', GPU, epoch=2)            # GPU writes
+    train_log(series, tmp_path / 'b', '@numpy', epoch=3)       # CPU resumes
+    resumed, _ = train_log(series, tmp_path / 'b', GPU, epoch=4)  # and back
+    for a, b in zip(straight.updater.predictor.params(),
+                    resumed.updater.predictor.params()):
+        np.testing.assert_allclose(chainer.backend.CpuDevice().send(b.array),
+                                   a.array, rtol=1e-3, atol=1e-5)
