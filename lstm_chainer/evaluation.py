@@ -102,6 +102,32 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     return sse, count
 
 
+def forecast_windows(model, xs, n_steps, s=0, fused=None):
+    """Recursive forecasts for a batch of windows, as a NumPy array.
+
+    Args:
+        model: One-step model (its state is left untouched).
+        xs (numpy.ndarray): Ground-truth inputs ``(>= min(s + 1, n_steps),
+            batch, n_features)``, time-major.
+        n_steps (int): Steps to run per window.
+        s (int): Last step fed with ground truth.
+        fused (bool): Fused forward path (``None``: when supported).
+
+    Returns:
+        numpy.ndarray: Outputs ``(n_steps, batch, n_features)``; output
+        ``i`` is the forecast for the target of step ``i``.
+    """
+    n_steps = check_int('n_steps', n_steps, 1)
+    s = check_int('s', s, 0)
+    net = _isolated(model)
+    check_feedback(net, n_steps, s)
+    run = _forecaster(net, fused)
+    xs = np.asarray(xs, dtype=np.float32)
+    train_off, no_graph = _forward_mode()
+    with train_off, no_graph:
+        return _to_cpu(run(net.device.send(xs), n_steps, s))
+
+
 def rmse_table(sse, count, columns=None, total='Total', scale=None):
     """Turns squared-error sums into the RMSE table of :func:`valid`.
 

@@ -3,6 +3,7 @@ import contextlib
 import glob
 import os
 import re
+import sys
 import zipfile
 
 import chainer
@@ -91,7 +92,8 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
                 test=None, seed=None, n_layers=1, dropout=0.0, optimizer=None,
                 test_seq_len=None, test_s=0, test_batch_size=256,
                 progress=True, grad_clip=None, weight_decay=None,
-                early_stopping=None, keep_best=True, fused=None):
+                early_stopping=None, keep_best=True, fused=None,
+                print_report=True):
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
@@ -129,6 +131,7 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
         keep_best (bool): With ``test``, save the model with the lowest
             validation loss so far to ``best_model.npz``.
         fused (bool): Training path (``None``: fused when supported).
+        print_report (bool): Print the log table every epoch.
 
     Returns:
         chainer.training.Trainer: The trainer; the model is
@@ -188,12 +191,15 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
                 trigger=training.triggers.MinValueTrigger(
                     'validation/main/loss', (1, 'epoch')))
     trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
-    trainer.extend(extensions.PrintReport(
-        ['epoch', 'iteration'] + keys + ['elapsed_time']))
+    if print_report:
+        # sys.stdout as it is now (PrintReport's default is bound at import).
+        trainer.extend(extensions.PrintReport(
+            ['epoch', 'iteration'] + keys + ['elapsed_time'], out=sys.stdout))
     trainer.extend(LossPlot(keys[:2]), trigger=_every(
         max(1, epoch // 10), epoch))
     if progress:
-        trainer.extend(extensions.ProgressBar(update_interval=10))
+        trainer.extend(extensions.ProgressBar(update_interval=10,
+                                              out=sys.stdout))
     trainer.extend(extensions.snapshot(filename=SNAPSHOT),
                    trigger=_every(snap, epoch))
 
