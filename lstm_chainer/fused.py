@@ -327,9 +327,11 @@ class _Window:
             grads['b3'] += W3b3[:, -1]
         # Unfold G = U1 W1 and g = U1 b1 + c1.
         grads['U', 0] = dGg @ _with_bias(w.W1, w.b1, xp).T
-        grads['c', 0] = dGg[:, -1]
+        grads['c', 0] = xp.ascontiguousarray(dGg[:, -1])
         W1b1 = w.U[0].T @ dGg
-        grads['W1'], grads['b1'] = W1b1[:, :-1], W1b1[:, -1]
+        # Contiguous: communicators (ChainerMN) and kernels expect it.
+        grads['W1'] = xp.ascontiguousarray(W1b1[:, :-1])
+        grads['b1'] = xp.ascontiguousarray(W1b1[:, -1])
         return grads
 
     def _cell_backward(self, dh, carry_c, dz, k, i):
