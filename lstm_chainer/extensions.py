@@ -21,16 +21,25 @@ class RecursiveEvaluator(extensions.Evaluator):
         target (chainer.Link): Predictor, or a wrapper with ``predictor``.
         s (int): Last step fed with ground truth.
         name (str): Prefix of the reported keys.
+        comm: ChainerMN communicator; each process then evaluates its own
+            shard of the windows (``LSTM_Iterator(..., shard=...)``) and the
+            sums of squared errors and counts are added over processes
+            before the root is taken, so every process reports the global
+            figure.
     """
 
-    def __init__(self, iterator, target, s=0, name='validation'):
+    def __init__(self, iterator, target, s=0, name='validation', comm=None):
         super().__init__(iterator, target)
         self.s = s
         self.name = name
+        self.comm = comm
 
     def evaluate(self):
         sse, count = recursive_squared_errors(
             self.get_target('main'), self.get_iterator('main'), self.s)
+        if self.comm is not None:
+            sse = self.comm.allreduce_obj(sse)
+            count = self.comm.allreduce_obj(count)
         mse = float(sse.sum() / (count * sse.size))
         prefix = self.name + '/main/'
         return {prefix + 'loss': mse, prefix + 'rmse': float(np.sqrt(mse))}

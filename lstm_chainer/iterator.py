@@ -29,6 +29,9 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         repeat (bool): Random windows forever, or every window once.
         pred (int): How far ahead the target lies.
         seed (int): Seed of the random offsets (``None``: from the OS).
+        shard (tuple): ``(index, count)``: with ``repeat=False``, yield only
+            the ``index``-th of ``count`` contiguous parts of the windows
+            (one part per process under MPI).
 
     Attributes:
         columns (list): Column names of a DataFrame, else ``None``.
@@ -37,7 +40,7 @@ class LSTM_Iterator(chainer.dataset.Iterator):
     """
 
     def __init__(self, dataset, batch_size=10, seq_len=10, support_len=10,
-                 repeat=True, pred=1, seed=None):
+                 repeat=True, pred=1, seed=None, shard=None):
         data, self.columns = as_series('dataset', dataset)
         self.batch_size = check_int('batch_size', batch_size, 1)
         self.seq_len = check_int('seq_len', seq_len, 1)
@@ -54,6 +57,15 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         self.repeat = bool(repeat)
         self.nsamples, self.n_features = data.shape
         self.n_windows = n - self.seq_len - self.pred + 1
+        self._window_ids = np.arange(self.n_windows)
+        if shard is not None:
+            if self.repeat:
+                raise ValueError('shard needs repeat=False')
+            index, count = shard
+            if not 0 <= index < count:
+                raise ValueError('shard index {} is not in [0, {})'.format(
+                    index, count))
+            self._window_ids = np.array_split(self._window_ids, count)[index]
         self._steps = np.arange(self.seq_len)[:, None]
         self._random = np.random.RandomState(seed)
         self.reset()
@@ -71,16 +83,14 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         self._previous_epoch_detail = -1.
 
     @property
-    def _epoch_size(self):
-        return self.nsamples if self.repeat else self.n_windows
-
-    @property
     def epoch_detail(self):
         """float: Epochs done, fractional."""
         if self.repeat:
-            return self.iteration * self.batch_size / self._epoch_size
-        return min(self.iteration * self.batch_size, self.n_windows) \
-            / self.n_windows
+            return self.iteration * self.batch_size / self.nsamples
+        size = len(self._window_ids)
+        if size == 0:
+            return float(self.iteration > 0)
+        return min(self.iteration * self.batch_size, size) / size
 
     @property
     def previous_epoch_detail(self):
@@ -90,7 +100,8 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         return self._previous_epoch_detail
 
     def __next__(self):
-        if not self.repeat and self.epoch > 0:
+        if not self.repeat and (self.epoch > 0 or not len(self._window_ids)):
+            self.epoch = 1
             raise StopIteration
         self._previous_epoch_detail = self.epoch_detail
         if self.repeat:
@@ -98,8 +109,7 @@ class LSTM_Iterator(chainer.dataset.Iterator):
                                            size=self.batch_size)
         else:
             start = self.iteration * self.batch_size
-            offsets = np.arange(
-                start, min(start + self.batch_size, self.n_windows))
+            offsets = self._window_ids[start:start + self.batch_size]
         self.offsets = offsets
         self.iteration += 1
         epoch = int(self.epoch_detail)

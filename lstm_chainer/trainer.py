@@ -11,6 +11,7 @@ import numpy
 from chainer import training
 from chainer.training import extensions
 
+from lstm_chainer import distributed
 from lstm_chainer._checks import check_int
 from lstm_chainer.device import get_device
 from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
@@ -93,7 +94,7 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
                 test_seq_len=None, test_s=0, test_batch_size=256,
                 progress=True, grad_clip=None, weight_decay=None,
                 early_stopping=None, keep_best=True, fused=None,
-                print_report=True):
+                print_report=True, comm=None, scatter=False):
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
@@ -132,6 +133,13 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
             validation loss so far to ``best_model.npz``.
         fused (bool): Training path (``None``: fused when supported).
         print_report (bool): Print the log table every epoch.
+        comm: ChainerMN communicator (run under ``mpiexec``): gradients are
+            averaged over processes, each draws its own windows (effective
+            batch ``batch_size * comm.size``), validation is split over
+            them and summed; log, print, plot, progress and the best model
+            are written by rank 0, snapshots by every rank.
+        scatter (bool): With ``comm``, each process trains on its own
+            contiguous block of ``train`` instead of all of it.
 
     Returns:
         chainer.training.Trainer: The trainer; the model is
@@ -140,13 +148,18 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
     snap = check_int('snap', snap, 1)
     epoch = check_int('epoch', epoch, 1)
     device = get_device(device)
+    rank, size = (0, 1) if comm is None else (comm.rank, comm.size)
+    if comm is not None and scatter:
+        train = distributed.scatter_series(train, rank, size, seq_len, pred)
     train_iter = LSTM_Iterator(train, batch_size, seq_len, support_len,
-                               repeat=True, pred=pred, seed=seed)
+                               repeat=True, pred=pred,
+                               seed=distributed.rank_seed(seed, rank)
+                               if comm is not None else seed)
     test_iter = None
     if test is not None:
         test_iter = LSTM_Iterator(
             test, test_batch_size, test_seq_len or seq_len, repeat=False,
-            pred=pred)
+            pred=pred, shard=None if comm is None else (rank, size))
         if test_iter.n_features != train_iter.n_features:
             raise ValueError('test has {} variables, train has {}'.format(
                 test_iter.n_features, train_iter.n_features))
@@ -164,9 +177,15 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
     if weight_decay is not None:
         optimizer.add_hook(chainer.optimizer_hooks.WeightDecay(
             _positive('weight_decay', weight_decay)))
+    if comm is not None:
+        distributed.abort_on_uncaught_exception()
+        optimizer = distributed.multi_node_optimizer(optimizer, comm, target)
+        updater_seed = distributed.rank_seed(seed, size + rank)
+    else:
+        updater_seed = None if seed is None else seed + 1
 
     updater = LSTM_updater(train_iter, optimizer, device=device, fused=fused,
-                           seed=None if seed is None else seed + 1)
+                           seed=updater_seed)
     stopper = None
     if early_stopping is not None:
         if test_iter is None:
@@ -182,28 +201,59 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
         trainer.extend(stopper)
 
     keys = ['main/loss']
+    if comm is not None:
+        import chainermn
+        # main/loss averaged over processes (each reports its own windows).
+        trainer.extend(chainermn.extensions.ObservationAggregator(
+            comm, 'main/loss'))
     if test_iter is not None:
-        trainer.extend(RecursiveEvaluator(test_iter, model, s=test_s))
+        trainer.extend(RecursiveEvaluator(test_iter, model, s=test_s,
+                                          comm=comm))
         keys += ['validation/main/loss', 'validation/main/rmse']
-        if keep_best:
+        if keep_best and rank == 0:
             trainer.extend(
                 extensions.snapshot_object(model, BEST_MODEL),
                 trigger=training.triggers.MinValueTrigger(
                     'validation/main/loss', (1, 'epoch')))
-    trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
-    if print_report:
-        # sys.stdout as it is now (PrintReport's default is bound at import).
-        trainer.extend(extensions.PrintReport(
-            ['epoch', 'iteration'] + keys + ['elapsed_time'], out=sys.stdout))
-    trainer.extend(LossPlot(keys[:2]), trigger=_every(
-        max(1, epoch // 10), epoch))
-    if progress:
-        trainer.extend(extensions.ProgressBar(update_interval=10,
-                                              out=sys.stdout))
-    trainer.extend(extensions.snapshot(filename=SNAPSHOT),
-                   trigger=_every(snap, epoch))
-
-    path = latest_snapshot(out)
+    if rank == 0:
+        trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
+        if print_report:
+            # sys.stdout as it is now (PrintReport binds it at import).
+            trainer.extend(extensions.PrintReport(
+                ['epoch', 'iteration'] + keys + ['elapsed_time'],
+                out=sys.stdout))
+        trainer.extend(LossPlot(keys[:2]), trigger=_every(
+            max(1, epoch // 10), epoch))
+        if progress:
+            trainer.extend(extensions.ProgressBar(update_interval=10,
+                                                  out=sys.stdout))
+    snapshot = extensions.snapshot(filename=SNAPSHOT)
+    if comm is None:
+        trainer.extend(snapshot, trigger=_every(snap, epoch))
+        path = latest_snapshot(out)
+    else:
+        import chainermn
+        # Every process keeps its own snapshot: their random streams differ.
+        per_rank = chainermn.extensions.multi_node_snapshot(
+            comm, snapshot, [[r] for r in range(size)])
+        # Last in every iteration, like the plain snapshot, so it records
+        # the triggers of the other extensions after they have run.
+        per_rank.priority = snapshot.priority
+        trainer.extend(per_rank, trigger=_every(snap, epoch))
+        path = distributed.shared_latest_snapshot(out, comm)
+    if comm is None:
+        if path is not None:
+            resume(trainer, path)
+        return trainer
+    # Collectively: a process that cannot resume must not leave the others
+    # waiting in the first allreduce.
+    error = None
     if path is not None:
-        resume(trainer, path)
+        try:
+            resume(trainer, path)
+        except ValueError as e:
+            error = str(e)
+    errors = [e for e in comm.mpi_comm.allgather(error) if e]
+    if errors:
+        raise ValueError(errors[0])
     return trainer
