@@ -32,15 +32,15 @@ DT = 0.01
 # The recommended settings, one per data set (see the README).
 SETTINGS = {
     'sine_cos': dict(n_units=100, seq_len=30, batch_size=10, epochs=300,
-                     schedule=lambda: Curriculum(29, 0, epochs=100),
+                     curriculum=(29, 0, 100),
                      grad_clip=1.0, context=1, horizons=(1, 5, 10, 20),
                      ar_order=1),
     'noisy': dict(n_units=100, seq_len=30, batch_size=10, epochs=300,
-                  schedule=lambda: Curriculum(29, 0, epochs=100),
+                  curriculum=(29, 0, 100),
                   grad_clip=1.0, context=1, horizons=(1, 5, 10, 20),
                   ar_order=1),
     'lorenz': dict(n_units=200, seq_len=100, batch_size=32, epochs=40,
-                   schedule=lambda: Curriculum(99, 20, epochs=25),
+                   curriculum=(99, 20, 25),
                    grad_clip=1.0, context=50, horizons=(1, 10, 50, 110, 220),
                    ar_order=5, vpt_steps=1000, vpt_starts=100),
 }
@@ -87,7 +87,8 @@ def datasets(names):
 def train_lstm(train, test, cfg, seed, out):
     trainer = lc.get_trainer(
         train, cfg['n_units'], seq_len=cfg['seq_len'],
-        batch_size=cfg['batch_size'], support_len=cfg['schedule'](),
+        batch_size=cfg['batch_size'],
+        support_len=Curriculum(*cfg['curriculum']),
         epoch=cfg['epochs'], snap=cfg['epochs'], out=out, seed=seed,
         grad_clip=cfg['grad_clip'], progress=False, print_report=False)
     start = time.perf_counter()
@@ -95,20 +96,24 @@ def train_lstm(train, test, cfg, seed, out):
     return trainer.updater.predictor, time.perf_counter() - start
 
 
-def windows(test, length):
-    """All windows of ``length`` values in ``test``: ``(length, n, vars)``."""
+def windows(test, length, starts=None):
+    """Windows of ``length`` values in ``test``: ``(length, n, vars)``.
+
+    ``starts`` selects their first rows (default: every window).
+    """
     array = np.asarray(test, dtype=np.float32)
-    starts = np.arange(len(array) - length + 1)
+    if starts is None:
+        starts = np.arange(len(array) - length + 1)
     return array[starts[None, :] + np.arange(length)[:, None]]
 
 
-def horizon_errors(model, test, context, horizon):
+def horizon_errors(model, test, context, horizon, starts=None):
     """Error vectors ``(horizon, windows, vars)`` of recursive forecasts.
 
     ``model`` is a one-step model, or ``None`` for persistence (the last
     known value repeated).
     """
-    win = windows(test, context + horizon)
+    win = windows(test, context + horizon, starts)
     if model is None:
         outputs = np.repeat(win[context - 1:context], horizon, axis=0)
         return outputs - win[context:]
@@ -140,20 +145,21 @@ def evaluate(name, train, test, cfg, seed):
     vpt_steps = cfg.get('vpt_steps')
     horizon = max(max(cfg['horizons']), vpt_steps or 0)
     context = cfg['context']
+    starts = None
     if vpt_steps:
         # Evenly spaced starting points, as many as asked for.
         n = len(test) - context - horizon + 1
-        keep = np.linspace(0, n - 1, min(cfg['vpt_starts'], n)).astype(int)
+        starts = np.linspace(0, n - 1, min(cfg['vpt_starts'], n)).astype(int)
     truth_scale = float(np.sqrt((np.asarray(test) ** 2).sum(axis=1).mean()))
     for label, model, seconds in models:
-        errors = horizon_errors(model, test, context, horizon)
+        errors = horizon_errors(model, test, context, horizon, starts)
         row = {'data': name, 'model': label, 'train_s': seconds}
         for h, value in zip(cfg['horizons'],
                             rmse_by_horizon(errors, cfg['horizons'])):
             row['h{}'.format(h)] = value
         if vpt_steps:
             row['VPT (Lyapunov times)'] = valid_prediction_time(
-                errors[:, keep], truth_scale)
+                errors, truth_scale)
         rows.append(row)
     return rows
 
@@ -163,15 +169,20 @@ def main():
     parser.add_argument('--only', action='append', choices=list(SETTINGS),
                         help='run this data set (repeatable; default all)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--epochs', type=int,
-                        help='override the training epochs (quick checks)')
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='KEY=VALUE',
+                        help='override a setting, e.g. epochs=50 or '
+                        'curriculum=29,0,100 (experiments)')
     args = parser.parse_args()
     names = args.only or list(SETTINGS)
     tables = []
     for name, (train, test) in datasets(names).items():
         cfg = dict(SETTINGS[name])
-        if args.epochs:
-            cfg['epochs'] = args.epochs
+        for item in args.set:
+            key, value = item.split('=', 1)
+            value = tuple(float(v) if '.' in v else int(v)
+                          for v in value.split(','))
+            cfg[key] = value if len(value) > 1 else value[0]
         print('training on {} ...'.format(name), flush=True)
         tables.append(pd.DataFrame(evaluate(name, train, test, cfg,
                                             args.seed)))
