@@ -92,7 +92,7 @@ def save_model(directory, forecaster, **meta):
         'chainer': chainer.__version__,
         'model': {'n_input': model.n_input, 'n_output': model.n_output,
                   'n_units': model.n_units, 'n_layers': model.n_layers,
-                  'dropout': model.dropout},
+                  'dropout': model.dropout, 'residual': model.residual},
         'pred': forecaster.pred,
         'scaler': forecaster.scaler.to_dict(),
     })
@@ -161,7 +161,8 @@ def load_model(directory):
     sizes = meta['model']
     model = Model(sizes['n_input'], sizes['n_output'], sizes['n_units'],
                   n_layers=sizes['n_layers'],
-                  dropout=sizes.get('dropout', 0.0))
+                  dropout=sizes.get('dropout', 0.0),
+                  residual=sizes.get('residual', False))
     path = os.path.join(directory, MODEL_FILE)
     if not os.path.isfile(path):
         raise ValueError('{} holds no model parameters ({} is missing)'

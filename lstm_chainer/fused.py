@@ -16,6 +16,10 @@ Two algebraic shortcuts do most of the work:
   the first layer's pre-activation is ``h_top P' + h1 R1' + m`` with
   ``P = G W3``: one product per step instead of three (``M = P + R1`` for a
   single layer). Outputs of all steps are then one batched product.
+
+A residual model (output = input + l3(h)) runs its fed-back steps with the
+inputs explicit instead: ``x[i] = y[i-1]`` costs only products with the few
+input variables.
 """
 import chainer
 import chainer.functions as F
@@ -68,9 +72,12 @@ class _Weights:
     this scaled space and mapped back by :meth:`unorder`.
     """
 
-    def __init__(self, arrays, feedback):
+    def __init__(self, arrays, feedback, residual=False):
         xp = backend.get_array_module(*arrays)
         self.xp = xp
+        self.residual = residual
+        # Residual models feed inputs back explicitly: no output-layer fold.
+        feedback = feedback and not residual
         self.W1, self.b1 = arrays[0], arrays[1]
         self.W3, self.b3 = arrays[-2], arrays[-1]
         H = self.n_units = self.W1.shape[0]
@@ -97,7 +104,8 @@ class _Weights:
                 self.M = self.P + self.R[0]
         # Per-step products x @ W.T run several times faster with W.T
         # stored contiguously (a transposed view takes a slow BLAS path).
-        t = self.transposed = {'G': xp.ascontiguousarray(self.G.T)}
+        t = self.transposed = {'G': xp.ascontiguousarray(self.G.T),
+                               'W3': xp.ascontiguousarray(self.W3.T)}
         for k in range(L):
             t['R', k] = xp.ascontiguousarray(self.R[k].T)
             if k > 0:
@@ -146,8 +154,10 @@ class _Window:
         dtype = w.W1.dtype
         self.store = store
         self.xs = xs
-        self.h0 = [None] * L if state is None else [h for h, _ in state]
-        self._c_last = [None] * L if state is None else [c for _, c in state]
+        self.h0 = [None] * L if state is None else [h for h, _ in state[0]]
+        self._c_last = [None] * L if state is None \
+            else [c for _, c in state[0]]
+        self.y0 = None if state is None else state[1]
         self.mask = None
         if truth_mask is not None and Fn < T and truth_mask[Fn:].any():
             self.mask = truth_mask[Fn:T]
@@ -177,6 +187,9 @@ class _Window:
                 if h_prev is not None:
                     z += h_prev @ wt['R', k]
                 self._cell(z, k, i)
+        if w.residual:
+            self._fed_back_explicit(xs, Fn, T, B)
+            return
         # Fed-back block, step by step.
         for i in range(Fn, T):
             for k in range(L):
@@ -202,13 +215,46 @@ class _Window:
         top = self.h[L - 1].reshape(T * B, H)
         self.y = (top @ xp.ascontiguousarray(w.W3.T) + w.b3).reshape(T, B, -1)
 
+    def _fed_back_explicit(self, xs, Fn, T, B):
+        """Residual model: outputs per step, inputs ``x[i] = y[i-1]``."""
+        w, wt, xp = self.w, self.w.transposed, self.w.xp
+        L, H = w.n_layers, w.n_units
+        y = xp.empty((T, B, w.W3.shape[0]), w.W3.dtype)
+        if Fn:
+            top = self.h[L - 1][:Fn].reshape(Fn * B, H)
+            y[:Fn] = (top @ wt['W3'] + w.b3).reshape(Fn, B, -1) + xs[:Fn]
+        if self.store:
+            self.x_fed = xp.empty((T - Fn, B, w.W1.shape[1]), w.W1.dtype)
+        y_prev = y[Fn - 1] if Fn else self.y0
+        for i in range(Fn, T):
+            x = y_prev
+            if self.mask is not None:
+                x = xp.where(self.mask[i - Fn][:, None], xs[i], x)
+            if self.store:
+                self.x_fed[i - Fn] = x
+            for k in range(L):
+                if k == 0:
+                    z = x @ wt['G']
+                    z += w.g
+                else:
+                    z = self.h[k - 1][i] @ wt['U', k]
+                    z += w.c[k]
+                h_prev = self._h_prev(k, i)
+                if h_prev is not None:
+                    z += h_prev @ wt['R', k]
+                self._cell(z, k, i)
+            y[i] = x + self.h[L - 1][i] @ wt['W3'] + w.b3
+            y_prev = y[i]
+        self.y = y
+
     def _h_prev(self, k, i):
         return self.h[k][i - 1] if i > 0 else self.h0[k]
 
     @property
     def state(self):
-        """list: ``(h, c)`` per layer after the last step (forward only)."""
-        return [(h[-1], c) for h, c in zip(self.h, self._c_last)]
+        """tuple: ``(h, c)`` per layer and the output, after the last step."""
+        return ([(h[-1], c) for h, c in zip(self.h, self._c_last)],
+                self.y[-1])
 
     def _cell(self, z, k, i):
         xp, w, H = self.w.xp, self.w, self.w.n_units
@@ -240,6 +286,8 @@ class _Window:
 
     def backward(self, gy):
         """Gradients of the weights (block gate order) given ``dL/dy``."""
+        if self.w.residual:
+            return self._backward_explicit(gy)
         w, xp = self.w, self.w.xp
         T, Fn, L, H = self.n_steps, self.n_forced, w.n_layers, w.n_units
         B = gy.shape[1]
@@ -325,14 +373,72 @@ class _Window:
             W3b3 = w.G.T @ dPm
             grads['W3'] += W3b3[:, :-1]
             grads['b3'] += W3b3[:, -1]
-        # Unfold G = U1 W1 and g = U1 b1 + c1.
+        self._unfold_input_layer(grads, dGg)
+        return grads
+
+    def _backward_explicit(self, gy):
+        """Backward of a residual model (inputs fed back explicitly)."""
+        w, xp = self.w, self.w.xp
+        T, Fn, L, H = self.n_steps, self.n_forced, w.n_layers, w.n_units
+        B = gy.shape[1]
+        top = self.h[L - 1]
+        dY = gy.copy()  # total gradient of every output
+        dz = [xp.empty((T, B, 4 * H), gy.dtype) for _ in range(L)]
+        carry_h = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
+        carry_c = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
+        dy_carry = xp.zeros_like(gy[0])  # into y[i] as input of step i + 1
+        for i in range(T - 1, Fn - 1, -1):
+            dY[i] += dy_carry
+            up = dY[i] @ w.W3
+            for k in reversed(range(L)):
+                self._cell_backward(carry_h[k] + up, carry_c, dz, k, i)
+                up = dz[k][i] @ w.U[k] if k > 0 else None
+                carry_h[k] = dz[k][i] @ w.R[k]
+            # y[i] = x[i] + ...: the input gets dY[i] and what layer 1 sends.
+            dx = dY[i] + dz[0][i] @ w.G
+            if self.mask is not None:
+                dx = dx * ~self.mask[i - Fn][:, None]
+            dy_carry = dx
+        if Fn:
+            dY[Fn - 1] += dy_carry
+        dh_out = (dY[:Fn].reshape(Fn * B, -1) @ w.W3).reshape(Fn, B, H)
+        for k in reversed(range(L)):
+            if k == L - 1:
+                dh_in = dh_out
+            else:
+                dh_in = (dz[k + 1][:Fn].reshape(Fn * B, -1) @ w.U[k + 1]
+                         ).reshape(Fn, B, H)
+            for i in range(Fn - 1, -1, -1):
+                self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
+                if i > 0:
+                    carry_h[k] = dz[k][i] @ w.R[k]
+
+        dY2 = dY.reshape(T * B, -1)
+        grads = {'W3': dY2.T @ top.reshape(T * B, H), 'b3': dY2.sum(axis=0)}
+        for k in range(L):
+            dzk = dz[k].reshape(T * B, -1)
+            grads['R', k] = None if T == 1 else \
+                dz[k][1:].reshape((T - 1) * B, -1).T \
+                @ self.h[k][:-1].reshape((T - 1) * B, H)
+            if k > 0:
+                grads['U', k] = dzk.T @ self.h[k - 1].reshape(T * B, H)
+                grads['c', k] = dzk.sum(axis=0)
+        inputs = self.xs[:Fn] if Fn == T else xp.concatenate(
+            [self.xs[:Fn], self.x_fed])
+        dGg = dz[0].reshape(T * B, -1).T \
+            @ _with_ones(inputs.reshape(T * B, -1), xp)
+        self._unfold_input_layer(grads, dGg)
+        return grads
+
+    def _unfold_input_layer(self, grads, dGg):
+        """Gradients of U1, c1, W1, b1 from those of ``[G, g]``."""
+        w, xp = self.w, self.w.xp
         grads['U', 0] = dGg @ _with_bias(w.W1, w.b1, xp).T
         grads['c', 0] = xp.ascontiguousarray(dGg[:, -1])
         W1b1 = w.U[0].T @ dGg
         # Contiguous: communicators (ChainerMN) and kernels expect it.
         grads['W1'] = xp.ascontiguousarray(W1b1[:, :-1])
         grads['b1'] = xp.ascontiguousarray(W1b1[:, -1])
-        return grads
 
     def _cell_backward(self, dh, carry_c, dz, k, i):
         xp, H = self.w.xp, self.w.n_units
@@ -368,17 +474,20 @@ class FusedWindow(chainer.FunctionNode):
         support_len (int): Last step fed with ground truth.
         truth_mask: Boolean ``(seq_len, batch)`` array on the inputs'
             device: ground truth also where true (scheduled sampling).
+        residual (bool): The model adds its input to its output.
     """
 
-    def __init__(self, support_len, truth_mask=None):
+    def __init__(self, support_len, truth_mask=None, residual=False):
         self.support_len = support_len
         self.truth_mask = truth_mask
+        self.residual = residual
 
     def forward(self, inputs):
         xs, params = inputs[0], inputs[1:]
         self.retain_inputs(())
         feedback = self.support_len + 1 < len(xs)
-        self._window = _Window(_Weights(params, feedback), xs, len(xs),
+        weights = _Weights(params, feedback, self.residual)
+        self._window = _Window(weights, xs, len(xs),
                                self.support_len, store=True,
                                truth_mask=self.truth_mask)
         return self._window.y,
@@ -415,7 +524,7 @@ def fused_window(model, xs, support_len, truth_mask=None):
     Returns:
         chainer.Variable: ``(seq_len, batch, n_output)``.
     """
-    return FusedWindow(support_len, truth_mask).apply(
+    return FusedWindow(support_len, truth_mask, model.residual).apply(
         [xs] + model_parameters(model))[0]
 
 
@@ -437,7 +546,7 @@ def forecast_array(model, xs, n_steps, support_len, chunk=4096):
         array: Outputs ``(n_steps, batch, n_output)`` on the model's device.
     """
     arrays = [p.array for p in model_parameters(model)]
-    weights = _Weights(arrays, support_len + 1 < n_steps)
+    weights = _Weights(arrays, support_len + 1 < n_steps, model.residual)
     outputs, state = [], None
     for start in range(0, n_steps, chunk):
         n = min(chunk, n_steps - start)

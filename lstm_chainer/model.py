@@ -22,9 +22,13 @@ class Model(chainer.Chain):
         n_layers (int): Number of stacked LSTM layers.
         dropout (float): Dropout ratio applied to the output of every LSTM
             layer while training (``0`` disables it).
+        residual (bool): Predict the change: the output is the input plus
+            ``l3(h)`` (needs ``n_input == n_output``). Much easier to learn
+            when the series moves little per step (finely sampled dynamics).
     """
 
-    def __init__(self, n_input, n_output, n_units, n_layers=1, dropout=0.0):
+    def __init__(self, n_input, n_output, n_units, n_layers=1, dropout=0.0,
+                 residual=False):
         super().__init__()
         self.n_input = check_int('n_input', n_input, 1)
         self.n_output = check_int('n_output', n_output, 1)
@@ -34,6 +38,10 @@ class Model(chainer.Chain):
             raise ValueError('dropout must be in [0, 1), got {!r}'.format(
                 dropout))
         self.dropout = float(dropout)
+        self.residual = bool(residual)
+        if self.residual and n_input != n_output:
+            raise ValueError('residual=True needs n_input == n_output, got {} '
+                             'and {}'.format(n_input, n_output))
         with self.init_scope():
             self.l1 = L.Linear(n_input, n_units)
             self.l2 = L.LSTM(n_units, n_units)
@@ -66,4 +74,5 @@ class Model(chainer.Chain):
             h = lstm(h)
             if self.dropout:
                 h = F.dropout(h, self.dropout)
-        return self.l3(h)
+        y = self.l3(h)
+        return y + x if self.residual else y

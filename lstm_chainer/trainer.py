@@ -94,7 +94,7 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
                 test_seq_len=None, test_s=0, test_batch_size=256,
                 progress=True, grad_clip=None, weight_decay=None,
                 early_stopping=None, keep_best=True, fused=None,
-                print_report=True, comm=None, scatter=False):
+                print_report=True, comm=None, scatter=False, residual=False):
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
@@ -140,6 +140,8 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
             are written by rank 0, snapshots by every rank.
         scatter (bool): With ``comm``, each process trains on its own
             contiguous block of ``train`` instead of all of it.
+        residual (bool): The model predicts the change from its input
+            (:class:`Model`'s ``residual``).
 
     Returns:
         chainer.training.Trainer: The trainer; the model is
@@ -166,7 +168,8 @@ def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
 
     n = train_iter.n_features
     with _seeded(seed):
-        model = Model(n, n, n_units, n_layers=n_layers, dropout=dropout)
+        model = Model(n, n, n_units, n_layers=n_layers, dropout=dropout,
+                      residual=residual)
     target = LossFuncL(model)
     if optimizer is None:
         optimizer = chainer.optimizers.Adam()

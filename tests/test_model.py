@@ -39,3 +39,14 @@ def test_dropout_only_while_training():
     np.testing.assert_array_equal(a, b)
     model.reset_state()
     assert not np.allclose(model(x).array, a)
+
+
+def test_residual_adds_the_input():
+    plain = Model(2, 2, 5)
+    residual = Model(2, 2, 5, residual=True)
+    residual.copyparams(plain)
+    x = np.random.RandomState(0).randn(3, 2).astype(np.float32)
+    np.testing.assert_allclose(residual(x).array, plain(x).array + x,
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match='residual=True needs n_input == '):
+        Model(2, 3, 4, residual=True)

@@ -57,9 +57,9 @@ def test_curriculum_arguments():
         Curriculum(5, epochs=0)
 
 
-def train_params(series, fused, schedule, iterations=12):
+def train_params(series, fused, schedule, iterations=12, residual=False):
     np.random.seed(7)
-    model = lc.Model(2, 2, 9)
+    model = lc.Model(2, 2, 9, residual=residual)
     optimizer = chainer.optimizers.Adam()
     optimizer.setup(lc.LossFuncL(model))
     it = lc.LSTM_Iterator(series, batch_size=6, seq_len=10, seed=1)
@@ -81,9 +81,11 @@ def train_params(series, fused, schedule, iterations=12):
     Curriculum(9, 0, epochs=1),
     ScheduledSampling(1, 'linear', k=10),
 ])
-def test_both_paths_follow_a_schedule_identically(series, schedule):
-    step, seen = train_params(series, False, schedule)
-    fused, seen_fused = train_params(series, True, schedule)
+@pytest.mark.parametrize('residual', [False, True])
+def test_both_paths_follow_a_schedule_identically(series, schedule, residual):
+    step, seen = train_params(series, False, schedule, residual=residual)
+    fused, seen_fused = train_params(series, True, schedule,
+                                     residual=residual)
     assert seen == seen_fused
     assert len({s for s, _ in seen}) > 1 or seen[0][1] is not None
     for name in step:
