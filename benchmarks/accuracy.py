@@ -90,7 +90,8 @@ def train_lstm(train, test, cfg, seed, out):
         batch_size=cfg['batch_size'],
         support_len=Curriculum(*cfg['curriculum']),
         epoch=cfg['epochs'], snap=cfg['epochs'], out=out, seed=seed,
-        grad_clip=cfg['grad_clip'], progress=False, print_report=False)
+        grad_clip=cfg['grad_clip'], residual=bool(cfg.get('residual')),
+        progress=False, print_report=False)
     start = time.perf_counter()
     trainer.run()
     return trainer.updater.predictor, time.perf_counter() - start

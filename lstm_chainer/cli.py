@@ -8,9 +8,12 @@ import argparse
 import os
 import sys
 
+import numpy
+
 import lstm_chainer as lc
 from lstm_chainer import plotting
 from lstm_chainer.baselines import persistence_squared_errors, skill_table
+from lstm_chainer.distributed import create_communicator
 from lstm_chainer.forecaster import META_FILE, read_meta
 
 VALID_BATCH = 1024
@@ -72,6 +75,16 @@ def build_parser():
                        help='LSTM units (default 100)')
     train.add_argument('--n-layers', type=int, default=1,
                        help='stacked LSTM layers (default 1)')
+    train.add_argument('--dropout', type=float, default=0.0,
+                       help='dropout ratio after each LSTM layer (default 0)')
+    train.add_argument('--residual', action='store_true',
+                       help='predict the change from the last value (for '
+                       'finely sampled series that move little per step)')
+    train.add_argument('--grad-clip', type=float,
+                       help='clip the gradient norm to this value')
+    train.add_argument('--early-stopping', type=int, metavar='EPOCHS',
+                       help='stop when the validation loss has not improved '
+                       'for this many epochs')
     train.add_argument('--seq-len', type=int, default=20,
                        help='time steps per training window (default 20)')
     train.add_argument('--support-len', type=int, default=4,
@@ -88,6 +101,10 @@ def build_parser():
                        help="-1 or @numpy: CPU (default); 0 or @cupy:0: GPU")
     train.add_argument('--seed', type=int, default=0,
                        help='seed of the initial weights and windows')
+    train.add_argument('--communicator', metavar='NAME',
+                       help='train data-parallel under mpiexec -n N with '
+                       'this ChainerMN communicator: naive (CPU) or '
+                       'pure_nccl (one GPU per process)')
 
     valid = commands.add_parser(
         'valid', help='recursive validation against persistence',
@@ -140,6 +157,11 @@ def cmd_train(args):
                  'pred', 'snap'):
         _positive(name.replace('_', '-'), getattr(args, name))
     _positive('support-len', args.support_len, 0)
+    comm = None
+    if args.communicator:
+        comm = create_communicator(args.communicator)
+        if lc.get_device(args.device).xp is not numpy:
+            args.device = '@cupy:{}'.format(comm.intra_rank)  # one per rank
     device = lc.get_device(args.device)
     data = lc.load_csv(args.data, args.columns, args.time_column, args.fill)
     train, test = lc.split_series(data, args.test_size)
@@ -158,8 +180,12 @@ def cmd_train(args):
         batch_size=args.batch_size, seq_len=args.seq_len,
         support_len=args.support_len, pred=args.pred, out=args.out,
         snap=args.snap, epoch=args.epochs, test=scaler.transform(test),
-        seed=args.seed, n_layers=args.n_layers)
+        seed=args.seed, n_layers=args.n_layers, comm=comm,
+        dropout=args.dropout, residual=args.residual,
+        grad_clip=args.grad_clip, early_stopping=args.early_stopping)
     trainer.run()
+    if comm is not None and comm.rank != 0:
+        return  # rank 0 saves and reports
 
     forecaster = lc.Forecaster(trainer.updater.predictor.copy(mode='copy'),
                                scaler, pred=args.pred)
@@ -192,8 +218,9 @@ def _check_existing_model(out, data, args):
         mismatch.append('columns {} (now {})'.format(meta.get('columns'),
                                                      list(data.columns)))
     sizes = meta['model']
-    for key, value in (('n_units', args.n_units), ('n_layers', args.n_layers)):
-        if sizes[key] != value:
+    for key, value in (('n_units', args.n_units), ('n_layers', args.n_layers),
+                       ('residual', args.residual)):
+        if sizes.get(key, False) != value:
             mismatch.append('{} {} (now {})'.format(key, sizes[key], value))
     if meta.get('pred') != args.pred:
         mismatch.append('pred {} (now {})'.format(meta.get('pred'), args.pred))
@@ -309,7 +336,19 @@ def main(argv=None):
     try:
         COMMANDS[args.command](args)
     except ValueError as e:
-        print('lstm-chainer {}: error: {}'.format(args.command, e),
-              file=sys.stderr)
+        # Under mpiexec every process meets the same bad input (resume
+        # errors are agreed collectively), so all exit 2 and one reports.
+        # Anything else that escapes aborts the whole job (see distributed).
+        if _mpi_rank() == 0:
+            print('lstm-chainer {}: error: {}'.format(args.command, e),
+                  file=sys.stderr)
         return 2
+    return 0
+
+
+def _mpi_rank():
+    """This process's rank under mpiexec (0 without MPI)."""
+    for name in ('OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK'):
+        if name in os.environ:
+            return int(os.environ[name])
     return 0

@@ -49,11 +49,6 @@ def abort_on_uncaught_exception():
         hook.add_hook()
 
 
-def abort(comm, status=1):
-    """Ends every process of the job now (after an error in this one)."""
-    comm.mpi_comm.Abort(status)
-
-
 def rank_seed(seed, rank):
     """A seed of its own for each process, reproducible from ``seed``.
 
