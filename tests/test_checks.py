@@ -91,3 +91,14 @@ def test_cpu_device_specs(spec):
 def test_trainer_arguments(kwargs, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         get_trainer(GOOD, 4, out=str(tmp_path), **kwargs)
+
+
+def test_communicator_without_mpi4py(monkeypatch):
+    import sys
+
+    from lstm_chainer.distributed import create_communicator
+    monkeypatch.setitem(sys.modules, 'mpi4py', None)
+    monkeypatch.setitem(sys.modules, 'mpi4py.MPI', None)
+    with pytest.raises(ValueError, match="communicator 'naive' needs MPI and "
+                       'mpi4py'):
+        create_communicator('naive')

@@ -6,9 +6,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import lstm_chainer as lc
+from lstm_chainer.cli import main
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -125,3 +127,22 @@ def test_an_exception_in_one_rank_aborts_the_job(tmp_path):
         del os.environ['FAIL_RANK']
     assert result.returncode != 0
     assert 'rank 1 fails on purpose' in result.stderr
+
+
+def test_cli_trains_under_mpi_and_predicts_in_one_process(tmp_path):
+    t = np.arange(200)
+    path = tmp_path / 'data.csv'
+    pd.DataFrame({'a': np.sin(t / 5), 'b': np.cos(t / 9)}).to_csv(path,
+                                                                  index=False)
+    out = tmp_path / 'model'
+    result = subprocess.run(
+        mpiexec(2) + [sys.executable, '-m', 'lstm_chainer', 'train',
+                      str(path), '--out', str(out), '--epochs', '2',
+                      '--n-units', '8', '--seq-len', '6',
+                      '--communicator', 'naive'],
+        capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = os.listdir(str(out))
+    assert {'model.json', 'model.npz', 'snapshot_epoch_2.0',
+            'snapshot_epoch_2.1'} <= set(names)
+    assert main(['pred', str(out), '--steps', '5']) == 0
