@@ -322,17 +322,7 @@ class _Window:
                 for k in range(L):
                     carry_h[k] = dz[k][i] @ w.R[k]
                 carry_h[L - 1] += dz[0][i] @ w.P
-        # Teacher-forced block in reverse, layer by layer from the top.
-        for k in reversed(range(L)):
-            if k == L - 1:
-                dh_in = dh_out[:Fn]
-            else:
-                dh_in = (dz[k + 1][:Fn].reshape(Fn * B, -1) @ w.U[k + 1]
-                         ).reshape(Fn, B, H)
-            for i in range(Fn - 1, -1, -1):
-                self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
-                if i > 0:
-                    carry_h[k] = dz[k][i] @ w.R[k]
+        self._forced_backward(dh_out[:Fn], carry_h, carry_c, dz)
 
         # Weight gradients as batched products over all steps.
         for k in range(L):
@@ -402,16 +392,7 @@ class _Window:
         if Fn:
             dY[Fn - 1] += dy_carry
         dh_out = (dY[:Fn].reshape(Fn * B, -1) @ w.W3).reshape(Fn, B, H)
-        for k in reversed(range(L)):
-            if k == L - 1:
-                dh_in = dh_out
-            else:
-                dh_in = (dz[k + 1][:Fn].reshape(Fn * B, -1) @ w.U[k + 1]
-                         ).reshape(Fn, B, H)
-            for i in range(Fn - 1, -1, -1):
-                self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
-                if i > 0:
-                    carry_h[k] = dz[k][i] @ w.R[k]
+        self._forced_backward(dh_out, carry_h, carry_c, dz)
 
         dY2 = dY.reshape(T * B, -1)
         grads = {'W3': dY2.T @ top.reshape(T * B, H), 'b3': dY2.sum(axis=0)}
@@ -429,6 +410,26 @@ class _Window:
             @ _with_ones(inputs.reshape(T * B, -1), xp)
         self._unfold_input_layer(grads, dGg)
         return grads
+
+    def _forced_backward(self, dh_out, carry_h, carry_c, dz):
+        """Teacher-forced block in reverse, layer by layer from the top.
+
+        ``dh_out`` is the output layer's gradient into the top hidden states
+        of the forced steps; ``carry_h``/``carry_c`` hold what the first
+        fed-back step sends back.
+        """
+        w, Fn = self.w, self.n_forced
+        L, H, B = w.n_layers, w.n_units, dh_out.shape[1]
+        for k in reversed(range(L)):
+            if k == L - 1:
+                dh_in = dh_out
+            else:
+                dh_in = (dz[k + 1][:Fn].reshape(Fn * B, -1) @ w.U[k + 1]
+                         ).reshape(Fn, B, H)
+            for i in range(Fn - 1, -1, -1):
+                self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
+                if i > 0:
+                    carry_h[k] = dz[k][i] @ w.R[k]
 
     def _unfold_input_layer(self, grads, dGg):
         """Gradients of U1, c1, W1, b1 from those of ``[G, g]``."""

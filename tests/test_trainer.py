@@ -43,18 +43,6 @@ def test_logs_plots_and_snapshots(series, tmp_path):
     assert trainer.updater.iteration == 4 * 50 // 4
 
 
-def test_resume_is_exact(series, tmp_path):
-    straight = train(series, tmp_path / 'a', epoch=6)
-    train(series, tmp_path / 'b', epoch=3)
-    resumed = train(series, tmp_path / 'b', epoch=6)
-    assert resumed.updater.iteration == straight.updater.iteration
-    a, b = params(straight), params(resumed)
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7)
-    losses = [[e['main/loss'] for e in log(tmp_path / d)] for d in 'ab']
-    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
-
-
 def test_a_finished_run_is_not_trained_again(series, tmp_path):
     first = params(train(series, tmp_path, epoch=2))
     again = train(series, tmp_path, epoch=2)
@@ -108,15 +96,17 @@ def test_model_is_on_the_requested_device(series, tmp_path):
 
 
 @pytest.mark.parametrize('kwargs', [
+    dict(),
     dict(support_len=lc.schedules.Curriculum(5, 0, epochs=4)),
     dict(support_len=lc.schedules.ScheduledSampling(0, 'linear', k=40)),
     dict(dropout=0.3, n_layers=2),
     dict(grad_clip=1.0, weight_decay=1e-4, early_stopping=10),
 ])
-def test_resume_is_exact_with_options(series, tmp_path, kwargs):
+def test_resume_is_exact(series, tmp_path, kwargs):
     straight = train(series, tmp_path / 'a', epoch=6, **kwargs)
     train(series, tmp_path / 'b', epoch=3, **kwargs)
     resumed = train(series, tmp_path / 'b', epoch=6, **kwargs)
+    assert resumed.updater.iteration == straight.updater.iteration
     a, b = params(straight), params(resumed)
     for name in a:
         np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7)
