@@ -1,4 +1,6 @@
 """Recursive validation and forecasting (pure functions, CPU results)."""
+import contextlib
+
 import chainer
 import numpy as np
 import pandas as pd
@@ -54,8 +56,18 @@ def _check_columns(model, columns):
                          'on {}'.format(list(columns), list(expected)))
 
 
+def _prepare(model, n_steps, s, fused):
+    """An isolated copy of ``model`` and its ``run(xs, n_steps, s)``."""
+    net = _isolated(model)
+    check_feedback(net, n_steps, s)
+    return net, _forecaster(net, fused)
+
+
+@contextlib.contextmanager
 def _forward_mode():
-    return chainer.using_config('train', False), chainer.no_backprop_mode()
+    """Test mode, no backprop graph."""
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        yield
 
 
 def _to_cpu(x):
@@ -85,15 +97,12 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     if iterator.repeat:
         raise ValueError('iterator must have repeat=False to validate, '
                          'got repeat=True')
-    net = _isolated(model)
-    check_feedback(net, iterator.seq_len, s)
-    run = _forecaster(net, fused)
+    net, run = _prepare(model, iterator.seq_len, s, fused)
     device = net.device
     iterator.reset()
     sse = np.zeros((iterator.seq_len, iterator.n_features))
     count = 0
-    train_off, no_graph = _forward_mode()
-    with train_off, no_graph:
+    with _forward_mode():
         for xs, ts in iterator:
             xs, ts = device.send(xs), device.send(ts)
             err = run(xs, len(xs), s) - ts
@@ -119,12 +128,9 @@ def forecast_windows(model, xs, n_steps, s=0, fused=None):
     """
     n_steps = check_int('n_steps', n_steps, 1)
     s = check_int('s', s, 0)
-    net = _isolated(model)
-    check_feedback(net, n_steps, s)
-    run = _forecaster(net, fused)
+    net, run = _prepare(model, n_steps, s, fused)
     xs = np.asarray(xs, dtype=np.float32)
-    train_off, no_graph = _forward_mode()
-    with train_off, no_graph:
+    with _forward_mode():
         return _to_cpu(run(net.device.send(xs), n_steps, s))
 
 
@@ -216,12 +222,9 @@ def pred(model, data, seq, s=0, diff=1, fused=None):
         raise ValueError(
             's ({}) needs {} rows of data as inputs, data has {}'.format(
                 s, n_truth, len(array)))
-    net = _isolated(model)
-    check_feedback(net, seq, s)
-    run = _forecaster(net, fused)
+    net, run = _prepare(model, seq, s, fused)
     xs = net.device.send(array[:n_truth, None, :].astype(np.float32))
-    train_off, no_graph = _forward_mode()
-    with train_off, no_graph:
+    with _forward_mode():
         forecast = _to_cpu(run(xs, seq, s))[:, 0, :].astype(np.float64)
     index = _target_index(data, diff, seq)
     predictions = pd.DataFrame(forecast, index=index, columns=columns)
