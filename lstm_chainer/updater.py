@@ -108,7 +108,11 @@ class LSTM_updater(training.StandardUpdater):
             mask = chainer.get_device(self.input_device or '@numpy').send(mask)
 
         target.predictor.reset_state()
-        with _global_numpy_random(self._dropout_random):
+        # Only the step-by-step path can meet dropout (or a user's own
+        # randomness); the fused path draws nothing.
+        randomness = contextlib.nullcontext() if self.fused \
+            else _global_numpy_random(self._dropout_random)
+        with randomness:
             if self.fused:
                 ys = fused_path.fused_window(target.predictor, xs,
                                              support_len, mask)
