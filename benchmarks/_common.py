@@ -1,12 +1,9 @@
 """Helpers shared by the benchmark scripts (import after setting threads)."""
 import time
-import warnings
 
 import numpy as np
 
 import lstm_chainer as lc
-
-warnings.filterwarnings('ignore', category=DeprecationWarning)
 
 
 def series(n, seed=0):
@@ -19,7 +16,7 @@ def series(n, seed=0):
 
 def make_updater(batch, units, seq_len, support_len, fused, device='@numpy'):
     """A seeded Adam updater for a 2-variable Model on ``device``."""
-    import chainer
+    import chainer  # after lstm_chainer (imported above)
     np.random.seed(0)
     model = lc.Model(2, 2, units)
     optimizer = chainer.optimizers.Adam()

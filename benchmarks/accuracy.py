@@ -16,12 +16,9 @@ over the test starting points.
 import argparse
 import tempfile
 import time
-import warnings
 
 import numpy as np
 import pandas as pd
-
-warnings.filterwarnings('ignore', category=DeprecationWarning)
 
 import lstm_chainer as lc  # noqa: E402
 from lstm_chainer.schedules import Curriculum  # noqa: E402
@@ -92,6 +89,13 @@ def train_lstm(train, test, cfg, seed, out):
         epoch=cfg['epochs'], snap=cfg['epochs'], out=out, seed=seed,
         grad_clip=cfg['grad_clip'], residual=bool(cfg.get('residual')),
         progress=False, print_report=False)
+    if cfg.get('lr_decay'):
+        # Adam's step size times `rate` every `every` epochs (Chainer's
+        # ExponentialShift; its state is in snapshots).
+        from chainer.training.extensions import ExponentialShift
+        rate, every = cfg['lr_decay']
+        trainer.extend(ExponentialShift('alpha', rate),
+                       trigger=(every, 'epoch'))
     start = time.perf_counter()
     trainer.run()
     return trainer.updater.predictor, time.perf_counter() - start

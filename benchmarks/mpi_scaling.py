@@ -22,13 +22,13 @@ WORKLOADS = {
 
 
 def child(args):
-    import chainer
+    # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
+    import lstm_chainer as lc  # noqa: I001
+    from lstm_chainer import distributed  # noqa: I001
+    import chainer  # noqa: I001
     import numpy as np
     from _common import series, timed_block
     from mpi4py import MPI
-
-    import lstm_chainer as lc
-    from lstm_chainer import distributed
 
     comm = distributed.create_communicator('naive')
     batch, units, seq_len, support_len = WORKLOADS[args.workload]

@@ -49,12 +49,12 @@ ARGS = parse_args()
 for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ[_var] = str(ARGS.threads)
 
-import chainer  # noqa: E402
-import numpy as np  # noqa: E402
-from _common import make_updater, series, timed_block  # noqa: E402
-
+# lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
 import lstm_chainer as lc  # noqa: E402, I001
-from lstm_chainer import fused  # noqa: E402
+from lstm_chainer import fused  # noqa: E402, I001
+import chainer  # noqa: E402, I001
+import numpy as np  # noqa: E402, I001
+from _common import make_updater, series, timed_block  # noqa: E402, I001
 
 
 class ArrayReference:

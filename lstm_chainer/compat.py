@@ -53,11 +53,6 @@ def apply():
     Returns:
         list: Names of the shims in effect.
     """
-    if 'chainer' in sys.modules and not APPLIED and _needed():
-        raise ImportError(
-            'chainer was imported before lstm_chainer.compat could prepare '
-            'NumPy {} / Python {}.{}; import lstm_chainer first'.format(
-                numpy.__version__, *sys.version_info[:2]))
     if not hasattr(numpy, 'sctypes') and 'numpy.sctypes' not in APPLIED:
         numpy.sctypes = _sctypes()
         APPLIED.append('numpy.sctypes')
@@ -70,10 +65,6 @@ def apply():
         sys.modules['numpy.distutils.system_info'] = system_info
         APPLIED.append('numpy.distutils')
     return list(APPLIED)
-
-
-def _needed():
-    return not hasattr(numpy, 'sctypes') or not _has_numpy_distutils()
 
 
 # What importing Chainer 7.8.1 says about its own dependencies; not news to
