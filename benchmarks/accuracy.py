@@ -28,18 +28,17 @@ DT = 0.01
 
 # The recommended settings, one per data set (see the README).
 SETTINGS = {
-    'sine_cos': dict(n_units=100, seq_len=30, batch_size=10, epochs=300,
-                     curriculum=(29, 0, 100),
-                     grad_clip=1.0, context=1, horizons=(1, 5, 10, 20),
-                     ar_order=1),
-    'noisy': dict(n_units=100, seq_len=30, batch_size=10, epochs=300,
-                  curriculum=(29, 0, 100),
-                  grad_clip=1.0, context=1, horizons=(1, 5, 10, 20),
-                  ar_order=1),
-    'lorenz': dict(n_units=200, seq_len=100, batch_size=32, epochs=40,
-                   curriculum=(99, 20, 25),
-                   grad_clip=1.0, context=50, horizons=(1, 10, 50, 110, 220),
-                   ar_order=5, vpt_steps=1000, vpt_starts=100),
+    'sine_cos': dict(n_units=100, seq_len=30, batch_size=10, epochs=600,
+                     curriculum=(29, 0, 200), grad_clip=1.0, context=1,
+                     horizons=(1, 5, 10, 20), ar_order=1),
+    'noisy': dict(n_units=100, seq_len=30, batch_size=10, epochs=600,
+                  curriculum=(29, 0, 200), grad_clip=1.0, context=1,
+                  horizons=(1, 5, 10, 20), ar_order=1),
+    'lorenz': dict(n_units=100, seq_len=50, batch_size=32, epochs=60,
+                   curriculum=(49, 10, 30), grad_clip=1.0, residual=True,
+                   lr_decay=(0.7, 6), context=50,
+                   horizons=(1, 10, 50, 110, 220), ar_order=5,
+                   vpt_steps=1000, vpt_starts=100),
 }
 
 
