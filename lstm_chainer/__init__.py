@@ -26,7 +26,8 @@ from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
 from lstm_chainer.recursion import unroll
 from lstm_chainer.scaling import Scaler
-from lstm_chainer.trainer import get_trainer, latest_snapshot
+from lstm_chainer.snapshots import latest_snapshot
+from lstm_chainer.trainer import get_trainer
 from lstm_chainer.updater import LSTM_updater, time_major_converter
 
 __version__ = '0.1.0'

@@ -5,14 +5,9 @@ processes every iteration (ChainerMN's multi-node optimizer), and the
 recursive validation adds squared-error sums over processes. Start with
 ``mpiexec -n N``; the effective batch is ``batch_size * N``.
 """
-import glob
-import os
-import re
-
 import numpy as np
 
-SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
-_RANK_SNAPSHOT_RE = re.compile(r'snapshot_epoch_(\d+)\.(\d+)$')
+from lstm_chainer.snapshots import snapshot_epochs
 
 
 def create_communicator(name='naive'):
@@ -112,29 +107,12 @@ def multi_node_optimizer(optimizer, comm, target):
     return wrapped
 
 
-def rank_snapshots(out, rank):
-    """Epochs of the snapshots of process ``rank`` in ``out``.
-
-    Returns:
-        set: Epoch numbers.
-    """
-    found = set()
-    for path in glob.glob(os.path.join(glob.escape(out), 'snapshot_epoch_*')):
-        match = _RANK_SNAPSHOT_RE.search(os.path.basename(path))
-        if match and int(match.group(2)) == rank:
-            found.add(int(match.group(1)))
-    return found
-
-
 def shared_latest_snapshot(out, comm):
     """This process's snapshot of the newest epoch that every process has.
 
     Returns:
         str or None: Path, or ``None`` when no epoch is common to all.
     """
-    mine = rank_snapshots(out, comm.rank)
-    common = set.intersection(*comm.mpi_comm.allgather(mine))
-    if not common:
-        return None
-    return os.path.join(out, 'snapshot_epoch_{}.{}'.format(max(common),
-                                                           comm.rank))
+    mine = snapshot_epochs(out, comm.rank)
+    common = set.intersection(*comm.mpi_comm.allgather(set(mine)))
+    return mine[max(common)] if common else None

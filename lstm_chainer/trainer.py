@@ -1,10 +1,6 @@
 """The article's getTrainer: model, iterators, updater and extensions."""
 import contextlib
-import glob
-import os
-import re
 import sys
-import zipfile
 
 import chainer
 import numpy
@@ -18,12 +14,11 @@ from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
+from lstm_chainer.snapshots import SNAPSHOT, latest_snapshot, resume
 from lstm_chainer.triggers import EarlyStopping
 from lstm_chainer.updater import LSTM_updater
 
-SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
 BEST_MODEL = 'best_model.npz'
-_SNAPSHOT_RE = re.compile(r'snapshot_epoch_(\d+)$')
 
 
 @contextlib.contextmanager
@@ -51,41 +46,6 @@ def _every(period, last):
     """Fires every ``period`` epochs and at epoch ``last``."""
     points = sorted(set(range(period, last + 1, period)) | {last})
     return training.triggers.ManualScheduleTrigger(points, 'epoch')
-
-
-def latest_snapshot(out):
-    """Path of the snapshot with the highest epoch in ``out``, or ``None``.
-
-    Args:
-        out (str): Trainer output directory.
-
-    Returns:
-        str: Path, or ``None`` when ``out`` holds no snapshot.
-    """
-    found = []
-    for path in glob.glob(os.path.join(glob.escape(out), 'snapshot_epoch_*')):
-        match = _SNAPSHOT_RE.search(os.path.basename(path))
-        if match:
-            found.append((int(match.group(1)), path))
-    return max(found)[1] if found else None
-
-
-def resume(trainer, path):
-    """Loads a trainer snapshot, with a clear error if it does not fit.
-
-    Args:
-        trainer (chainer.training.Trainer): Freshly built trainer.
-        path (str): Snapshot written by :func:`get_trainer`'s extension.
-    """
-    try:
-        with open(path, 'rb') as f:
-            chainer.serializers.load_npz(f, trainer)
-    except (KeyError, ValueError, TypeError, OSError, EOFError,
-            zipfile.BadZipFile) as e:
-        raise ValueError(
-            'cannot resume from {}: it is unreadable or was written for '
-            'another configuration ({}: {}); use another out directory or '
-            'remove the file'.format(path, type(e).__name__, e)) from None
 
 
 def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,

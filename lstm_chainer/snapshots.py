@@ -1,0 +1,64 @@
+"""Trainer snapshots on disk: names, finding the newest, loading safely."""
+import glob
+import os
+import re
+import zipfile
+
+import chainer
+
+SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
+# snapshot_epoch_12, or snapshot_epoch_12.3 for rank 3 under MPI.
+_NAME = re.compile(r'snapshot_epoch_(\d+)(?:\.(\d+))?$')
+
+
+def snapshot_epochs(out, rank=None):
+    """The snapshots in ``out``, by epoch.
+
+    Args:
+        out (str): Trainer output directory.
+        rank (int): The MPI process whose snapshots to list (``name.rank``
+            files); ``None`` for single-process ones.
+
+    Returns:
+        dict: ``{epoch: path}``.
+    """
+    found = {}
+    for path in glob.glob(os.path.join(glob.escape(out), 'snapshot_epoch_*')):
+        match = _NAME.search(os.path.basename(path))
+        if match is None:
+            continue
+        owner = None if match.group(2) is None else int(match.group(2))
+        if owner == rank:
+            found[int(match.group(1))] = path
+    return found
+
+
+def latest_snapshot(out):
+    """Path of the snapshot with the highest epoch in ``out``, or ``None``.
+
+    Args:
+        out (str): Trainer output directory.
+
+    Returns:
+        str: Path, or ``None`` when ``out`` holds no snapshot.
+    """
+    found = snapshot_epochs(out)
+    return found[max(found)] if found else None
+
+
+def resume(trainer, path):
+    """Loads a trainer snapshot, with a clear error if it does not fit.
+
+    Args:
+        trainer (chainer.training.Trainer): Freshly built trainer.
+        path (str): Snapshot written by :func:`get_trainer`'s extension.
+    """
+    try:
+        with open(path, 'rb') as f:
+            chainer.serializers.load_npz(f, trainer)
+    except (KeyError, ValueError, TypeError, OSError, EOFError,
+            zipfile.BadZipFile) as e:
+        raise ValueError(
+            'cannot resume from {}: it is unreadable or was written for '
+            'another configuration ({}: {}); use another out directory or '
+            'remove the file'.format(path, type(e).__name__, e)) from None
