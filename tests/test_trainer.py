@@ -142,3 +142,14 @@ def test_optimizer_hooks(series, tmp_path):
         get_trainer(series, 4, out=str(tmp_path), grad_clip=-1)
     with pytest.raises(ValueError, match='early_stopping needs test data'):
         get_trainer(series, 4, out=str(tmp_path), early_stopping=3)
+
+
+def test_snapshot_listing_tells_ranks_apart(tmp_path):
+    from lstm_chainer.snapshots import snapshot_epochs
+    for name in ('snapshot_epoch_2', 'snapshot_epoch_10', 'snapshot_epoch_3.0',
+                 'snapshot_epoch_3.1', 'snapshot_epoch_5.1', 'snapshot_epoch_x',
+                 '.snapshot_epoch_7.tmp'):
+        (tmp_path / name).write_bytes(b'')
+    assert sorted(snapshot_epochs(str(tmp_path))) == [2, 10]
+    assert sorted(snapshot_epochs(str(tmp_path), rank=1)) == [3, 5]
+    assert latest_snapshot(str(tmp_path)).endswith('snapshot_epoch_10')
