@@ -10,7 +10,7 @@ prediction time: steps until the normalised error first exceeds 0.4, in
 Lyapunov times (largest exponent 0.906, so about 110 steps each), median
 over the test starting points.
 
-    python benchmarks/accuracy.py                  # all three (~10 minutes)
+    python benchmarks/accuracy.py                  # all three (~12 minutes)
     python benchmarks/accuracy.py --only sine_cos  # one data set
 """
 import argparse
@@ -34,9 +34,9 @@ SETTINGS = {
     'noisy': dict(n_units=100, seq_len=30, batch_size=10, epochs=600,
                   curriculum=(29, 0, 200), grad_clip=1.0, context=1,
                   horizons=(1, 5, 10, 20), ar_order=1),
-    'lorenz': dict(n_units=100, seq_len=50, batch_size=32, epochs=60,
-                   curriculum=(49, 10, 30), grad_clip=1.0, residual=True,
-                   lr_decay=(0.7, 6), context=50,
+    'lorenz': dict(n_units=100, seq_len=50, batch_size=32, epochs=120,
+                   curriculum=(49, 10, 60), grad_clip=1.0, residual=True,
+                   lr_decay=(0.7, 12), context=50,
                    horizons=(1, 10, 50, 110, 220), ar_order=5,
                    vpt_steps=1000, vpt_starts=100),
 }
