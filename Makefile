@@ -44,10 +44,14 @@ STAMP2 := $(VENV2)/.installed
 PYTHON2 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12) $(PYTHON))
 PIP2 := $(VENV2)/bin/python -m pip --disable-pip-version-check
 
+# The pins were tested on Python 3.12; an older Python takes the newest
+# releases that support it.
+PINS2 = $(shell $(VENV2)/bin/python -c 'import sys; print("-c constraints-numpy2.txt" if sys.version_info >= (3, 12) else "")')
+
 $(STAMP2): setup.py constraints-numpy2.txt
 	test -x $(VENV2)/bin/python || $(PYTHON2) -m venv $(VENV2)
-	$(PIP2) install -c constraints-numpy2.txt 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest
-	$(PIP2) install --no-build-isolation -c constraints-numpy2.txt chainer==7.8.1
+	$(PIP2) install $(PINS2) 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest
+	$(PIP2) install --no-build-isolation $(PINS2) chainer==7.8.1
 	$(PIP2) install --no-build-isolation --no-deps -e .
 	touch $(STAMP2)
 
