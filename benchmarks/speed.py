@@ -81,11 +81,7 @@ class ArrayReference:
                                  self.support_len + 1 < len(xs))
         window = fused._Window(weights, xs, len(xs), self.support_len, True)
         gy = (2.0 / ts[0].size) * (window.y - ts)
-        g = window.backward(gy.astype(np.float32))
-        grads = [g['W1'], g['b1']]
-        for k in range(weights.n_layers):
-            grads += [weights.unorder(g[name, k]) for name in 'UcR']
-        grads += [g['W3'], g['b3']]
+        grads = weights.parameter_grads(window.backward(gy.astype(np.float32)))
         self.t += 1
         fix1, fix2 = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
         for p, grad, (m, v) in zip(self.params, grads, self.moments):

@@ -131,6 +131,18 @@ class _Weights:
             if L == 1:
                 t['M'] = xp.ascontiguousarray(self.M.T)
 
+    def parameter_grads(self, grads):
+        """Gradients from :meth:`_Window.backward` in parameter order.
+
+        Returns:
+            list: As :func:`model_parameters`; ``None`` for an unused one.
+        """
+        result = [grads['W1'], grads['b1']]
+        for k in range(self.n_layers):
+            result += [None if grads[name, k] is None
+                       else self.unorder(grads[name, k]) for name in 'UcR']
+        return result + [grads['W3'], grads['b3']]
+
     def unorder(self, grad):
         """Maps a scaled, block-ordered gradient back to the parameter."""
         out = self.xp.empty_like(grad)
@@ -177,6 +189,7 @@ class _Window:
         self.mask = None
         if truth_mask is not None and Fn < T and truth_mask[Fn:].any():
             self.mask = truth_mask[Fn:T]
+        if self.mask is not None and not w.residual:
             # Pre-activations of the truth inputs, for the steps that mix.
             self.z_truth = (xs[Fn:T].reshape((T - Fn) * B, -1) @ wt['G']
                             + w.g).reshape(T - Fn, B, -1)
@@ -229,7 +242,7 @@ class _Window:
                     z += w.c[k]
                 self._cell(z, k, i)
         top = self.h[L - 1].reshape(T * B, H)
-        self.y = (top @ xp.ascontiguousarray(w.W3.T) + w.b3).reshape(T, B, -1)
+        self.y = (top @ wt['W3'] + w.b3).reshape(T, B, -1)
 
     def _fed_back_explicit(self, xs, Fn, T, B):
         """Residual model: outputs per step, inputs ``x[i] = y[i-1]``."""
@@ -516,13 +529,7 @@ class FusedWindow(chainer.FunctionNode):
             gy = window.w.xp.zeros_like(window.y)
         else:
             gy = gy.array
-        g = window.backward(gy)
-        w = window.w
-        result = [None, g['W1'], g['b1']]
-        for k in range(w.n_layers):
-            result += [w.unorder(g['U', k]), w.unorder(g['c', k]),
-                       None if g['R', k] is None else w.unorder(g['R', k])]
-        result += [g['W3'], g['b3']]
+        result = [None] + window.w.parameter_grads(window.backward(gy))
         del self._window
         return tuple(None if r is None else chainer.Variable(r)
                      for r in result)
