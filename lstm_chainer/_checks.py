@@ -29,6 +29,26 @@ def check_int(name, value, minimum=None):
     return value
 
 
+def check_positive(name, value):
+    """Returns ``value`` as a ``float`` or raises ``ValueError`` unless > 0.
+
+    Args:
+        name (str): Argument name used in the message.
+        value: Number to check.
+
+    Returns:
+        float: The value.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError('{} must be a number, got {!r}'.format(
+            name, value)) from e
+    if not number > 0:
+        raise ValueError('{} must be > 0, got {!r}'.format(name, value))
+    return number
+
+
 def as_series(name, data, dtype=np.float32):
     """Validates a 2-D time series and returns it as an array plus names.
 
@@ -57,7 +77,7 @@ def as_series(name, data, dtype=np.float32):
     try:
         array = np.asarray(data)
     except (TypeError, ValueError) as e:
-        raise ValueError('{} is not array-like: {}'.format(name, e)) from None
+        raise ValueError('{} is not array-like: {}'.format(name, e)) from e
     if array.dtype.kind not in 'iuf':
         raise ValueError('{} must hold real numbers, got dtype {}'.format(
             name, array.dtype))

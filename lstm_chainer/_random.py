@@ -1,4 +1,7 @@
-"""Saving NumPy random streams in Chainer snapshots."""
+"""NumPy random streams: saved in snapshots, swapped in for a while."""
+import contextlib
+
+import numpy as np
 
 
 def serialize_random(serializer, random):
@@ -14,3 +17,27 @@ def serialize_random(serializer, random):
     has_gauss = serializer('has_gauss', has_gauss)
     gauss = serializer('gauss', gauss)
     random.set_state((name, keys, int(pos), int(has_gauss), float(gauss)))
+
+
+@contextlib.contextmanager
+def global_random(random):
+    """Lets NumPy's global generator draw from ``random`` for a block.
+
+    Chainer's initialisers and CPU dropout draw from the global generator;
+    inside the block they draw from ``random`` (which then holds what was
+    drawn), and the caller's global stream is left as it was.
+
+    Args:
+        random (numpy.random.RandomState): The stream; ``None`` leaves the
+            global generator alone.
+    """
+    if random is None:
+        yield
+        return
+    saved = np.random.get_state()
+    np.random.set_state(random.get_state())
+    try:
+        yield
+    finally:
+        random.set_state(np.random.get_state())
+        np.random.set_state(saved)

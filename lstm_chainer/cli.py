@@ -12,9 +12,11 @@ import numpy
 
 import lstm_chainer as lc
 from lstm_chainer import plotting
+from lstm_chainer._checks import check_int
+from lstm_chainer._io import write_csv
 from lstm_chainer.baselines import persistence_squared_errors, skill_table
 from lstm_chainer.distributed import create_communicator
-from lstm_chainer.forecaster import META_FILE, read_meta
+from lstm_chainer.saved import META_FILE, SavedModel
 
 VALID_BATCH = 1024
 TOTAL = 'Total (std units)'
@@ -146,17 +148,11 @@ def _data_options(parser, time_column=True):
                         help='fill empty or NaN cells instead of refusing')
 
 
-def _positive(name, value, minimum=1):
-    if value < minimum:
-        raise ValueError('--{} must be >= {}, got {}'.format(
-            name, minimum, value))
-
-
 def cmd_train(args):
     for name in ('epochs', 'n_units', 'n_layers', 'seq_len', 'batch_size',
                  'pred', 'snap'):
-        _positive(name.replace('_', '-'), getattr(args, name))
-    _positive('support-len', args.support_len, 0)
+        check_int('--' + name.replace('_', '-'), getattr(args, name), 1)
+    check_int('--support-len', args.support_len, 0)
     comm = None
     if args.communicator:
         comm = create_communicator(args.communicator)
@@ -212,18 +208,18 @@ def _check_existing_model(out, data, args):
     """Refuses an --out that holds a model of other data or sizes."""
     if not os.path.isfile(os.path.join(out, META_FILE)):
         return
-    meta = read_meta(out)
+    record = SavedModel.read(out)
     mismatch = []
-    if meta.get('columns') != list(data.columns):
-        mismatch.append('columns {} (now {})'.format(meta.get('columns'),
+    if record.columns != list(data.columns):
+        mismatch.append('columns {} (now {})'.format(record.columns,
                                                      list(data.columns)))
-    sizes = meta['model']
     for key, value in (('n_units', args.n_units), ('n_layers', args.n_layers),
                        ('residual', args.residual)):
-        if sizes.get(key, False) != value:
-            mismatch.append('{} {} (now {})'.format(key, sizes[key], value))
-    if meta.get('pred') != args.pred:
-        mismatch.append('pred {} (now {})'.format(meta.get('pred'), args.pred))
+        if record.model.get(key, False) != value:
+            mismatch.append('{} {} (now {})'.format(
+                key, record.model.get(key, False), value))
+    if record.pred != args.pred:
+        mismatch.append('pred {} (now {})'.format(record.pred, args.pred))
     if mismatch:
         raise ValueError('{} holds a model trained with {}; use another '
                          '--out'.format(out, ', '.join(mismatch)))
@@ -231,13 +227,13 @@ def _check_existing_model(out, data, args):
 
 def _model_data(args, forecaster):
     """The CSV a command works on, read with the model's columns."""
-    meta = forecaster.meta
-    time_column = meta.get('time_column')
+    record = forecaster.record
+    time_column = record.time_column
     if args.data is not None:
         path, fill = args.data, args.fill
     else:
-        path = meta['data']['path']
-        fill = args.fill or meta['data'].get('fill')
+        path = record.data.path
+        fill = args.fill or record.data.fill
         if not os.path.isfile(path):
             raise ValueError('the training data {} is gone; pass --data'
                              .format(path))
@@ -249,10 +245,10 @@ def _model_data(args, forecaster):
                              path, ', '.join(map(repr, missing)),
                              args.model_dir, ', '.join(forecaster.columns)))
     data = data[forecaster.columns]
-    if args.data is None and len(data) != meta['data']['rows']:
+    if args.data is None and len(data) != record.data.rows:
         raise ValueError('{} has {} rows, {} when the model was trained; pass '
                          '--data to use it as it is now'.format(
-                             path, len(data), meta['data']['rows']))
+                             path, len(data), record.data.rows))
     return data
 
 
@@ -260,10 +256,10 @@ def cmd_valid(args):
     forecaster = lc.load_model(args.model_dir)
     data = _model_data(args, forecaster)
     if args.data is None:
-        data = data.iloc[len(data) - forecaster.meta['data']['test_rows']:]
-    seq_len = args.seq_len or forecaster.meta.get('seq_len', 20)
-    _positive('seq-len', seq_len)
-    _positive('support-len', args.support_len, 0)
+        data = data.iloc[len(data) - forecaster.record.data.test_rows:]
+    seq_len = args.seq_len or forecaster.record.seq_len or 20
+    check_int('--seq-len', seq_len, 1)
+    check_int('--support-len', args.support_len, 0)
     need = seq_len + forecaster.pred
     if len(data) < need:
         raise ValueError('the validation data has {} rows; --seq-len {} needs '
@@ -279,7 +275,7 @@ def cmd_valid(args):
     table = skill_table(model_table, baseline)
 
     path = os.path.join(args.model_dir, 'valid.csv')
-    _write_csv(table, path)
+    write_csv(table, path)
     axes = plotting.new_axes_column(len(model_table.columns))
     plotting.plot_skill(table, axes=axes)
     plotting.save_figure(axes[0].figure,
@@ -292,15 +288,15 @@ def cmd_valid(args):
 
 
 def cmd_pred(args):
-    _positive('steps', args.steps)
+    check_int('--steps', args.steps, 1)
     forecaster = lc.load_model(args.model_dir)
     history = _model_data(args, forecaster)
-    freq = forecaster.meta.get('freq') if args.data is None else None
+    freq = forecaster.record.freq if args.data is None else None
     future = lc.forecast(forecaster, history, args.steps, freq=freq)
     future.index.name = history.index.name or 't'
 
     path = os.path.join(args.model_dir, 'forecast.csv')
-    _write_csv(future, path)
+    write_csv(future, path)
     axes = plotting.new_axes_column(len(future.columns))
     tail = history.iloc[-max(3 * args.steps, 50):]
     plotting.plot_forecast(tail, future, axes=axes)
@@ -308,12 +304,6 @@ def cmd_pred(args):
                          os.path.join(args.model_dir, 'forecast.png'))
     print(future.to_string(float_format='{:.6g}'.format))
     print('wrote {} and forecast.png'.format(path))
-
-
-def _write_csv(frame, path):
-    tmp = path + '.tmp'
-    frame.to_csv(tmp)
-    os.replace(tmp, path)
 
 
 COMMANDS = {'train': cmd_train, 'valid': cmd_valid, 'pred': cmd_pred}

@@ -41,11 +41,11 @@ def load_csv(path, columns=None, time_column=None, fill=None):
         raise ValueError('{}: no such file'.format(path))
     try:
         frame = pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise ValueError('{}: the file is empty'.format(path)) from None
+    except pd.errors.EmptyDataError as e:
+        raise ValueError('{}: the file is empty'.format(path)) from e
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
         raise ValueError('{}: not a readable CSV file ({})'.format(
-            path, str(e).strip().splitlines()[0])) from None
+            path, str(e).strip().splitlines()[0])) from e
     if frame.empty:
         raise ValueError('{}: the file has a header but no data rows'.format(
             path))

@@ -40,7 +40,7 @@ def get_device(spec):
             count = cuda.cupy.cuda.runtime.getDeviceCount()
         except Exception as e:  # CUDA runtime errors: no driver, no GPU
             raise ValueError('device {!r}: CUDA cannot list GPUs ({}): {}'
-                             .format(spec, e, GPU_HELP)) from None
+                             .format(spec, e, GPU_HELP)) from e
         if gpu_id >= count:
             raise ValueError('device {!r}: there are only {} GPU(s)'.format(
                 spec, count))
@@ -49,7 +49,7 @@ def get_device(spec):
     except (ValueError, TypeError, RuntimeError) as e:
         raise ValueError(
             "device {!r} is not understood; use -1 or '@numpy' for the CPU, "
-            "0 or '@cupy:0' for the first GPU ({})".format(spec, e)) from None
+            "0 or '@cupy:0' for the first GPU ({})".format(spec, e)) from e
 
 
 def _gpu_id(spec):

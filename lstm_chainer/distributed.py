@@ -7,7 +7,7 @@ recursive validation adds squared-error sums over processes. Start with
 """
 import numpy as np
 
-from lstm_chainer.snapshots import snapshot_epochs
+from lstm_chainer.snapshots import latest_snapshot, resume, snapshot_epochs
 
 
 def create_communicator(name='naive'):
@@ -25,12 +25,12 @@ def create_communicator(name='naive'):
     except ImportError as e:
         raise ValueError('communicator {!r} needs MPI and mpi4py ({}): '
                          'install an MPI (Debian: openmpi-bin libopenmpi-dev) '
-                         'and pip install mpi4py'.format(name, e)) from None
+                         'and pip install mpi4py'.format(name, e)) from e
     import chainermn
     try:
         return chainermn.create_communicator(name)
     except ValueError as e:
-        raise ValueError('communicator {!r}: {}'.format(name, e)) from None
+        raise ValueError('communicator {!r}: {}'.format(name, e)) from e
 
 
 def abort_on_uncaught_exception():
@@ -116,3 +116,120 @@ def shared_latest_snapshot(out, comm):
     mine = snapshot_epochs(out, comm.rank)
     common = set.intersection(*comm.mpi_comm.allgather(set(mine)))
     return mine[max(common)] if common else None
+
+
+class Local:
+    """One process: what :func:`get_trainer` asks of a process group.
+
+    :class:`MultiNode` answers the same questions for ChainerMN, so the
+    trainer is built the same way in both cases.
+    """
+
+    comm = None
+    rank, size = 0, 1
+
+    @property
+    def is_root(self):
+        """bool: This process reports, plots and keeps the best model."""
+        return self.rank == 0
+
+    def train_part(self, train, seq_len, pred):
+        """The part of the training series this process draws windows from."""
+        return train
+
+    def window_seed(self, seed):
+        """Seed of this process's training windows."""
+        return seed
+
+    def updater_seed(self, seed):
+        """Seed of this process's updater stream (coin flips, dropout)."""
+        return None if seed is None else seed + 1
+
+    def validation_shard(self):
+        """``(index, count)`` of the validation windows, or ``None``: all."""
+        return None
+
+    def wrap_optimizer(self, optimizer, target):
+        """The optimizer as this group runs it."""
+        return optimizer
+
+    def extend(self, trainer):
+        """Adds what the group needs to the trainer (nothing for one)."""
+
+    def snapshot(self, snapshot):
+        """The snapshot extension as this group writes it."""
+        return snapshot
+
+    def resume(self, trainer, out):
+        """Resumes ``trainer`` from the newest snapshot in ``out``, if any."""
+        path = latest_snapshot(out)
+        if path is not None:
+            resume(trainer, path)
+
+
+class MultiNode(Local):
+    """Data-parallel processes of a ChainerMN communicator.
+
+    Args:
+        comm: ChainerMN communicator.
+        scatter (bool): Each process trains on its own contiguous block of
+            the series instead of all of it.
+    """
+
+    def __init__(self, comm, scatter=False):
+        self.comm = comm
+        self.rank, self.size = comm.rank, comm.size
+        self.scatter = scatter
+        abort_on_uncaught_exception()
+
+    def train_part(self, train, seq_len, pred):
+        if not self.scatter:
+            return train
+        return scatter_series(train, self.rank, self.size, seq_len, pred)
+
+    def window_seed(self, seed):
+        return rank_seed(seed, self.rank)
+
+    def updater_seed(self, seed):
+        return rank_seed(seed, self.size + self.rank)
+
+    def validation_shard(self):
+        return self.rank, self.size
+
+    def wrap_optimizer(self, optimizer, target):
+        return multi_node_optimizer(optimizer, self.comm, target)
+
+    def extend(self, trainer):
+        import chainermn
+        # main/loss averaged over processes (each reports its own windows).
+        trainer.extend(chainermn.extensions.ObservationAggregator(
+            self.comm, 'main/loss'))
+
+    def snapshot(self, snapshot):
+        import chainermn
+        # Every process keeps its own snapshot: their random streams differ.
+        per_rank = chainermn.extensions.multi_node_snapshot(
+            self.comm, snapshot, [[r] for r in range(self.size)])
+        # Last in every iteration, like the plain snapshot, so it records
+        # the triggers of the other extensions after they have run.
+        per_rank.priority = snapshot.priority
+        return per_rank
+
+    def resume(self, trainer, out):
+        # Collectively: a process that cannot resume must not leave the
+        # others waiting in the first allreduce.
+        path = shared_latest_snapshot(out, self.comm)
+        error = None
+        if path is not None:
+            try:
+                resume(trainer, path)
+            except ValueError as e:
+                error = str(e)
+        errors = [e for e in self.comm.mpi_comm.allgather(error) if e]
+        if errors:
+            raise ValueError(errors[0])
+
+
+def process_group(comm=None, scatter=False):
+    """:class:`Local` without a communicator, else :class:`MultiNode`."""
+    return Local() if comm is None else MultiNode(comm, scatter)

@@ -5,11 +5,9 @@ import chainer
 import numpy as np
 import pandas as pd
 
-from lstm_chainer import fused as fused_path
 from lstm_chainer._checks import as_series, check_int
 from lstm_chainer.csvdata import future_index
-from lstm_chainer.forecaster import Forecaster
-from lstm_chainer.recursion import check_feedback, unroll
+from lstm_chainer.recursion import check_feedback, rollout
 
 
 def _predictor(model):
@@ -24,31 +22,8 @@ def _isolated(model):
     return copy
 
 
-def _forecaster(net, fused):
-    """``run(xs, n_steps, s) -> outputs array`` on the fused or step path."""
-    inner, mean, scale = net, None, None
-    if isinstance(net, Forecaster):  # scaling around a plain Model
-        inner, mean, scale = net.model, net.mean, net.scale
-    supported = fused_path.supports(inner, training=False)
-    if fused and not supported:
-        raise ValueError('fused=True needs a lstm_chainer.Model, got {}'
-                         .format(type(inner).__name__))
-    if supported if fused is None else fused:
-        def run(xs, n_steps, s):
-            if mean is None:
-                return fused_path.forecast_array(inner, xs, n_steps, s)
-            ys = fused_path.forecast_array(inner, (xs - mean) / scale,
-                                           n_steps, s)
-            return ys * scale + mean
-    else:
-        def run(xs, n_steps, s):
-            net.reset_state()
-            return net.xp.stack([y.array for y in unroll(net, xs, n_steps, s)])
-    return run
-
-
 def _check_columns(model, columns):
-    """A Forecaster knows its variables: data with other columns is refused."""
+    """A model that knows its variables refuses data with other columns."""
     expected = getattr(model, 'columns', None)
     if expected is not None and columns is not None \
             and list(columns) != list(expected):
@@ -56,11 +31,11 @@ def _check_columns(model, columns):
                          'on {}'.format(list(columns), list(expected)))
 
 
-def _prepare(model, n_steps, s, fused):
-    """An isolated copy of ``model`` and its ``run(xs, n_steps, s)``."""
+def _prepare(model, n_steps, s):
+    """An isolated copy of ``model``, checked for ``s``."""
     net = _isolated(model)
     check_feedback(net, n_steps, s)
-    return net, _forecaster(net, fused)
+    return net
 
 
 @contextlib.contextmanager
@@ -97,7 +72,7 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     if iterator.repeat:
         raise ValueError('iterator must have repeat=False to validate, '
                          'got repeat=True')
-    net, run = _prepare(model, iterator.seq_len, s, fused)
+    net = _prepare(model, iterator.seq_len, s)
     device = net.device
     iterator.reset()
     sse = np.zeros((iterator.seq_len, iterator.n_features))
@@ -105,7 +80,7 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     with _forward_mode():
         for xs, ts in iterator:
             xs, ts = device.send(xs), device.send(ts)
-            err = run(xs, len(xs), s) - ts
+            err = rollout(net, xs, len(xs), s, fused=fused) - ts
             sse += _to_cpu((err * err).sum(axis=1))
             count += xs.shape[1]
     return sse, count
@@ -128,10 +103,11 @@ def forecast_windows(model, xs, n_steps, s=0, fused=None):
     """
     n_steps = check_int('n_steps', n_steps, 1)
     s = check_int('s', s, 0)
-    net, run = _prepare(model, n_steps, s, fused)
+    net = _prepare(model, n_steps, s)
     xs = np.asarray(xs, dtype=np.float32)
     with _forward_mode():
-        return _to_cpu(run(net.device.send(xs), n_steps, s))
+        return _to_cpu(rollout(net, net.device.send(xs), n_steps, s,
+                               fused=fused))
 
 
 def rmse_table(sse, count, columns=None, total='Total', scale=None):
@@ -178,7 +154,8 @@ def valid(model, test_iter, total='Total', s=0, fused=None):
     """
     _check_columns(model, test_iter.columns)
     sse, count = recursive_squared_errors(model, test_iter, s, fused)
-    scale = model.scaler.scale if isinstance(model, Forecaster) else None
+    # A model in data units says how to pool its variables in the total.
+    scale = getattr(model, 'unit_scale', None)
     return rmse_table(sse, count, test_iter.columns, total, scale)
 
 
@@ -222,10 +199,11 @@ def pred(model, data, seq, s=0, diff=1, fused=None):
         raise ValueError(
             's ({}) needs {} rows of data as inputs, data has {}'.format(
                 s, n_truth, len(array)))
-    net, run = _prepare(model, seq, s, fused)
+    net = _prepare(model, seq, s)
     xs = net.device.send(array[:n_truth, None, :].astype(np.float32))
     with _forward_mode():
-        forecast = _to_cpu(run(xs, seq, s))[:, 0, :].astype(np.float64)
+        forecast = _to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
+    forecast = forecast.astype(np.float64)
     index = _target_index(data, diff, seq)
     predictions = pd.DataFrame(forecast, index=index, columns=columns)
     truth = pd.DataFrame(np.nan, index=index,

@@ -1,27 +1,23 @@
-"""A trained model in data units, and saving/loading it with its metadata."""
-import json
+"""A trained model in data units, and saving/loading it with its record."""
 import os
-import tempfile
-import zipfile
 
 import chainer
 import chainer.functions as F
 import numpy as np
 
+from lstm_chainer._io import load_npz
 from lstm_chainer.model import Model
+from lstm_chainer.recursion import rollout
+from lstm_chainer.saved import MODEL_FILE, DataSource, SavedModel
 from lstm_chainer.scaling import Scaler
-
-MODEL_FILE = 'model.npz'
-META_FILE = 'model.json'
-FORMAT = 1
 
 
 class Forecaster(chainer.Chain):
     """A :class:`Model` trained on standardised data, used in data units.
 
-    One call is one time step in the data's own units, so :func:`valid`,
-    :func:`pred` and :func:`forecast` take it like any one-step model (and
-    run it on the fused path with the scaling applied around it).
+    :func:`valid`, :func:`pred` and :func:`forecast` take it like any
+    one-step model: its :meth:`rollout` runs the inner model on standardised
+    data and returns data units (one call of the Chain is one time step).
 
     Args:
         model (Model): The network, trained on ``scaler``-standardised data.
@@ -37,8 +33,30 @@ class Forecaster(chainer.Chain):
         self.scaler = scaler
         self.pred = pred
         self.meta = dict(meta or {})
+        self.record = None  # the SavedModel, once saved or loaded
         self.add_persistent('mean', scaler.mean.astype(np.float32))
         self.add_persistent('scale', scaler.scale.astype(np.float32))
+
+    @property
+    def unit_scale(self):
+        """numpy.ndarray: Per-variable scale for pooling variables."""
+        return self.scaler.scale
+
+    def rollout(self, xs, n_steps, support_len, fused=None):
+        """:func:`~lstm_chainer.recursion.rollout` in data units.
+
+        Args:
+            xs: Inputs ``(steps, batch, n)`` in data units, on the device.
+            n_steps (int): Steps to run.
+            support_len (int): Last step fed with ground truth.
+            fused (bool): Path of the inner model.
+
+        Returns:
+            array: Outputs ``(n_steps, batch, n)`` in data units.
+        """
+        z = (xs - self.mean) / self.scale
+        ys = rollout(self.model, z, n_steps, support_len, fused=fused)
+        return ys * self.scale + self.mean
 
     @property
     def columns(self):
@@ -57,20 +75,6 @@ class Forecaster(chainer.Chain):
         return self.model((x - mean) / scale) * scale + mean
 
 
-def _atomic_write(path, write):
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path),
-                               dir=directory)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def save_model(directory, forecaster, **meta):
     """Writes ``model.npz`` (parameters) and ``model.json`` (the rest).
 
@@ -80,72 +84,28 @@ def save_model(directory, forecaster, **meta):
     Args:
         directory (str): Destination (created if missing).
         forecaster (Forecaster): What to save.
-        **meta: Extra JSON-serialisable entries (data source, training).
+        **meta: Further entries of :class:`~lstm_chainer.saved.SavedModel`
+            (``columns``, ``seq_len``, ``data``, ...) or any other
+            JSON-serialisable ones.
     """
-    os.makedirs(directory, exist_ok=True)
-    model = forecaster.model
     info = dict(forecaster.meta)
     info.update(meta)
-    info.update({
-        'format': FORMAT,
-        'lstm_chainer': _version(),
-        'chainer': chainer.__version__,
-        'model': {'n_input': model.n_input, 'n_output': model.n_output,
-                  'n_units': model.n_units, 'n_layers': model.n_layers,
-                  'dropout': model.dropout, 'residual': model.residual},
-        'pred': forecaster.pred,
-        'scaler': forecaster.scaler.to_dict(),
-    })
-    _atomic_write(os.path.join(directory, MODEL_FILE),
-                  lambda p: chainer.serializers.save_npz(p, model))
-    _atomic_write(os.path.join(directory, META_FILE),
-                  lambda p: _write_json(p, info))
-
-
-def _write_json(path, info):
-    with open(path, 'w') as f:
-        json.dump(info, f, indent=2, default=_json_default)
-        f.write('\n')
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError('{!r} is not JSON serialisable'.format(value))
-
-
-def _version():
-    from lstm_chainer import __version__
-    return __version__
+    known = {k: info.pop(k) for k in SavedModel._KEYS if k in info}
+    for key in SavedModel._VERSIONS:
+        info.pop(key, None)
+    known.update(model=forecaster.model.config(),
+                 scaler=forecaster.scaler.to_dict(), pred=forecaster.pred)
+    if isinstance(known.get('data'), dict):
+        known['data'] = DataSource(**known['data'])
+    record = SavedModel(extra=info, **known)
+    record.save(directory, forecaster.model)
+    forecaster.meta = record.to_json()
+    forecaster.record = record
 
 
 def read_meta(directory):
-    """The metadata of a saved model (``model.json``), checked.
-
-    Args:
-        directory (str): Directory written by :func:`save_model`.
-
-    Returns:
-        dict: The metadata.
-    """
-    path = os.path.join(directory, META_FILE)
-    if not os.path.isdir(directory):
-        raise ValueError('{}: no such directory'.format(directory))
-    if not os.path.isfile(path):
-        raise ValueError('{} holds no model ({} is missing); train one with '
-                         '"lstm-chainer train"'.format(directory, META_FILE))
-    try:
-        with open(path) as f:
-            meta = json.load(f)
-        sizes = meta['model']
-        Scaler.from_dict(meta['scaler'])
-        int(meta['pred'])
-        for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
-            int(sizes[key])
-    except (ValueError, KeyError, TypeError) as e:
-        raise ValueError('{} is corrupted or not a model description ({}: {})'
-                         .format(path, type(e).__name__, e)) from None
-    return meta
+    """The checked metadata of a saved model (``model.json``) as a dict."""
+    return SavedModel.read(directory).to_json()
 
 
 def load_model(directory):
@@ -155,24 +115,17 @@ def load_model(directory):
         directory (str): Directory with ``model.npz`` and ``model.json``.
 
     Returns:
-        Forecaster: The model in data units; its ``meta`` holds the JSON.
+        Forecaster: The model in data units; ``record`` is its
+        :class:`~lstm_chainer.saved.SavedModel` and ``meta`` the JSON.
     """
-    meta = read_meta(directory)
-    sizes = meta['model']
-    model = Model(sizes['n_input'], sizes['n_output'], sizes['n_units'],
-                  n_layers=sizes['n_layers'],
-                  dropout=sizes.get('dropout', 0.0),
-                  residual=sizes.get('residual', False))
+    record = SavedModel.read(directory)
+    model = Model.from_config(record.model)
     path = os.path.join(directory, MODEL_FILE)
     if not os.path.isfile(path):
         raise ValueError('{} holds no model parameters ({} is missing)'
                          .format(directory, MODEL_FILE))
-    try:
-        with open(path, 'rb') as f:
-            chainer.serializers.load_npz(f, model)
-    except (KeyError, ValueError, TypeError, OSError, EOFError,
-            zipfile.BadZipFile) as e:
-        raise ValueError('{} is truncated or corrupted ({}: {})'.format(
-            path, type(e).__name__, e)) from None
-    scaler = Scaler.from_dict(meta['scaler'])
-    return Forecaster(model, scaler, pred=int(meta['pred']), meta=meta)
+    load_npz(path, model, '{path} is truncated or corrupted ({error})')
+    forecaster = Forecaster(model, Scaler.from_dict(record.scaler),
+                            pred=record.pred, meta=record.to_json())
+    forecaster.record = record
+    return forecaster

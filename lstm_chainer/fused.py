@@ -22,7 +22,6 @@ inputs explicit instead: ``x[i] = y[i-1]`` costs only products with the few
 input variables.
 """
 import chainer
-import chainer.functions as F
 import numpy
 from chainer import backend
 
@@ -512,6 +511,13 @@ class FusedWindow(chainer.FunctionNode):
         self.truth_mask = truth_mask
         self.residual = residual
 
+    def check_type_forward(self, in_types):
+        chainer.utils.type_check._argname(in_types[:1], ('xs',))
+        xs, W1 = in_types[0], in_types[1]
+        chainer.utils.type_check.expect(
+            xs.dtype.kind == 'f', xs.dtype == W1.dtype, xs.ndim == 3,
+            W1.ndim == 2, xs.shape[2] == W1.shape[1])
+
     def forward(self, inputs):
         xs, params = inputs[0], inputs[1:]
         self.retain_inputs(())
@@ -590,13 +596,10 @@ def supports(predictor, training):
         training (bool): Whether gradients are needed (dropout is active).
 
     Returns:
-        bool: True for a plain :class:`Model` (no dropout when training).
+        bool: True for a :class:`Model`, or a subclass that keeps its
+        ``forward``, without dropout when training.
     """
-    return type(predictor) is Model and not (training and predictor.dropout)
+    return isinstance(predictor, Model) \
+        and type(predictor).forward is Model.forward \
+        and not (training and predictor.dropout)
 
-
-def window_loss(lossfun, ys, ts):
-    """Sum over steps of ``lossfun(ys[i], ts[i])``, in one call for MSE."""
-    if lossfun is F.mean_squared_error:
-        return F.mean_squared_error(ys, ts) * len(ts)
-    return sum(lossfun(y, t) for y, t in zip(F.separate(ys, axis=0), ts))

@@ -35,3 +35,19 @@ class LossFuncL(chainer.Chain):
         loss = self.lossfun(self.predictor(x), t)
         chainer.report({'loss': loss}, self)
         return loss
+
+
+def window_loss(lossfun, ys, ts):
+    """Sum over the steps of a window of ``lossfun(ys[i], ts[i])``.
+
+    Args:
+        lossfun (callable): Per-step loss.
+        ys (chainer.Variable): Outputs ``(seq_len, batch, n)``.
+        ts: Targets, same shape.
+
+    Returns:
+        chainer.Variable: Scalar; one call for mean squared error.
+    """
+    if lossfun is F.mean_squared_error:
+        return F.mean_squared_error(ys, ts) * len(ts)
+    return sum(lossfun(y, t) for y, t in zip(F.separate(ys, axis=0), ts))

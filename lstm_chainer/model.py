@@ -49,6 +49,30 @@ class Model(chainer.Chain):
                 setattr(self, 'l2_{}'.format(k), L.LSTM(n_units, n_units))
             self.l3 = L.Linear(n_units, n_output)
 
+    def config(self):
+        """The constructor arguments, JSON-ready (see :meth:`from_config`).
+
+        Returns:
+            dict: ``n_input``, ``n_output``, ``n_units``, ``n_layers``,
+            ``dropout``, ``residual``.
+        """
+        return {'n_input': self.n_input, 'n_output': self.n_output,
+                'n_units': self.n_units, 'n_layers': self.n_layers,
+                'dropout': self.dropout, 'residual': self.residual}
+
+    @classmethod
+    def from_config(cls, config):
+        """A new model (fresh parameters) from :meth:`config` output.
+
+        Args:
+            config (dict): Constructor arguments; missing optional ones take
+                their defaults.
+
+        Returns:
+            Model: The model.
+        """
+        return cls(**config)
+
     @property
     def lstms(self):
         """list of L.LSTM: The LSTM layers, bottom first."""

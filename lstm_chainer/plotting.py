@@ -4,8 +4,7 @@ Each function draws data computed elsewhere (``valid``, ``pred``, the
 LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
 Axes; matplotlib is imported only when a plot is drawn.
 """
-import os
-import tempfile
+from lstm_chainer._io import atomic_write
 
 
 def _axes(ax):
@@ -32,16 +31,7 @@ def save_figure(figure, path):
         figure (matplotlib.figure.Figure): Figure to save.
         path (str): Destination; the format follows the extension.
     """
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
-                               suffix=os.path.splitext(name)[1])
-    os.close(fd)
-    try:
-        figure.savefig(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.remove(tmp)
-        raise
+    atomic_write(path, figure.savefig)
 
 
 def plot_series(train, test=None, ax=None):

@@ -1,5 +1,8 @@
-"""The one rule for ground truth versus fed-back predictions."""
+"""The one rule for ground truth versus fed-back predictions, and the one
+function that runs a model by it over a batch of windows."""
 import chainer.functions as F
+
+from lstm_chainer import fused as fused_path
 
 
 def uses_truth(i, support_len):
@@ -66,3 +69,70 @@ def check_feedback(model, n_steps, support_len):
             'the model maps {} inputs to {} outputs, so its predictions '
             'cannot be fed back; use n_input == n_output or support_len >= '
             '{} (got {})'.format(n_in, n_out, n_steps - 1, support_len))
+
+
+def use_fused(model, fused, training):
+    """Chooses the path for ``model``: the one place that decides it.
+
+    Args:
+        model: The one-step model.
+        fused (bool): ``None``: fused whenever it computes exactly what the
+            model does; ``True`` insists on it; ``False`` runs step by step.
+        training (bool): Gradients are needed (dropout then matters).
+
+    Returns:
+        bool: Whether to run the fused path.
+    """
+    supported = fused_path.supports(model, training)
+    if fused and not supported:
+        raise ValueError(
+            'fused=True needs a lstm_chainer.Model (with its own forward{}), '
+            'got {}'.format(' and no dropout' if training else '',
+                            type(model).__name__))
+    return supported if fused is None else bool(fused)
+
+
+def _check_width(model, xs):
+    n_in = getattr(model, 'n_input', None)
+    if n_in is not None and xs.shape[-1] != n_in:
+        raise ValueError('the model takes {} variable(s) per step, the data '
+                         'has {}'.format(n_in, xs.shape[-1]))
+
+
+def rollout(model, xs, n_steps, support_len, truth_mask=None, fused=None,
+            training=False):
+    """Runs ``model`` recursively over a batch of windows.
+
+    Step ``i`` reads ``xs[i]`` when ``i <= support_len`` (or where
+    ``truth_mask[i]`` is true) and the output of step ``i - 1`` otherwise;
+    the model starts from zero state. A model with a ``rollout`` method of
+    its own (:class:`~lstm_chainer.Forecaster`) supplies it for forecasts.
+
+    Args:
+        model: One-step model with ``reset_state()``; its state is reset
+            and, on the step path, advanced.
+        xs: Ground-truth inputs ``(>= min(support_len + 1, n_steps), batch,
+            n_input)`` on the model's device (every step with a mask).
+        n_steps (int): Steps to run.
+        support_len (int): Last step fed with ground truth.
+        truth_mask: Boolean ``(n_steps, batch)`` or ``None``.
+        fused (bool): Path, see :func:`use_fused`.
+        training (bool): Build the backprop graph (call inside the caller's
+            train/test configuration); else forward only, no graph.
+
+    Returns:
+        ``(n_steps, batch, n_output)``: a ``chainer.Variable`` when
+        ``training``, else an array on the model's device.
+    """
+    if not training and hasattr(model, 'rollout'):
+        return model.rollout(xs, n_steps, support_len, fused=fused)
+    _check_width(model, xs)
+    if use_fused(model, fused, training):
+        if training:
+            return fused_path.fused_window(model, xs, support_len, truth_mask)
+        return fused_path.forecast_array(model, xs, n_steps, support_len)
+    model.reset_state()
+    ys = unroll(model, xs, n_steps, support_len, truth_mask)
+    if training:
+        return F.stack(ys)
+    return model.xp.stack([y.array for y in ys])

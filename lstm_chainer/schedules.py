@@ -22,7 +22,7 @@ When to use which:
 """
 import math
 
-from lstm_chainer._checks import check_int
+from lstm_chainer._checks import check_int, check_positive
 
 
 class Constant:
@@ -51,9 +51,7 @@ class Curriculum:
     def __init__(self, start, stop=0, epochs=50):
         self.start = check_int('start', start, 0)
         self.stop = check_int('stop', stop, 0)
-        if not float(epochs) > 0:
-            raise ValueError('epochs must be > 0, got {!r}'.format(epochs))
-        self.epochs = float(epochs)
+        self.epochs = check_positive('epochs', epochs)
 
     def __call__(self, updater):
         progress = min(1.0, updater.epoch_detail / self.epochs)

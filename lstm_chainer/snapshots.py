@@ -2,9 +2,8 @@
 import glob
 import os
 import re
-import zipfile
 
-import chainer
+from lstm_chainer._io import load_npz
 
 SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
 # snapshot_epoch_12, or snapshot_epoch_12.3 for rank 3 under MPI.
@@ -53,12 +52,7 @@ def resume(trainer, path):
         trainer (chainer.training.Trainer): Freshly built trainer.
         path (str): Snapshot written by :func:`get_trainer`'s extension.
     """
-    try:
-        with open(path, 'rb') as f:
-            chainer.serializers.load_npz(f, trainer)
-    except (KeyError, ValueError, TypeError, OSError, EOFError,
-            zipfile.BadZipFile) as e:
-        raise ValueError(
-            'cannot resume from {}: it is unreadable or was written for '
-            'another configuration ({}: {}); use another out directory or '
-            'remove the file'.format(path, type(e).__name__, e)) from None
+    load_npz(path, trainer,
+             'cannot resume from {path}: it is unreadable or was written for '
+             'another configuration ({error}); use another out directory or '
+             'remove the file')

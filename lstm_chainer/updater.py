@@ -5,9 +5,9 @@ import chainer
 import numpy as np
 from chainer import training
 
-from lstm_chainer import fused as fused_path
-from lstm_chainer._random import serialize_random
-from lstm_chainer.recursion import check_feedback, unroll
+from lstm_chainer._random import global_random, serialize_random
+from lstm_chainer.loss import window_loss
+from lstm_chainer.recursion import check_feedback, rollout, use_fused
 from lstm_chainer.schedules import Constant, as_schedule
 
 
@@ -69,12 +69,7 @@ class LSTM_updater(training.StandardUpdater):
         self.schedule = as_schedule(support_len)
         first, _ = self.schedule(self)
         check_feedback(self.predictor, self.seq_len, first)
-        supported = fused_path.supports(self.predictor, training=True)
-        if fused and not supported:
-            raise ValueError(
-                'fused=True needs a lstm_chainer.Model without dropout as '
-                'predictor, got {}'.format(type(self.predictor).__name__))
-        self.fused = supported if fused is None else bool(fused)
+        self.fused = use_fused(self.predictor, fused, training=True)
         self._random = np.random.RandomState(seed)
         # Chainer's dropout draws from NumPy's global generator on the CPU;
         # it gets this stream instead, so that runs and resumes repeat.
@@ -110,18 +105,11 @@ class LSTM_updater(training.StandardUpdater):
         target.predictor.reset_state()
         # Only the step-by-step path can meet dropout (or a user's own
         # randomness); the fused path draws nothing.
-        randomness = contextlib.nullcontext() if self.fused \
-            else _global_numpy_random(self._dropout_random)
-        with randomness:
-            if self.fused:
-                ys = fused_path.fused_window(target.predictor, xs,
-                                             support_len, mask)
-                loss = fused_path.window_loss(target.lossfun, ys, ts)
-            else:
-                ys = unroll(target.predictor, xs, len(xs), support_len, mask)
-                loss = 0
-                for y, t in zip(ys, ts):
-                    loss += target.lossfun(y, t)
+        with contextlib.nullcontext() if self.fused \
+                else global_random(self._dropout_random):
+            ys = rollout(target.predictor, xs, len(xs), support_len, mask,
+                         fused=self.fused, training=True)
+            loss = window_loss(target.lossfun, ys, ts)
             target.cleargrads()
             loss.backward(loss_scale=self.loss_scale)
         loss.unchain_backward()
@@ -140,14 +128,3 @@ class LSTM_updater(training.StandardUpdater):
                              ('dropout_random', self._dropout_random)):
             serialize_random(serializer[name], random)
 
-
-@contextlib.contextmanager
-def _global_numpy_random(random):
-    """Lets NumPy's global generator draw from ``random`` for a while."""
-    saved = np.random.get_state()
-    np.random.set_state(random.get_state())
-    try:
-        yield
-    finally:
-        random.set_state(np.random.get_state())
-        np.random.set_state(saved)

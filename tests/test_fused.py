@@ -10,8 +10,8 @@ from lstm_chainer.fused import (
     forecast_array,
     fused_window,
     model_parameters,
-    window_loss,
 )
+from lstm_chainer.loss import window_loss
 
 CASES = [
     # seq_len, support_len, batch, units, layers

@@ -1,0 +1,56 @@
+"""Files: atomic writes, and reading Chainer's npz files with clear errors."""
+import os
+import tempfile
+import zipfile
+import zlib
+
+import chainer
+
+# What a truncated, garbled or mismatching npz file raises inside Chainer.
+NPZ_ERRORS = (KeyError, ValueError, TypeError, OSError, EOFError,
+              zipfile.BadZipFile, zlib.error)
+
+
+def atomic_write(path, write):
+    """Writes a file so that a crash never leaves half of it under ``path``.
+
+    ``write(tmp)`` writes a temporary file in the same directory, which then
+    replaces ``path`` in one step; on any error the temporary file is removed.
+
+    Args:
+        path (str): Destination.
+        write (callable): ``write(tmp_path)``.
+    """
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
+                               suffix=os.path.splitext(name)[1])
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def write_csv(frame, path):
+    """Writes a DataFrame to CSV atomically."""
+    atomic_write(path, frame.to_csv)
+
+
+def load_npz(path, target, problem):
+    """Loads a Chainer npz file into ``target``; a bad file is a ValueError.
+
+    Args:
+        path (str): The file.
+        target: Link, optimizer or trainer to fill.
+        problem (str): Sentence for the message, with ``{path}`` and
+            ``{error}`` fields.
+    """
+    try:
+        with open(path, 'rb') as f:
+            chainer.serializers.load_npz(f, target)
+    except NPZ_ERRORS as e:
+        raise ValueError(problem.format(
+            path=path, error='{}: {}'.format(type(e).__name__, e))) from e

@@ -1,0 +1,175 @@
+"""The saved-model record: the one owner of every key of ``model.json``."""
+import dataclasses
+import json
+import os
+from typing import Optional
+
+import chainer
+import numpy as np
+
+from lstm_chainer._io import atomic_write
+
+MODEL_FILE = 'model.npz'
+META_FILE = 'model.json'
+# Version 1: 0.1.0; each change of the schema adds one, and load refuses
+# a version it does not know.
+FORMAT = 1
+
+
+@dataclasses.dataclass
+class DataSource:
+    """Where the training data came from and how it was split."""
+
+    path: Optional[str] = None
+    rows: Optional[int] = None
+    test_size: Optional[float] = None
+    test_rows: Optional[int] = None
+    fill: Optional[str] = None
+
+
+@dataclasses.dataclass
+class SavedModel:
+    """Everything ``model.json`` holds besides the parameters.
+
+    Args:
+        model (dict): :meth:`Model.config` of the network.
+        scaler (dict): :meth:`Scaler.to_dict` of the standardisation.
+        pred (int): Target offset.
+        columns (list): Variable names, in model order.
+        time_column (str): The CSV's time column, if any.
+        freq (str): Time step of the time column.
+        seq_len (int): Training window length.
+        support_len: Last teacher-forced step of a training window.
+        data (DataSource): The training data.
+        training (dict): Epochs, batch size, seed, iterations, ...
+        extra (dict): Any other JSON entries (``save_model(**meta)``).
+    """
+
+    model: dict
+    scaler: dict
+    pred: int = 1
+    columns: Optional[list] = None
+    time_column: Optional[str] = None
+    freq: Optional[str] = None
+    seq_len: Optional[int] = None
+    support_len: Optional[object] = None
+    data: DataSource = dataclasses.field(default_factory=DataSource)
+    training: dict = dataclasses.field(default_factory=dict)
+    extra: dict = dataclasses.field(default_factory=dict)
+
+    _KEYS = ('model', 'scaler', 'pred', 'columns', 'time_column', 'freq',
+             'seq_len', 'support_len', 'data', 'training')
+    _VERSIONS = ('format', 'lstm_chainer', 'chainer')
+
+    def to_json(self):
+        """dict: The JSON document, with the format and versions."""
+        from lstm_chainer import __version__
+        doc = dict(self.extra)
+        doc.update({key: getattr(self, key) for key in self._KEYS})
+        doc['data'] = dataclasses.asdict(self.data)
+        doc.update({'format': FORMAT, 'lstm_chainer': __version__,
+                    'chainer': chainer.__version__})
+        return doc
+
+    @classmethod
+    def from_json(cls, doc, where='model.json'):
+        """Checks a JSON document and builds the record.
+
+        Args:
+            doc (dict): Parsed ``model.json``.
+            where (str): Name of the file, for messages.
+
+        Returns:
+            SavedModel: The record.
+        """
+        if not isinstance(doc, dict):
+            raise ValueError('{} is not a model description (not a JSON '
+                             'object)'.format(where))
+        version = doc.get('format')
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError('{} is corrupted or not a model description (no '
+                             'format version)'.format(where))
+        if version > FORMAT:
+            raise ValueError(
+                '{} was written by a newer lstm_chainer ({}, format {}); this '
+                'one reads formats up to {}: upgrade lstm_chainer'.format(
+                    where, doc.get('lstm_chainer', '?'), version, FORMAT))
+        try:
+            fields = {key: doc[key] for key in cls._KEYS if key in doc}
+            fields['data'] = DataSource(**doc.get('data') or {})
+            fields['extra'] = {k: v for k, v in doc.items()
+                               if k not in cls._KEYS + cls._VERSIONS}
+            record = cls(**fields)
+            record._check()
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError('{} is corrupted or not a model description '
+                             '({}: {})'.format(where, type(e).__name__, e)) \
+                from e
+        return record
+
+    def _check(self):
+        from lstm_chainer.model import Model
+        from lstm_chainer.scaling import Scaler
+        config = dict(self.model)
+        for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
+            if not isinstance(config[key], int):
+                raise TypeError('model.{} is not an integer'.format(key))
+        scaler = Scaler.from_dict(self.scaler)
+        n = config['n_output']
+        if scaler.mean.shape != (n,) or scaler.scale.shape != (n,):
+            raise ValueError('the scaler has {} values, the model {} '
+                             'outputs'.format(scaler.mean.shape, n))
+        if self.columns is not None and len(self.columns) != n:
+            raise ValueError('{} columns for {} outputs'.format(
+                len(self.columns), n))
+        self.pred = int(self.pred)
+        # Sizes alone are checked here; the network is built on load.
+        Model.from_config(dict(config, n_units=1))
+
+    def save(self, directory, model):
+        """Writes ``model.npz`` and ``model.json`` atomically.
+
+        Args:
+            directory (str): Destination (created if missing).
+            model (Model): The network whose parameters are saved.
+        """
+        os.makedirs(directory, exist_ok=True)
+        atomic_write(os.path.join(directory, MODEL_FILE),
+                     lambda p: chainer.serializers.save_npz(p, model))
+        atomic_write(os.path.join(directory, META_FILE),
+                     lambda p: _write_json(p, self.to_json()))
+
+    @classmethod
+    def read(cls, directory):
+        """Reads and checks ``model.json`` in ``directory``.
+
+        Returns:
+            SavedModel: The record.
+        """
+        path = os.path.join(directory, META_FILE)
+        if not os.path.isdir(directory):
+            raise ValueError('{}: no such directory'.format(directory))
+        if not os.path.isfile(path):
+            raise ValueError('{} holds no model ({} is missing); train one '
+                             'with "lstm-chainer train"'.format(directory,
+                                                               META_FILE))
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (ValueError, UnicodeDecodeError, OSError) as e:
+            raise ValueError('{} is corrupted or not a model description '
+                             '({}: {})'.format(path, type(e).__name__, e)) \
+                from e
+        return cls.from_json(doc, path)
+
+
+def _write_json(path, doc):
+    with open(path, 'w') as f:
+        json.dump(doc, f, indent=2, default=_json_default)
+        f.write('\n')
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError('{!r} is not JSON serialisable'.format(value))
