@@ -4,6 +4,8 @@ Every problem with the file raises ``ValueError`` with a one-line message
 that names the file and, where it applies, the column and the row (rows are
 counted as in a spreadsheet: the header is row 1).
 """
+from __future__ import annotations
+
 import os
 import warnings
 
@@ -18,7 +20,9 @@ def _row(position):
     return int(position) + 2
 
 
-def load_csv(path, columns=None, time_column=None, fill=None):
+def load_csv(path: str, columns: list | None = None,
+             time_column: str | None = None, fill: str | None = None
+             ) -> pd.DataFrame:
     """Reads a multivariate series from a CSV file.
 
     Args:
@@ -135,7 +139,8 @@ def _time_index(path, frame, time_column):
     return pd.DatetimeIndex(parsed, name=time_column)
 
 
-def split_series(data, test_size):
+def split_series(data: pd.DataFrame, test_size: float
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Splits a series in time order: the first part trains, the rest tests.
 
     Args:

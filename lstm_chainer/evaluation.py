@@ -1,5 +1,8 @@
 """Recursive validation and forecasting (pure functions, CPU results)."""
+from __future__ import annotations
+
 import contextlib
+from typing import TYPE_CHECKING
 
 import chainer
 import numpy as np
@@ -8,6 +11,9 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_int
 from lstm_chainer.csvdata import future_index
 from lstm_chainer.recursion import check_feedback, rollout
+
+if TYPE_CHECKING:
+    from lstm_chainer.iterator import LSTM_Iterator
 
 
 def _predictor(model):
@@ -49,7 +55,9 @@ def _to_cpu(x):
     return chainer.backend.CpuDevice().send(getattr(x, 'array', x))
 
 
-def recursive_squared_errors(model, iterator, s=0, fused=None):
+def recursive_squared_errors(model, iterator: LSTM_Iterator, s: int = 0,
+                             fused: bool | None = None
+                             ) -> tuple[np.ndarray, int]:
     """Sums squared errors of recursive forecasts over every window.
 
     The input at step ``i`` is ground truth for ``i <= s`` and the model's
@@ -86,7 +94,8 @@ def recursive_squared_errors(model, iterator, s=0, fused=None):
     return sse, count
 
 
-def forecast_windows(model, xs, n_steps, s=0, fused=None):
+def forecast_windows(model, xs: np.ndarray, n_steps: int, s: int = 0,
+                     fused: bool | None = None) -> np.ndarray:
     """Recursive forecasts for a batch of windows, as a NumPy array.
 
     Args:
@@ -110,7 +119,8 @@ def forecast_windows(model, xs, n_steps, s=0, fused=None):
                                fused=fused))
 
 
-def rmse_table(sse, count, columns=None, total='Total', scale=None):
+def rmse_table(sse: np.ndarray, count: int, columns: list | None = None,
+               total: str = 'Total', scale=None) -> pd.DataFrame:
     """Turns squared-error sums into the RMSE table of :func:`valid`.
 
     Args:
@@ -136,7 +146,8 @@ def rmse_table(sse, count, columns=None, total='Total', scale=None):
     return table
 
 
-def valid(model, test_iter, total='Total', s=0, fused=None):
+def valid(model, test_iter: LSTM_Iterator, total: str = 'Total', s: int = 0,
+          fused: bool | None = None) -> pd.DataFrame:
     """RMSE of recursive forecasts per horizon step and variable.
 
     Args:
@@ -169,7 +180,8 @@ def _target_index(data, diff, seq):
     return pd.RangeIndex(diff, seq + diff, name='t')
 
 
-def pred(model, data, seq, s=0, diff=1, fused=None):
+def pred(model, data, seq: int, s: int = 0, diff: int = 1,
+         fused: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecasts ``seq`` steps recursively from the start of ``data``.
 
     The input at step ``i`` is ``data[i]`` for ``i <= s`` and the previous
@@ -213,7 +225,9 @@ def pred(model, data, seq, s=0, diff=1, fused=None):
     return predictions, truth
 
 
-def forecast(model, history, steps, s=None, diff=None, freq=None):
+def forecast(model, history, steps: int, s: int | None = None,
+             diff: int | None = None, freq: str | None = None
+             ) -> pd.DataFrame:
     """Forecasts ``steps`` values past the end of ``history``.
 
     The model is warmed up on the history (ground truth for steps

@@ -1,4 +1,6 @@
 """A trained model in data units, and saving/loading it with its record."""
+from __future__ import annotations
+
 import os
 
 import chainer
@@ -75,7 +77,7 @@ class Forecaster(chainer.Chain):
         return self.model((x - mean) / scale) * scale + mean
 
 
-def save_model(directory, forecaster, **meta):
+def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     """Writes ``model.npz`` (parameters) and ``model.json`` (the rest).
 
     Both files are replaced atomically, so a crash never leaves a half
@@ -108,7 +110,7 @@ def read_meta(directory):
     return SavedModel.read(directory).to_json()
 
 
-def load_model(directory):
+def load_model(directory: str) -> Forecaster:
     """Loads what :func:`save_model` wrote.
 
     Args:

@@ -1,5 +1,7 @@
 """The one rule for ground truth versus fed-back predictions, and the one
 function that runs a model by it over a batch of windows."""
+from __future__ import annotations
+
 import chainer.functions as F
 
 from lstm_chainer import fused as fused_path
@@ -71,7 +73,7 @@ def check_feedback(model, n_steps, support_len):
             '{} (got {})'.format(n_in, n_out, n_steps - 1, support_len))
 
 
-def use_fused(model, fused, training):
+def use_fused(model, fused: bool | None, training: bool) -> bool:
     """Chooses the path for ``model``: the one place that decides it.
 
     Args:
@@ -99,8 +101,8 @@ def _check_width(model, xs):
                          'has {}'.format(n_in, xs.shape[-1]))
 
 
-def rollout(model, xs, n_steps, support_len, truth_mask=None, fused=None,
-            training=False):
+def rollout(model, xs, n_steps: int, support_len: int, truth_mask=None,
+            fused: bool | None = None, training: bool = False):
     """Runs ``model`` recursively over a batch of windows.
 
     Step ``i`` reads ``xs[i]`` when ``i <= support_len`` (or where

@@ -21,8 +21,25 @@ When to use which:
   predictions (noisy or chaotic data).
 """
 import math
+from typing import Protocol, Union
 
 from lstm_chainer._checks import check_int, check_positive
+
+
+class Schedule(Protocol):
+    """What :class:`~lstm_chainer.LSTM_updater` asks of a schedule.
+
+    A schedule is called once per iteration with the updater (whose
+    ``iteration`` and ``epoch_detail`` it may read) and returns
+    ``(support_len, p)``. Its state must be derived from the updater's, so
+    that snapshot and resume need nothing more.
+    """
+
+    def __call__(self, updater) -> tuple[int, float]:
+        ...
+
+
+SupportLen = Union[int, Schedule]
 
 
 class Constant:
@@ -121,7 +138,7 @@ class ScheduledSampling:
                                     self.minimum)
 
 
-def as_schedule(support_len):
+def as_schedule(support_len: SupportLen) -> Schedule:
     """An int becomes :class:`Constant`; a schedule is returned as it is."""
     if callable(support_len):
         return support_len

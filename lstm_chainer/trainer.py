@@ -1,4 +1,6 @@
 """The article's getTrainer: model, iterators, updater and extensions."""
+from __future__ import annotations
+
 import sys
 
 import chainer
@@ -14,6 +16,7 @@ from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
+from lstm_chainer.schedules import SupportLen
 from lstm_chainer.snapshots import SNAPSHOT
 from lstm_chainer.triggers import EarlyStopping
 from lstm_chainer.updater import LSTM_updater
@@ -27,14 +30,20 @@ def _every(period, last):
     return training.triggers.ManualScheduleTrigger(points, 'epoch')
 
 
-def get_trainer(train, n_units, device=-1, batch_size=10, seq_len=10,
-                support_len=10, pred=1, out='result', snap=100, epoch=1000,
-                test=None, seed=None, n_layers=1, dropout=0.0, optimizer=None,
-                test_seq_len=None, test_s=0, test_batch_size=256,
-                progress=True, grad_clip=None, weight_decay=None,
-                early_stopping=None, keep_best=True, fused=None,
-                print_report=True, comm=None, scatter=False, residual=False,
-                epochs=None):
+def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
+                seq_len: int = 10, support_len: SupportLen = 10, pred: int = 1,
+                out: str = 'result', snap: int = 100, epoch: int = 1000,
+                test=None, seed: int | None = None, n_layers: int = 1,
+                dropout: float = 0.0,
+                optimizer: chainer.Optimizer | None = None,
+                test_seq_len: int | None = None, test_s: int = 0,
+                test_batch_size: int = 256, progress: bool = True,
+                grad_clip: float | None = None,
+                weight_decay: float | None = None,
+                early_stopping: int | None = None, keep_best: bool = True,
+                fused: bool | None = None, print_report: bool = True,
+                comm=None, scatter: bool = False, residual: bool = False,
+                epochs: int | None = None) -> training.Trainer:
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss

@@ -1,0 +1,140 @@
+"""The shared pieces: saved-model record, rollout path choice, process
+group, file helpers."""
+import json
+import os
+import shutil
+
+import chainer
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstm_chainer as lc
+import lstm_chainer.fused
+from lstm_chainer import distributed, saved
+from lstm_chainer._io import atomic_write
+from lstm_chainer.recursion import rollout, use_fused
+
+FIXTURE = os.path.join(os.path.dirname(__file__), 'data', 'model_v1')
+
+
+def fixture_frame():
+    t = np.arange(40.)
+    return pd.DataFrame({'a': np.sin(t / 3), 'b': 10 + np.cos(t / 5)})
+
+
+def test_model_saved_by_format_1_still_loads():
+    forecaster = lc.load_model(FIXTURE)
+    assert forecaster.columns == ['a', 'b']
+    assert forecaster.record.seq_len == 8
+    assert forecaster.record.data.test_rows == 10
+    future = lc.forecast(forecaster, fixture_frame(), 3)
+    # Values the model gave when it was saved (0.1.0).
+    np.testing.assert_allclose(
+        future.to_numpy(), [[0.077548, 10.162833], [0.078667, 10.133717],
+                            [0.079399, 10.109673]], rtol=1e-4)
+
+
+def _edited(tmp_path, edit):
+    directory = tmp_path / 'm'
+    shutil.copytree(FIXTURE, directory)
+    path = directory / 'model.json'
+    doc = json.loads(path.read_text())
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    return str(directory)
+
+
+def test_newer_format_is_refused_with_the_version(tmp_path):
+    directory = _edited(tmp_path, lambda d: d.update(format=99))
+    with pytest.raises(ValueError, match='newer lstm_chainer.*format 99.*'
+                       'upgrade'):
+        lc.load_model(directory)
+
+
+@pytest.mark.parametrize('edit', [
+    lambda d: d.pop('format'),
+    lambda d: d['model'].pop('n_units'),
+    lambda d: d['scaler'].update(mean=[0.0]),
+    lambda d: d.update(columns=['a']),
+])
+def test_broken_record_names_the_file(tmp_path, edit):
+    directory = _edited(tmp_path, edit)
+    with pytest.raises(ValueError, match='model.json is corrupted'):
+        lc.load_model(directory)
+
+
+def test_unknown_keys_are_kept(tmp_path):
+    directory = _edited(tmp_path, lambda d: d.update(note='hi'))
+    assert lc.load_model(directory).meta['note'] == 'hi'
+
+
+def test_model_config_round_trip():
+    model = lc.Model(3, 3, 7, n_layers=2, dropout=0.1, residual=True)
+    again = lc.Model.from_config(json.loads(json.dumps(model.config())))
+    assert again.config() == model.config()
+
+
+class SameForward(lc.Model):
+    pass
+
+
+class OwnForward(lc.Model):
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+def test_path_choice():
+    assert use_fused(SameForward(2, 2, 4), None, training=True)
+    assert not use_fused(OwnForward(2, 2, 4), None, training=True)
+    assert not use_fused(lc.Model(2, 2, 4, dropout=0.5), None, training=True)
+    assert use_fused(lc.Model(2, 2, 4, dropout=0.5), None, training=False)
+    with pytest.raises(ValueError, match='fused=True needs.*OwnForward'):
+        use_fused(OwnForward(2, 2, 4), True, training=False)
+
+
+@pytest.mark.parametrize('fused', [False, True])
+def test_rollout_paths_agree_and_check_width(fused):
+    np.random.seed(1)
+    model = lc.Model(2, 2, 5)
+    xs = np.random.randn(6, 3, 2).astype(np.float32)
+    with chainer.no_backprop_mode():
+        ys = rollout(model, xs, 6, 2, fused=fused)
+        expected = rollout(model, xs, 6, 2, fused=not fused)
+    np.testing.assert_allclose(ys, expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match='takes 2 variable.*data has 3'):
+        rollout(model, np.zeros((6, 3, 3), np.float32), 6, 2, fused=fused)
+
+
+def test_fused_node_checks_its_input_shapes():
+    model = lc.Model(2, 2, 4)
+    with pytest.raises(chainer.utils.type_check.InvalidType):
+        lc.fused.fused_window(model, np.zeros((3, 2, 5), np.float32), 1)
+
+
+def test_local_group_answers():
+    group = distributed.process_group()
+    assert group.is_root and group.comm is None
+    assert group.window_seed(3) == 3 and group.updater_seed(3) == 4
+    assert group.validation_shard() is None
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path):
+    path = tmp_path / 'f.txt'
+    path.write_text('old')
+
+    def fail(tmp):
+        with open(tmp, 'w') as f:
+            f.write('half')
+        raise OSError('disk full')
+    with pytest.raises(OSError):
+        atomic_write(str(path), fail)
+    assert path.read_text() == 'old'
+    assert os.listdir(tmp_path) == ['f.txt']
+
+
+def test_saved_model_owns_the_keys(tmp_path):
+    record = saved.SavedModel.read(FIXTURE)
+    doc = record.to_json()
+    assert set(saved.SavedModel._KEYS) <= set(doc)
+    assert doc['format'] == saved.FORMAT
