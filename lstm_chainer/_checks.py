@@ -95,3 +95,17 @@ def as_series(name, data, dtype=np.float32):
         raise ValueError('{} holds NaN or inf (first at row {}, column {!r})'
                          .format(name, row, label))
     return np.ascontiguousarray(array), columns
+
+
+def check_columns(model, columns):
+    """A model that knows its variables refuses data with other columns.
+
+    Args:
+        model: Anything; checked when it has ``columns``.
+        columns (list): The data's column names, or ``None``.
+    """
+    expected = getattr(model, 'columns', None)
+    if expected is not None and columns is not None \
+            and list(columns) != list(expected):
+        raise ValueError('the data has columns {} but the model was trained '
+                         'on {}'.format(list(columns), list(expected)))

@@ -14,12 +14,15 @@ import lstm_chainer as lc
 from lstm_chainer import plotting
 from lstm_chainer._checks import check_int
 from lstm_chainer._io import write_csv
-from lstm_chainer.baselines import persistence_squared_errors, skill_table
 from lstm_chainer.distributed import create_communicator
 from lstm_chainer.saved import META_FILE, SavedModel
+from lstm_chainer.selection import (
+    choose_transforms,
+    default_horizon,
+    default_season,
+)
 
-VALID_BATCH = 1024
-TOTAL = 'Total (std units)'
+REFIT_DIR = 'refit'
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,8 +74,10 @@ def build_parser():
                        'column except the time column)')
     train.add_argument('--test-size', type=_fraction, default=0.25,
                        help='fraction held out at the end (default 0.25)')
-    train.add_argument('--epochs', type=int, default=100,
-                       help='training epochs (default 100)')
+    train.add_argument('--epochs', type=int,
+                       help='training epochs (default: about 80,000 window '
+                       'steps in all, e.g. 1,500 iterations of 54-step '
+                       'windows)')
     train.add_argument('--n-units', type=int, default=100,
                        help='LSTM units (default 100)')
     train.add_argument('--n-layers', type=int, default=1,
@@ -87,12 +92,29 @@ def build_parser():
     train.add_argument('--early-stopping', type=int, metavar='EPOCHS',
                        help='stop when the validation loss has not improved '
                        'for this many epochs')
-    train.add_argument('--seq-len', type=int, default=20,
-                       help='time steps per training window (default 20)')
-    train.add_argument('--support-len', type=int, default=4,
+    train.add_argument('--seq-len', type=int,
+                       help='time steps per training window (default: '
+                       'context + horizon)')
+    train.add_argument('--support-len', type=int,
                        help='last step of a window fed with ground truth; '
                        'later steps get the model\'s own predictions '
-                       '(default 4)')
+                       '(default: context - 1, so that training forecasts '
+                       'the horizon as the backtest does)')
+    _forecast_options(train)
+    train.add_argument('--transform', default='auto', metavar='NAME',
+                       help='reversible transform of every column before '
+                       'training, undone in every forecast: auto (default: '
+                       'chosen per column on the training part), none, diff, '
+                       'seasonal-diff, log, log-diff; or per column, e.g. '
+                       'sales=log-diff,temp=none')
+    train.add_argument('--season', type=int, metavar='M',
+                       help='season length in rows (default from the time '
+                       'column: 12 monthly, 4 quarterly, 52 weekly, 7 daily, '
+                       '24 hourly; 0: none)')
+    train.add_argument('--refit', action='store_true',
+                       help='after the backtest, train a final model with the '
+                       'same settings on all rows (into DIR/refit); pred '
+                       'then uses it')
     train.add_argument('--batch-size', type=int, default=16,
                        help='windows per iteration (default 16)')
     train.add_argument('--pred', type=int, default=1,
@@ -109,21 +131,19 @@ def build_parser():
                        'pure_nccl (one GPU per process)')
 
     valid = commands.add_parser(
-        'valid', help='recursive validation against persistence',
-        description='Forecast recursively from every window of the held-out '
-        'part of the training data (or of --data) and print the RMSE per '
-        'horizon step, beside the persistence forecast (tomorrow = today) '
-        'and the skill 1 - RMSE/RMSE_persistence. Writes valid.csv and '
-        'valid.png into DIR.')
+        'valid', help='rolling-origin backtest against the baselines',
+        description='Backtest the model as forecasts are used: from every '
+        'origin of the held-out part (or of the last quarter of --data) it '
+        'warms up on the rows before and forecasts the horizon; prints the '
+        'MASE per horizon step beside persistence (tomorrow = today), '
+        'seasonal naive and drift, and the skill 1 - MASE/MASE_persistence. '
+        'Writes valid.csv (MAE, RMSE, MASE, sMAPE per model, horizon and '
+        'variable) and valid.png into DIR.')
     valid.add_argument('model_dir', metavar='DIR', help='trained model')
     valid.add_argument('--data', metavar='CSV',
                        help='validate on this whole file instead')
     _data_options(valid, time_column=False)
-    valid.add_argument('--seq-len', type=int,
-                       help='forecast horizon (default: training seq_len)')
-    valid.add_argument('--support-len', type=int, default=0,
-                       help='last step of a window fed with ground truth '
-                       '(default 0: forecasts start from one known value)')
+    _forecast_options(valid, defaults='the training run\'s')
 
     pred = commands.add_parser(
         'pred', help='forecast past the end of the data',
@@ -140,6 +160,21 @@ def build_parser():
     return parser
 
 
+def _forecast_options(parser, defaults=None):
+    said = ' (default: {})'.format(defaults) if defaults else ''
+    parser.add_argument('--horizon', type=int, metavar='H',
+                        help='steps forecast from each backtest origin' + (
+                            said or ' (default from the time column: 8 '
+                            'quarterly, 18 monthly, 13 weekly, 14 daily, '
+                            '48 hourly, 6 yearly; else 10)'))
+    parser.add_argument('--context', type=int, metavar='ROWS',
+                        help='rows of history the model warms up on before '
+                        'each forecast' + (said or ' (default: max(2 '
+                        'horizons, 2 seasons, 8))'))
+    parser.add_argument('--stride', type=int, default=1, metavar='ROWS',
+                        help='rows between backtest origins (default 1)')
+
+
 def _data_options(parser, time_column=True):
     if time_column:
         parser.add_argument('--time-column', metavar='NAME',
@@ -149,63 +184,203 @@ def _data_options(parser, time_column=True):
 
 
 def cmd_train(args):
-    for name in ('epochs', 'n_units', 'n_layers', 'seq_len', 'batch_size',
-                 'pred', 'snap'):
-        check_int('--' + name.replace('_', '-'), getattr(args, name), 1)
-    check_int('--support-len', args.support_len, 0)
+    comm, device = _devices(args)
+    data = lc.load_csv(args.data, args.columns, args.time_column, args.fill)
+    train, test = lc.split_series(data, args.test_size)
+    settings = _train_settings(args, data, train, test)
+    _check_existing_model(args.out, data, args, settings)
+    forecaster, trainer = _fit(train, settings, args, comm, device, args.out,
+                               test)
+    if comm is not None and comm.rank != 0:
+        return  # rank 0 saves and reports
+    result = _backtest(forecaster, data, len(train) - 1, settings)
+    summary = _summary(result)
+    record = _record(args, data, test, settings, trainer, summary)
+    lc.save_model(args.out, forecaster, **record)
+    print('\nsaved the model to {}'.format(args.out))
+    _print_backtest(result, settings, len(test))
+    if args.refit:
+        _refit(args, data, settings, comm, device, record)
+
+
+def _devices(args):
     comm = None
     if args.communicator:
         comm = create_communicator(args.communicator)
         if lc.get_device(args.device).xp is not numpy:
             args.device = '@cupy:{}'.format(comm.intra_rank)  # one per rank
-    device = lc.get_device(args.device)
-    data = lc.load_csv(args.data, args.columns, args.time_column, args.fill)
-    train, test = lc.split_series(data, args.test_size)
-    need = args.seq_len + args.pred
-    if len(train) < need or len(test) < need:
+    return comm, lc.get_device(args.device)
+
+
+def _train_settings(args, data, train, test):
+    """Every setting of a training run, resolved from options and data."""
+    for name in ('n_units', 'n_layers', 'batch_size', 'pred', 'snap',
+                 'stride'):
+        check_int('--' + name.replace('_', '-'), getattr(args, name), 1)
+    for name in ('epochs', 'seq_len', 'horizon', 'context'):
+        if getattr(args, name) is not None:
+            check_int('--' + name.replace('_', '-'), getattr(args, name), 1)
+    freq = lc.time_step(data.index)
+    season, why = _season(args.season, freq, len(train))
+    horizon = args.horizon or min(default_horizon(freq),
+                                  max(1, len(test) // 2))
+    context = args.context or max(2 * horizon, 2 * (season or 0), 8)
+    transformer, report = _transformer(args.transform, train, season,
+                                       horizon)
+    seq_len = args.seq_len or context + horizon
+    support_len = context - 1 if args.support_len is None \
+        else check_int('--support-len', args.support_len, 0)
+    need = seq_len + args.pred + transformer.lag
+    if len(train) < need or len(test) <= horizon:
         raise ValueError(
             '{}: {} rows are too few: with --test-size {} the training part '
-            'has {} and the test part {} rows, each needs seq_len + pred = {}'
-            .format(args.data, len(data), args.test_size, len(train),
-                    len(test), need))
-    _check_existing_model(args.out, data, args)
+            'has {} rows and needs seq_len + pred + {} (transform) = {}, the '
+            'test part has {} and needs more than the horizon {}'.format(
+                args.data, len(data), args.test_size, len(train),
+                transformer.lag, need, len(test), horizon))
+    if len(train) <= context + transformer.lag:
+        context = len(train) - transformer.lag - 1
+    epochs = args.epochs or _default_epochs(len(train) - transformer.lag,
+                                            seq_len, args.batch_size)
+    print('season {}, horizon {}, context {} rows; transforms: {}'.format(
+        season or 'none ({})'.format(why) if why else season, horizon,
+        context, transformer.describe()))
+    if report is not None:
+        print('  chosen on the training part (a linear stand-in\'s backtest '
+              'MASE on its last quarter):')
+        print('  ' + report.to_string(float_format='{:.3g}'.format,
+                                      na_rep='-').replace('\n', '\n  '))
+    return dict(season=season, horizon=horizon, context=context,
+                stride=args.stride, transformer=transformer, seq_len=seq_len,
+                support_len=support_len, epochs=epochs, freq=freq)
 
-    scaler = lc.Scaler.fit(train)
-    trainer = lc.get_trainer(
-        scaler.transform(train), args.n_units, device=device,
-        batch_size=args.batch_size, seq_len=args.seq_len,
-        support_len=args.support_len, pred=args.pred, out=args.out,
-        snap=args.snap, epoch=args.epochs, test=scaler.transform(test),
-        seed=args.seed, n_layers=args.n_layers, comm=comm,
-        dropout=args.dropout, residual=args.residual,
-        grad_clip=args.grad_clip, early_stopping=args.early_stopping)
-    trainer.run()
-    if comm is not None and comm.rank != 0:
-        return  # rank 0 saves and reports
 
-    forecaster = lc.Forecaster(trainer.updater.predictor.copy(mode='copy'),
-                               scaler, pred=args.pred)
-    forecaster.model.to_device('@numpy')
-    lc.save_model(
-        args.out, forecaster, columns=list(data.columns),
-        time_column=args.time_column, freq=lc.time_step(data.index),
-        seq_len=args.seq_len, support_len=args.support_len,
+def _season(option, freq, n_train):
+    """The season and, when there is none, why."""
+    if option is not None:
+        season = check_int('--season', option, 0)
+        if season >= n_train:
+            raise ValueError('--season {} is longer than the training part '
+                             '({} rows)'.format(season, n_train))
+        return (season if season > 1 else None), 'no --season'
+    season = default_season(freq)
+    if season is None:
+        return None, 'no seasonal time step'
+    if n_train < 4 * season:
+        return None, 'fewer than 4 seasons of {} to train on'.format(season)
+    return season, None
+
+
+def _transformer(spec, train, season, horizon):
+    if spec == 'auto':
+        return choose_transforms(train, season, horizon)
+    transformer = lc.Transformer.parse(spec, list(train.columns), season)
+    transformer.check(train.to_numpy(numpy.float64))
+    return transformer, None
+
+
+def _default_epochs(n_rows, seq_len, batch_size):
+    """Epochs for about 80,000 window steps (300 to 3,000 iterations)."""
+    iterations = min(3000, max(300, 80000 // seq_len))
+    return max(1, -(-iterations * batch_size // n_rows))
+
+
+def _fit(train, settings, args, comm, device, out, test=None):
+    return lc.fit_forecaster(
+        train, args.n_units, settings['transformer'], test=test,
+        device=device, batch_size=args.batch_size, seq_len=settings['seq_len'],
+        support_len=settings['support_len'], pred=args.pred, out=out,
+        snap=args.snap, epoch=settings['epochs'], seed=args.seed,
+        n_layers=args.n_layers, comm=comm, dropout=args.dropout,
+        residual=args.residual, grad_clip=args.grad_clip,
+        early_stopping=args.early_stopping,
+        test_seq_len=settings['horizon'])
+
+
+def _backtest(forecaster, data, start, settings):
+    return lc.backtest(forecaster, data, settings['horizon'], start=start,
+                       stride=settings['stride'], context=settings['context'],
+                       season=settings['season'], name='model')
+
+
+def _summary(result):
+    summary = result.summary()
+    return {'origins': len(result.origins),
+            'mase': {k: float(v) for k, v in summary['MASE'].items()},
+            'vs_persistence': float(summary.loc['model', 'vs persistence'])}
+
+
+def _record(args, data, test, settings, trainer, summary):
+    """What model.json records of a training run (as it was run)."""
+    return dict(
+        columns=list(data.columns), time_column=args.time_column,
+        freq=settings['freq'], seq_len=settings['seq_len'],
+        support_len=settings['support_len'],
         data={'path': os.path.abspath(args.data), 'rows': len(data),
               'test_size': args.test_size, 'test_rows': len(test),
               'fill': args.fill},
-        training={'epochs': args.epochs, 'batch_size': args.batch_size,
-                  'seed': args.seed,
-                  'iterations': trainer.updater.iteration})
-    test_iter = lc.LSTM_Iterator(test, VALID_BATCH, args.seq_len,
-                                 repeat=False, pred=args.pred)
-    table = lc.valid(forecaster, test_iter, total=TOTAL)
-    print('\nsaved the model to {}; recursive validation RMSE in data units '
-          '(horizon 1 and {}):'.format(args.out, args.seq_len))
-    print(table.iloc[[0, -1]].to_string(float_format='{:.4g}'.format))
+        training={'epochs': settings['epochs'], 'batch_size': args.batch_size,
+                  'seed': args.seed, 'iterations': trainer.updater.iteration},
+        backtest={'season': settings['season'],
+                  'horizon': settings['horizon'],
+                  'context': settings['context'],
+                  'stride': settings['stride'], 'summary': summary})
 
 
-def _check_existing_model(out, data, args):
-    """Refuses an --out that holds a model of other data or sizes."""
+def _print_backtest(result, settings, n_test):
+    summary = result.summary()
+    mase = summary['MASE']
+    print('backtest on the last {} rows ({} origins, horizon {}), MASE '
+          'averaged over horizons and variables: {}'.format(
+              n_test, len(result.origins), settings['horizon'], '  '.join(
+                  '{} {:.3g}'.format(name.replace('_', ' '), value)
+                  for name, value in mase.items())))
+    print(_verdict(mase))
+
+
+def _verdict(mase):
+    """The one-line summary: does the model beat persistence?"""
+    model, persistence = mase['model'], mase['persistence']
+    baselines = mase.drop('model')
+    best = baselines.idxmin()
+    if model < persistence:
+        line = 'summary: the model beats persistence (MASE {:.3g} vs {:.3g}, ' \
+            'ratio {:.2f})'.format(model, persistence, model / persistence)
+        if baselines[best] < model:
+            line += '; {} does better still ({:.3g})'.format(
+                best.replace('_', ' '), baselines[best])
+        return line
+    return ('summary: the model LOSES to persistence (MASE {:.3g} vs {:.3g}, '
+            'ratio {:.2f}); try --transform diff (or seasonal-diff), more '
+            '--epochs, or another --context'.format(
+                model, persistence, model / persistence))
+
+
+def _refit(args, data, settings, comm, device, record):
+    """Trains the final model on all rows, with the same settings."""
+    names = settings['transformer'].names
+    settings = dict(settings, transformer=lc.Transformer(
+        names, settings['season'], list(data.columns)))
+    settings['epochs'] = args.epochs or _default_epochs(
+        len(data) - settings['transformer'].lag, settings['seq_len'],
+        args.batch_size)
+    out = os.path.join(args.out, REFIT_DIR)
+    print('\nrefit: training on all {} rows into {}'.format(len(data), out))
+    forecaster, trainer = _fit(data, settings, args, comm, device, out)
+    if comm is not None and comm.rank != 0:
+        return
+    refit = dict(record, training=dict(
+        record['training'], epochs=settings['epochs'],
+        iterations=trainer.updater.iteration))
+    refit['data'] = dict(record['data'], test_rows=0)
+    lc.save_model(out, forecaster, **refit)
+    record['refit'] = {'dir': REFIT_DIR, 'rows': len(data)}
+    lc.save_model(args.out, lc.load_model(args.out), refit=record['refit'])
+    print('saved the refitted model to {}; pred uses it'.format(out))
+
+
+def _check_existing_model(out, data, args, settings):
+    """Refuses an --out that holds a model of other data or settings."""
     if not os.path.isfile(os.path.join(out, META_FILE)):
         return
     record = SavedModel.read(out)
@@ -220,6 +395,10 @@ def _check_existing_model(out, data, args):
                 key, record.model.get(key, False), value))
     if record.pred != args.pred:
         mismatch.append('pred {} (now {})'.format(record.pred, args.pred))
+    names = (record.transforms or {}).get('names')
+    if names is not None and names != settings['transformer'].names:
+        mismatch.append('transforms {} (now {})'.format(
+            names, settings['transformer'].names))
     if mismatch:
         raise ValueError('{} holds a model trained with {}; use another '
                          '--out'.format(out, ', '.join(mismatch)))
@@ -254,45 +433,55 @@ def _model_data(args, forecaster):
 
 def cmd_valid(args):
     forecaster = lc.load_model(args.model_dir)
+    record = forecaster.record
     data = _model_data(args, forecaster)
-    if args.data is None:
-        data = data.iloc[len(data) - forecaster.record.data.test_rows:]
-    seq_len = args.seq_len or forecaster.record.seq_len or 20
-    check_int('--seq-len', seq_len, 1)
-    check_int('--support-len', args.support_len, 0)
-    need = seq_len + forecaster.pred
-    if len(data) < need:
-        raise ValueError('the validation data has {} rows; --seq-len {} needs '
-                         'at least {}'.format(len(data), seq_len, need))
-    test_iter = lc.LSTM_Iterator(data, VALID_BATCH, seq_len, repeat=False,
-                                 pred=forecaster.pred)
-    model_table = lc.valid(forecaster, test_iter, total=TOTAL,
-                           s=args.support_len)
-    baseline = lc.rmse_table(
-        *persistence_squared_errors(test_iter, args.support_len),
-        columns=forecaster.columns, total=TOTAL,
-        scale=forecaster.scaler.scale)
-    table = skill_table(model_table, baseline)
+    saved = record.backtest or {}
+    horizon = check_int('--horizon', args.horizon or saved.get('horizon')
+                        or record.seq_len or 10, 1)
+    context = args.context or saved.get('context')
+    if context is not None:
+        check_int('--context', context, 1)
+    stride = check_int('--stride', args.stride, 1)
+    if args.data is None and record.data.test_rows:
+        start = len(data) - record.data.test_rows - 1
+    else:
+        start = len(data) - max(1, int(round(0.25 * len(data)))) - 1
+    result = lc.backtest(forecaster, data, horizon, start=start,
+                         stride=stride, context=context,
+                         season=saved.get('season'), name='model')
+    table = result.mase()
+    table['skill'] = 1 - table['model'] / table['persistence']
 
     path = os.path.join(args.model_dir, 'valid.csv')
-    write_csv(table, path)
-    axes = plotting.new_axes_column(len(model_table.columns))
-    plotting.plot_skill(table, axes=axes)
-    plotting.save_figure(axes[0].figure,
-                         os.path.join(args.model_dir, 'valid.png'))
-    print('Recursive forecast RMSE per horizon step ({} windows, data '
-          'units), persistence and skill = 1 - model/persistence:'.format(
-              test_iter.n_windows))
-    print(table.to_string(float_format='{:.4g}'.format))
-    print('wrote {} and valid.png'.format(path))
+    write_csv(result.metrics, path)
+    ax = plotting.new_axes()
+    plotting.plot_backtest(table.drop(columns='skill'), ax=ax)
+    plotting.save_figure(ax.figure, os.path.join(args.model_dir, 'valid.png'))
+    print('Backtest from {} origins (every {} row(s) from row {}), MASE per '
+          'horizon step (mean over variables), skill = 1 - model/persistence:'
+          .format(len(result.origins), stride, start))
+    print(table.to_string(float_format='{:.3g}'.format))
+    print(_verdict(table.drop(columns='skill').mean()))
+    print('wrote {} (MAE, RMSE, MASE, sMAPE per model, horizon and variable) '
+          'and valid.png'.format(path))
 
 
 def cmd_pred(args):
     check_int('--steps', args.steps, 1)
     forecaster = lc.load_model(args.model_dir)
+    record = forecaster.record
     history = _model_data(args, forecaster)
-    freq = forecaster.record.freq if args.data is None else None
-    future = lc.forecast(forecaster, history, args.steps, freq=freq)
+    used = 'the model trained on the first {} rows'.format(
+        record.data.rows - (record.data.test_rows or 0))
+    if record.refit:
+        directory = os.path.join(args.model_dir, record.refit['dir'])
+        forecaster = lc.load_model(directory)
+        used = 'the model refitted on all {} rows ({})'.format(
+            record.refit['rows'], directory)
+    freq = record.freq if args.data is None else None
+    context = (record.backtest or {}).get('context')
+    future = lc.forecast(forecaster, history, args.steps, freq=freq,
+                         context=context)
     future.index.name = history.index.name or 't'
 
     path = os.path.join(args.model_dir, 'forecast.csv')
@@ -303,7 +492,7 @@ def cmd_pred(args):
     plotting.save_figure(axes[0].figure,
                          os.path.join(args.model_dir, 'forecast.png'))
     print(future.to_string(float_format='{:.6g}'.format))
-    print('wrote {} and forecast.png'.format(path))
+    print('forecast by {}; wrote {} and forecast.png'.format(used, path))
 
 
 COMMANDS = {'train': cmd_train, 'valid': cmd_valid, 'pred': cmd_pred}

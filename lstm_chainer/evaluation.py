@@ -8,7 +8,7 @@ import chainer
 import numpy as np
 import pandas as pd
 
-from lstm_chainer._checks import as_series, check_int
+from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.csvdata import future_index
 from lstm_chainer.recursion import check_feedback, rollout
 
@@ -26,15 +26,6 @@ def _isolated(model):
     copy = _predictor(model).copy(mode='share')
     copy.reset_state()
     return copy
-
-
-def _check_columns(model, columns):
-    """A model that knows its variables refuses data with other columns."""
-    expected = getattr(model, 'columns', None)
-    if expected is not None and columns is not None \
-            and list(columns) != list(expected):
-        raise ValueError('the data has columns {} but the model was trained '
-                         'on {}'.format(list(columns), list(expected)))
 
 
 def _prepare(model, n_steps, s):
@@ -163,7 +154,7 @@ def valid(model, test_iter: LSTM_Iterator, total: str = 'Total', s: int = 0,
         :class:`Forecaster` the variables are in data units and the total in
         standardised units (so that different units can be pooled).
     """
-    _check_columns(model, test_iter.columns)
+    check_columns(model, test_iter.columns)
     sse, count = recursive_squared_errors(model, test_iter, s, fused)
     # A model in data units says how to pool its variables in the total.
     scale = getattr(model, 'unit_scale', None)
@@ -202,7 +193,7 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
         when it is a ``RangeIndex``); ``truth`` is NaN past the data.
     """
     array, columns = as_series('data', data, dtype=np.float64)
-    _check_columns(model, columns)
+    check_columns(model, columns)
     seq = check_int('seq', seq, 1)
     s = check_int('s', s, 0)
     diff = check_int('diff', diff, 1)
@@ -212,7 +203,7 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
             's ({}) needs {} rows of data as inputs, data has {}'.format(
                 s, n_truth, len(array)))
     net = _prepare(model, seq, s)
-    xs = net.device.send(array[:n_truth, None, :].astype(np.float32))
+    xs = net.device.send(array[:n_truth, None, :])
     with _forward_mode():
         forecast = _to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
     forecast = forecast.astype(np.float64)
@@ -226,8 +217,8 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
 
 
 def forecast(model, history, steps: int, s: int | None = None,
-             diff: int | None = None, freq: str | None = None
-             ) -> pd.DataFrame:
+             diff: int | None = None, freq: str | None = None,
+             context: int | None = None) -> pd.DataFrame:
     """Forecasts ``steps`` values past the end of ``history``.
 
     The model is warmed up on the history (ground truth for steps
@@ -243,12 +234,19 @@ def forecast(model, history, steps: int, s: int | None = None,
         s (int): Last history step fed as ground truth (default: all).
         diff (int): Target offset (default: the Forecaster's ``pred``, 1).
         freq (str): Time step of a DatetimeIndex (default: inferred).
+        context (int): Warm up on only the last ``context`` rows (plus
+            the rows a model's transforms look back); default all.
 
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
         positions after the history).
     """
     steps = check_int('steps', steps, 1)
+    index = getattr(history, 'index', pd.RangeIndex(len(history)))
+    if context is not None:
+        keep = check_int('context', context, 1) + getattr(model, 'lag', 0)
+        history = history.iloc[-keep:] if hasattr(history, 'iloc') \
+            else history[-keep:]
     if diff is None:
         diff = getattr(model, 'pred', 1)
     n = len(history)
@@ -259,6 +257,5 @@ def forecast(model, history, steps: int, s: int | None = None,
         s = n - 1
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     future = predictions.iloc[-steps:].copy()
-    index = getattr(history, 'index', pd.RangeIndex(n))
     future.index = future_index(index, steps, freq)
     return future

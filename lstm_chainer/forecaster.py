@@ -6,29 +6,36 @@ import os
 import chainer
 import chainer.functions as F
 import numpy as np
+import pandas as pd
 
 from lstm_chainer._io import load_npz
 from lstm_chainer.model import Model
-from lstm_chainer.recursion import rollout
+from lstm_chainer.recursion import rollout, rollout_origins
 from lstm_chainer.saved import MODEL_FILE, DataSource, SavedModel
 from lstm_chainer.scaling import Scaler
+from lstm_chainer.transforms import Transformer
 
 
 class Forecaster(chainer.Chain):
-    """A :class:`Model` trained on standardised data, used in data units.
+    """A :class:`Model` trained on transformed, standardised data, used in
+    data units.
 
-    :func:`valid`, :func:`pred` and :func:`forecast` take it like any
-    one-step model: its :meth:`rollout` runs the inner model on standardised
-    data and returns data units (one call of the Chain is one time step).
+    :func:`valid`, :func:`pred`, :func:`forecast` and :func:`backtest` take
+    it like any one-step model: its :meth:`rollout` and
+    :meth:`rollout_origins` transform and standardise the inputs, run the
+    inner model, and turn its outputs back into data units (rebuilding
+    levels from the last values known when a column is differenced).
 
     Args:
-        model (Model): The network, trained on ``scaler``-standardised data.
-        scaler (Scaler): The training data's statistics.
+        model (Model): The network, trained on ``scaler``-standardised,
+            ``transformer``-transformed data.
+        scaler (Scaler): Statistics of the transformed training data.
         pred (int): Target offset the model was trained for.
         meta (dict): Anything else worth keeping (see :func:`save_model`).
+        transformer (Transformer): Per-column transforms (default none).
     """
 
-    def __init__(self, model, scaler, pred=1, meta=None):
+    def __init__(self, model, scaler, pred=1, meta=None, transformer=None):
         super().__init__()
         with self.init_scope():
             self.model = model
@@ -36,19 +43,45 @@ class Forecaster(chainer.Chain):
         self.pred = pred
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
+        if transformer is None:
+            transformer = Transformer(['none'] * model.n_output,
+                                      columns=scaler.columns)
+        if not transformer.is_identity and pred != 1:
+            raise ValueError('transforms need pred=1 (got pred={})'.format(
+                pred))
+        self.transformer = transformer
         self.add_persistent('mean', scaler.mean.astype(np.float32))
         self.add_persistent('scale', scaler.scale.astype(np.float32))
 
     @property
     def unit_scale(self):
-        """numpy.ndarray: Per-variable scale for pooling variables."""
-        return self.scaler.scale
+        """Per-variable scale for pooling variables (``None``: data units)."""
+        return self.scaler.scale if self.transformer.is_identity else None
+
+    @property
+    def lag(self):
+        """int: Rows of history the transforms need before a forecast."""
+        return self.transformer.lag
+
+    def _to_model(self, a):
+        """Data units (float64, CPU) -> model inputs on the device."""
+        z = self.scaler.transform(self.transformer.forward(a))
+        return self.model.device.send(z.astype(np.float32))
+
+    def _from_model(self, y):
+        """Model outputs -> transformed data units (float64, CPU)."""
+        y = chainer.backend.CpuDevice().send(y).astype(np.float64)
+        return self.scaler.inverse_transform(y)
 
     def rollout(self, xs, n_steps, support_len, fused=None):
         """:func:`~lstm_chainer.recursion.rollout` in data units.
 
+        With differencing transforms the first :attr:`lag` outputs are NaN
+        (their inputs cannot be transformed) and ``support_len`` must be at
+        least :attr:`lag`.
+
         Args:
-            xs: Inputs ``(steps, batch, n)`` in data units, on the device.
+            xs: Inputs ``(steps, batch, n)`` in data units.
             n_steps (int): Steps to run.
             support_len (int): Last step fed with ground truth.
             fused (bool): Path of the inner model.
@@ -56,9 +89,55 @@ class Forecaster(chainer.Chain):
         Returns:
             array: Outputs ``(n_steps, batch, n)`` in data units.
         """
-        z = (xs - self.mean) / self.scale
-        ys = rollout(self.model, z, n_steps, support_len, fused=fused)
-        return ys * self.scale + self.mean
+        device = self.model.device
+        if self.transformer.is_identity:
+            z = (device.send(xs) - self.mean) / self.scale
+            ys = rollout(self.model, z.astype(np.float32), n_steps,
+                         support_len, fused=fused)
+            return ys * self.scale + self.mean
+        lag = self.lag
+        if support_len < lag:
+            raise ValueError(
+                'the transforms ({}) need {} known value(s) before the first '
+                'forecast: use s >= {} (got {})'.format(
+                    self.transformer.describe(), lag, lag, support_len))
+        xs = chainer.backend.CpuDevice().send(xs).astype(np.float64)
+        n_truth = min(support_len + 1, n_steps)
+        z = self._to_model(xs[:n_truth])[lag:]
+        ys = self._from_model(rollout(self.model, z, n_steps - lag,
+                                      support_len - lag, fused=fused))
+        out = np.full((n_steps,) + xs.shape[1:], np.nan)
+        # Outputs lag .. s-1 forecast known rows: each from the truth before.
+        known = np.arange(lag, min(support_len, n_steps))
+        if len(known):
+            past = xs[known[:, None] + np.arange(1 - lag, 1)[None, :]]
+            past = np.moveaxis(past, 1, 0).reshape((lag, -1) + xs.shape[2:])
+            one = ys[known - lag].reshape((1, -1) + xs.shape[2:])
+            out[known] = self.transformer.inverse(one, past).reshape(
+                (len(known),) + xs.shape[1:])
+        if support_len < n_steps:
+            out[support_len:] = self.transformer.inverse(
+                ys[support_len - lag:],
+                xs[support_len + 1 - lag:support_len + 1])
+        return device.send(out)
+
+    def rollout_origins(self, series, origins, horizon, context=None,
+                        fused=None):
+        """:func:`~lstm_chainer.recursion.rollout_origins` in data units."""
+        series = chainer.backend.CpuDevice().send(series).astype(np.float64)
+        origins = np.asarray(origins, dtype=np.int64)
+        lag = self.lag
+        if len(origins) and origins[0] < lag:
+            raise ValueError('origin {} has too little history for the '
+                             'transforms ({} rows needed)'.format(
+                                 origins[0], lag + 1))
+        z = self._to_model(series)[lag:]
+        ys = self._from_model(rollout_origins(
+            self.model, z, origins - lag, horizon, context, fused))
+        if lag == 0:
+            return self.transformer.inverse(ys, series[:0, None])
+        past = series[origins[None, :] + np.arange(1 - lag, 1)[:, None]]
+        return self.transformer.inverse(ys, past)
 
     @property
     def columns(self):
@@ -70,7 +149,14 @@ class Forecaster(chainer.Chain):
         self.model.reset_state()
 
     def forward(self, x):
-        """One step in data units: ``(batch, n) -> (batch, n)``."""
+        """One step in data units: ``(batch, n) -> (batch, n)``.
+
+        Only without transforms (a difference needs the previous row);
+        :meth:`rollout` handles every case.
+        """
+        if not self.transformer.is_identity:
+            raise ValueError('a Forecaster with transforms runs through '
+                             'rollout(), not one step at a time')
         shape = x.shape
         mean = F.broadcast_to(self.mean, shape)
         scale = F.broadcast_to(self.scale, shape)
@@ -96,7 +182,8 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     for key in SavedModel._VERSIONS:
         info.pop(key, None)
     known.update(model=forecaster.model.config(),
-                 scaler=forecaster.scaler.to_dict(), pred=forecaster.pred)
+                 scaler=forecaster.scaler.to_dict(), pred=forecaster.pred,
+                 transforms=forecaster.transformer.to_dict())
     if isinstance(known.get('data'), dict):
         known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
@@ -127,7 +214,53 @@ def load_model(directory: str) -> Forecaster:
         raise ValueError('{} holds no model parameters ({} is missing)'
                          .format(directory, MODEL_FILE))
     load_npz(path, model, '{path} is truncated or corrupted ({error})')
+    transformer = None if record.transforms is None \
+        else Transformer.from_dict(record.transforms)
     forecaster = Forecaster(model, Scaler.from_dict(record.scaler),
-                            pred=record.pred, meta=record.to_json())
+                            pred=record.pred, meta=record.to_json(),
+                            transformer=transformer)
     forecaster.record = record
     return forecaster
+
+
+def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
+                   **kwargs):
+    """Trains a :class:`Forecaster`: transforms, standardises, trains.
+
+    The transforms and the standardisation are fitted on ``train`` alone;
+    the network is trained by :func:`get_trainer` on the result.
+
+    Args:
+        train (pandas.DataFrame): Training rows in data units.
+        n_units (int): Hidden units.
+        transformer (Transformer): Per-column transforms (default none).
+        test (pandas.DataFrame): Rows after ``train`` for the Trainer's
+            recursive validation (optional).
+        **kwargs: Further :func:`get_trainer` arguments (``out``,
+            ``epoch``, ``seq_len``, ``support_len``, ``seed``, ...).
+
+    Returns:
+        tuple: ``(forecaster, trainer)``, after ``trainer.run()``; the
+        forecaster's network is a CPU copy of the trained one.
+    """
+    from lstm_chainer.trainer import get_trainer
+    columns = list(train.columns)
+    if transformer is None:
+        transformer = Transformer(['none'] * len(columns), columns=columns)
+    transformer.check(train.to_numpy(np.float64))
+    lag = transformer.lag
+    z = pd.DataFrame(transformer.forward(train.to_numpy(np.float64)),
+                     index=train.index, columns=columns).iloc[lag:]
+    scaler = Scaler.fit(z)
+    if test is not None:
+        whole = pd.concat([train, test])
+        test = pd.DataFrame(
+            transformer.forward(whole.to_numpy(np.float64)),
+            index=whole.index, columns=columns).iloc[len(train):]
+        test = scaler.transform(test)
+    trainer = get_trainer(scaler.transform(z), n_units, test=test, **kwargs)
+    trainer.run()
+    model = trainer.updater.predictor.copy(mode='copy')
+    model.to_device('@numpy')
+    return Forecaster(model, scaler, pred=kwargs.get('pred', 1),
+                      transformer=transformer), trainer

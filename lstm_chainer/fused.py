@@ -603,3 +603,51 @@ def supports(predictor, training):
         and type(predictor).forward is Model.forward \
         and not (training and predictor.dropout)
 
+
+
+def forecast_from_origins(model, series, origins, horizon, chunk=4096):
+    """Forecasts ``horizon`` steps after each origin, warming up only once.
+
+    One forward pass over ``series`` (ground truth) records the LSTM state
+    at every origin; all origins then forecast together as one batch, fed
+    their own predictions. The cost is linear in rows + origins x horizon.
+
+    Args:
+        model (Model): The model.
+        series: ``(T, n_input)`` ground truth on the model's device.
+        origins: Increasing positions; origin ``o`` has seen rows ``<= o``.
+        horizon (int): Steps to forecast after each origin.
+        chunk (int): Longest stretch (steps, or origins) run at once.
+
+    Returns:
+        array: ``(horizon, len(origins), n_output)``; ``[h - 1, b]``
+        forecasts row ``origins[b] + h``.
+    """
+    arrays = [p.array for p in model_parameters(model)]
+    xp = backend.get_array_module(*arrays)
+    truth = _Weights(arrays, False, model.residual)
+    state, states, firsts, previous = None, [], [], 0
+    for origin in origins:
+        for start in range(previous, origin + 1, chunk):
+            stop = min(start + chunk, origin + 1)
+            window = _Window(truth, series[start:stop, None], stop - start,
+                             stop - start - 1, store=False, state=state)
+            state = window.state
+        previous = origin + 1
+        states.append(state[0])
+        firsts.append(state[1])
+    out = xp.empty((horizon, len(origins), model.n_output), truth.W1.dtype)
+    out[0] = xp.concatenate(firsts)
+    if horizon == 1:
+        return out
+    fed = _Weights(arrays, True, model.residual)
+    for start in range(0, len(origins), chunk):
+        stop = min(start + chunk, len(origins))
+        layers = [(xp.concatenate([s[k][0] for s in states[start:stop]]),
+                   xp.concatenate([s[k][1] for s in states[start:stop]]))
+                  for k in range(truth.n_layers)]
+        empty = xp.empty((0, stop - start, model.n_input), truth.W1.dtype)
+        window = _Window(fed, empty, horizon - 1, -1, store=False,
+                         state=(layers, out[0, start:stop]))
+        out[1:, start:stop] = window.y
+    return out

@@ -205,3 +205,25 @@ def plot_skill(table, axes=None, baseline='persistence'):
     axes[0].legend(loc='best', fontsize='small')
     axes[-1].set_xlabel('horizon (steps of recursive forecast)')
     return axes
+
+
+def plot_backtest(table, ax=None):
+    """Error per horizon step of several models (e.g. ``Backtest.mase()``).
+
+    Args:
+        table (pandas.DataFrame): Index horizon, one column per model.
+        ax (matplotlib.axes.Axes): Target (default: a new one).
+
+    Returns:
+        matplotlib.axes.Axes: The Axes.
+    """
+    ax = _axes(ax)
+    for name in table.columns:
+        ax.plot(table.index, table[name], marker='o', markersize=3,
+                label=str(name).replace('_', ' '),
+                linewidth=2.5 if name == 'model' else 1.2)
+    ax.set_xlabel('horizon (steps ahead)')
+    ax.set_ylabel('MASE')
+    ax.axhline(1.0, color='grey', linewidth=0.6, linestyle=':')
+    ax.legend()
+    return ax

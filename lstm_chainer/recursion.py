@@ -2,6 +2,7 @@
 function that runs a model by it over a batch of windows."""
 from __future__ import annotations
 
+import chainer
 import chainer.functions as F
 
 from lstm_chainer import fused as fused_path
@@ -129,6 +130,9 @@ def rollout(model, xs, n_steps: int, support_len: int, truth_mask=None,
     if not training and hasattr(model, 'rollout'):
         return model.rollout(xs, n_steps, support_len, fused=fused)
     _check_width(model, xs)
+    if xs.dtype.kind == 'f' and xs.dtype != model.xp.float32 \
+            and isinstance(model, chainer.Link):
+        xs = xs.astype(model.xp.float32)  # data in float64, models in float32
     if use_fused(model, fused, training):
         if training:
             return fused_path.fused_window(model, xs, support_len, truth_mask)
@@ -138,3 +142,52 @@ def rollout(model, xs, n_steps: int, support_len: int, truth_mask=None,
     if training:
         return F.stack(ys)
     return model.xp.stack([y.array for y in ys])
+
+
+def rollout_origins(model, series, origins, horizon: int,
+                    context: int | None = None, fused: bool | None = None):
+    """Forecasts ``horizon`` steps after each origin of one series.
+
+    At origin ``o`` the model has seen rows ``<= o`` of ``series`` as ground
+    truth: all of them (``context=None``: one warm-up pass records the state
+    at every origin) or the last ``context`` (one window per origin). Then
+    it is fed its own predictions. A model with a ``rollout_origins`` method
+    of its own (:class:`~lstm_chainer.Forecaster`) supplies it.
+
+    Args:
+        model: One-step model.
+        series: ``(T, n_input)`` ground truth on the model's device.
+        origins: Increasing positions in ``series``.
+        horizon (int): Steps per origin.
+        context (int): Rows of history each origin warms up on (``None``:
+            all; needs the fused path).
+        fused (bool): Path, see :func:`use_fused`.
+
+    Returns:
+        array: ``(horizon, len(origins), n_output)`` on the model's device.
+    """
+    if hasattr(model, 'rollout_origins'):
+        return model.rollout_origins(series, origins, horizon, context, fused)
+    _check_width(model, series)
+    origins = [int(o) for o in origins]
+    if context is None:
+        if not use_fused(model, fused, training=False):
+            raise ValueError('warming up on the whole history needs the fused '
+                             'path; give {} a context (rows of history per '
+                             'origin)'.format(type(model).__name__))
+        return fused_path.forecast_from_origins(model, series, origins,
+                                                horizon)
+    if origins and origins[0] + 1 < context:
+        raise ValueError('the first origin ({}) has {} rows of history, '
+                         'fewer than context={}'.format(
+                             origins[0], origins[0] + 1, context))
+    xp = model.xp
+    steps = xp.arange(context)[:, None]
+    parts = []
+    for start in range(0, len(origins), 4096):
+        ends = xp.asarray(origins[start:start + 4096])
+        xs = series[steps + ends[None, :] - context + 1]
+        ys = rollout(model, xs, context + horizon - 1, context - 1,
+                     fused=fused)
+        parts.append(ys[context - 1:])
+    return xp.concatenate(parts, axis=1)

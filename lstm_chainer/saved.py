@@ -11,9 +11,10 @@ from lstm_chainer._io import atomic_write
 
 MODEL_FILE = 'model.npz'
 META_FILE = 'model.json'
-# Version 1: 0.1.0; each change of the schema adds one, and load refuses
-# a version it does not know.
-FORMAT = 1
+# Version 1: 0.1.0. Version 2 (0.2.0): transforms, backtest settings, the
+# refit model. Each change of the schema adds one; load reads every older
+# version and refuses a newer one.
+FORMAT = 2
 
 
 @dataclasses.dataclass
@@ -42,6 +43,11 @@ class SavedModel:
         support_len: Last teacher-forced step of a training window.
         data (DataSource): The training data.
         training (dict): Epochs, batch size, seed, iterations, ...
+        transforms (dict): :meth:`Transformer.to_dict`, or ``None``.
+        backtest (dict): Settings of the validation backtest (season,
+            horizon, context, stride) and its summary.
+        refit (dict): The model refitted on all rows: its directory
+            (relative to this one) and rows; ``None`` when there is none.
         extra (dict): Any other JSON entries (``save_model(**meta)``).
     """
 
@@ -55,10 +61,14 @@ class SavedModel:
     support_len: Optional[object] = None
     data: DataSource = dataclasses.field(default_factory=DataSource)
     training: dict = dataclasses.field(default_factory=dict)
+    transforms: Optional[dict] = None
+    backtest: dict = dataclasses.field(default_factory=dict)
+    refit: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _KEYS = ('model', 'scaler', 'pred', 'columns', 'time_column', 'freq',
-             'seq_len', 'support_len', 'data', 'training')
+             'seq_len', 'support_len', 'data', 'training', 'transforms',
+             'backtest', 'refit')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
 
     def to_json(self):
@@ -123,6 +133,12 @@ class SavedModel:
             raise ValueError('{} columns for {} outputs'.format(
                 len(self.columns), n))
         self.pred = int(self.pred)
+        if self.transforms is not None:
+            from lstm_chainer.transforms import Transformer
+            names = Transformer.from_dict(self.transforms).names
+            if len(names) != n:
+                raise ValueError('{} transforms for {} outputs'.format(
+                    len(names), n))
         # Sizes alone are checked here; the network is built on load.
         Model.from_config(dict(config, n_units=1))
 

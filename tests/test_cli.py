@@ -81,26 +81,35 @@ def test_train_again_resumes(model_dir, csv, capsys):
     assert 'snapshot_epoch_5' in os.listdir(model_dir)
 
 
-def test_valid_reports_model_persistence_and_skill(model_dir, capsys):
-    assert main(['valid', model_dir, '--seq-len', '6']) == 0
-    table = pd.read_csv(os.path.join(model_dir, 'valid.csv'), index_col=0)
-    assert list(table.index) == [1, 2, 3, 4, 5, 6]
+def test_valid_backtests_against_the_baselines(model_dir, capsys):
+    assert main(['valid', model_dir, '--horizon', '6']) == 0
+    out = capsys.readouterr().out
+    assert 'persistence' in out and 'seasonal_naive' in out
+    assert 'summary: the model' in out
+    metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
+    assert set(metrics['model']) == {'model', 'persistence',
+                                     'seasonal_naive', 'drift'}
+    assert sorted(set(metrics['horizon'])) == [1, 2, 3, 4, 5, 6]
     assert os.path.getsize(os.path.join(model_dir, 'valid.png')) > 0
-    assert 'persistence' in capsys.readouterr().out
 
-    # Persistence by hand: the last known value (step 0) for every target.
-    test = make_frame().iloc[180:][['temp', 'sales']].to_numpy()
-    n_windows = len(test) - 6 - 1 + 1
+    # Persistence by hand: origins 179 .. 233 (the first is the last
+    # training row), forecast = the value at the origin, MASE scaled by the
+    # training part's seasonal naive error (daily data: season 7).
+    data = make_frame()[['temp', 'sales']].to_numpy()
+    origins = np.arange(179, N - 6)
+    scale = np.abs(data[7:180] - data[:173]).mean(axis=0)
+    persistence = metrics[metrics['model'] == 'persistence'].set_index(
+        ['horizon', 'variable'])
     for h in range(1, 7):
-        err = test[h:h + n_windows] - test[:n_windows]
-        expected = np.sqrt((err ** 2).mean(axis=0))
-        np.testing.assert_allclose(
-            table.loc[h, ['temp persistence', 'sales persistence']],
-            expected, rtol=1e-5)
-    skill = 1 - table['temp model'] / table['temp persistence']
-    np.testing.assert_allclose(table['temp skill'], skill, rtol=1e-9)
+        mae = np.abs(data[origins + h] - data[origins]).mean(axis=0)
+        for j, name in enumerate(['temp', 'sales']):
+            assert persistence.loc[(h, name), 'MAE'] == pytest.approx(
+                mae[j], rel=1e-9)
+            assert persistence.loc[(h, name), 'MASE'] == pytest.approx(
+                mae[j] / scale[j], rel=1e-9)
     # Data units: sales errors are in the hundreds to thousands, not ~0.1.
-    assert table['sales model'].min() > 50
+    model = metrics[metrics['model'] == 'model']
+    assert model[model['variable'] == 'sales']['MAE'].min() > 50
 
 
 def test_pred_continues_the_dates_in_data_units(model_dir, capsys):
@@ -185,8 +194,8 @@ BAD_TRAIN = [
         p, lambda f: set_cell(f, 3, 'temp', np.nan)), [],
      "1 empty or NaN cell(s), first at row 5 column 'temp'; pass --fill "
      'interpolate'),
-    ('too short', lambda p: frame_csv(p, lambda f: f.iloc[:20]), [],
-     '20 rows are too few'),
+    ('too short', lambda p: frame_csv(p, lambda f: f.iloc[:12]), [],
+     '12 rows are too few'),
     ('support len', lambda p: frame_csv(p, lambda f: None),
      ['--support-len', '-1'], '--support-len must be >= 0, got -1'),
     ('test size', lambda p: frame_csv(p, lambda f: None),

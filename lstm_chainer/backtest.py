@@ -1,0 +1,255 @@
+"""Rolling-origin backtests: forecasts as they are used, scored against
+the baselines every forecaster is expected to beat.
+
+At each origin ``o`` a model sees rows ``<= o`` only and forecasts rows
+``o + 1 .. o + horizon``; every model and baseline uses the same origins.
+MASE (Hyndman & Koehler, 2006) divides the mean absolute error by the
+in-sample mean absolute error of the naive forecast on the training rows
+(seasonal naive with lag ``season`` when one is set): below 1 beats it.
+"""
+from __future__ import annotations
+
+import chainer
+import numpy as np
+import pandas as pd
+
+from lstm_chainer._checks import as_series, check_columns, check_int
+from lstm_chainer.recursion import rollout_origins
+
+BASELINES = ('persistence', 'seasonal_naive', 'drift')
+METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
+
+
+def rolling_origins(n_rows: int, start: int, horizon: int, stride: int = 1
+                    ) -> np.ndarray:
+    """Origins ``start, start + stride, ...`` whose whole horizon is known.
+
+    Args:
+        n_rows (int): Rows of the series.
+        start (int): First origin (its forecasts begin at row ``start + 1``).
+        horizon (int): Steps forecast from each origin.
+        stride (int): Rows between origins.
+
+    Returns:
+        numpy.ndarray: The origins (may be empty).
+    """
+    return np.arange(start, n_rows - horizon, stride, dtype=np.int64)
+
+
+def naive_scale(train, season: int | None = None) -> np.ndarray:
+    """In-sample MAE of the (seasonal) naive forecast, per column.
+
+    Args:
+        train: ``(T, n)`` training rows.
+        season (int): Lag of the seasonal naive forecast (``None``: 1).
+
+    Returns:
+        numpy.ndarray: ``(n,)``; NaN where the naive forecast is perfect.
+    """
+    train = np.asarray(train, dtype=np.float64)
+    lag = season or 1
+    if len(train) <= lag:
+        raise ValueError('the training part has {} rows; the naive scale of '
+                         'MASE needs more than {}'.format(len(train), lag))
+    scale = np.abs(train[lag:] - train[:-lag]).mean(axis=0)
+    scale[scale == 0] = np.nan
+    return scale
+
+
+def baseline_forecasts(name: str, series, origins, horizon: int,
+                       season: int | None = None) -> np.ndarray:
+    """Forecasts of a baseline from every origin, ``(horizon, B, n)``.
+
+    ``persistence`` repeats the last value; ``seasonal_naive`` repeats the
+    value one season before the target (needs ``season``); ``drift`` adds to
+    the last value the average change since the first row.
+    """
+    series = np.asarray(series, dtype=np.float64)
+    origins = np.asarray(origins, dtype=np.int64)
+    h = np.arange(1, horizon + 1)[:, None]
+    last = series[origins]
+    if name == 'persistence':
+        return np.broadcast_to(last, (horizon,) + last.shape).copy()
+    if name == 'seasonal_naive':
+        if not season:
+            raise ValueError('seasonal_naive needs a season')
+        back = season * -(-h // season)  # the whole seasons that reach back
+        return series[origins[None, :] + h - back]
+    if name == 'drift':
+        slope = (last - series[0]) / np.maximum(origins, 1)[:, None]
+        return last[None] + h[..., None] * slope[None]
+    raise ValueError('unknown baseline {!r}; choose from {}'.format(
+        name, ', '.join(BASELINES)))
+
+
+def error_metrics(forecasts, actual, scale) -> dict:
+    """MAE, RMSE, MASE and sMAPE per horizon and variable.
+
+    Args:
+        forecasts: ``(H, B, n)``.
+        actual: ``(H, B, n)``.
+        scale: ``(n,)`` MASE denominators.
+
+    Returns:
+        dict: metric name -> ``(H, n)`` array.
+    """
+    err = forecasts - actual
+    mae = np.abs(err).mean(axis=1)
+    denominator = np.abs(forecasts) + np.abs(actual)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        ratio = np.where(denominator > 0, np.abs(err) / denominator, 0.0)
+    return {'MAE': mae, 'RMSE': np.sqrt((err * err).mean(axis=1)),
+            'MASE': mae / scale, 'sMAPE': 200 * ratio.mean(axis=1)}
+
+
+class Backtest:
+    """Forecasts of several models from the same origins, and their scores.
+
+    Args:
+        actual (numpy.ndarray): ``(H, B, n)`` true values.
+        origins (numpy.ndarray): Positions of the origins.
+        scale (numpy.ndarray): ``(n,)`` MASE denominators.
+        columns (list): Variable names.
+        labels (pandas.Index): Index labels of the origins.
+    """
+
+    def __init__(self, actual, origins, scale, columns, labels):
+        self.actual = actual
+        self.origins = origins
+        self.scale = scale
+        self.columns = list(columns)
+        self.labels = labels
+        self.forecasts = {}
+
+    @property
+    def horizon(self):
+        """int: Steps forecast from each origin."""
+        return self.actual.shape[0]
+
+    def add(self, name, forecasts):
+        """Adds a model's ``(H, B, n)`` forecasts from the same origins."""
+        forecasts = np.asarray(forecasts, dtype=np.float64)
+        if forecasts.shape != self.actual.shape:
+            raise ValueError('forecasts of {!r} have shape {}, the backtest '
+                             '{}'.format(name, forecasts.shape,
+                                         self.actual.shape))
+        self.forecasts[name] = forecasts
+
+    @property
+    def table(self):
+        """pandas.DataFrame: One row per model, origin, horizon, variable."""
+        index = pd.MultiIndex.from_product(
+            [range(1, self.horizon + 1), self.labels, self.columns],
+            names=['horizon', 'origin', 'variable'])
+        frames = [pd.DataFrame({'model': name, 'forecast': f.ravel(),
+                                'actual': self.actual.ravel()}, index=index)
+                  for name, f in self.forecasts.items()]
+        table = pd.concat(frames).reset_index()
+        return table[['model', 'origin', 'horizon', 'variable', 'forecast',
+                      'actual']]
+
+    @property
+    def metrics(self):
+        """pandas.DataFrame: Index ``(model, horizon, variable)``, columns
+        MAE, RMSE, MASE, sMAPE."""
+        frames = []
+        for name, f in self.forecasts.items():
+            values = error_metrics(f, self.actual, self.scale)
+            index = pd.MultiIndex.from_product(
+                [[name], range(1, self.horizon + 1), self.columns],
+                names=['model', 'horizon', 'variable'])
+            frames.append(pd.DataFrame(
+                {m: values[m].ravel() for m in METRICS}, index=index))
+        return pd.concat(frames)
+
+    def mase(self):
+        """pandas.DataFrame: MASE per horizon (mean over variables), one
+        column per model."""
+        table = self.metrics['MASE'].groupby(level=['model', 'horizon']) \
+            .mean().unstack('model')
+        table.columns.name = None
+        return table[list(self.forecasts)]
+
+    def summary(self):
+        """pandas.DataFrame: Per model, mean MASE over horizons and
+        variables and its ratio to persistence's (below 1 beats it)."""
+        mean = self.mase().mean()
+        frame = pd.DataFrame({'MASE': mean})
+        if 'persistence' in self.forecasts:
+            frame['vs persistence'] = mean / mean['persistence']
+        return frame
+
+
+def backtest(model, data, horizon: int, start: int | None = None,
+             stride: int = 1, context: int | None = None,
+             season: int | None = None, train_rows: int | None = None,
+             baselines=BASELINES, name: str = 'model',
+             fused: bool | None = None) -> Backtest:
+    """Rolling-origin backtest of a model beside the baselines.
+
+    Args:
+        model: One-step model (e.g. a :class:`Forecaster` from
+            ``load_model``, then in data units); ``None`` scores only the
+            baselines.
+        data: The whole series (DataFrame or 2-D array), oldest row first.
+        horizon (int): Steps forecast from each origin.
+        start (int): First origin (default: the row before the last 25 %).
+        stride (int): Rows between origins.
+        context (int): Rows of history the model warms up on at each origin
+            (``None``: all of it).
+        season (int): Season length: seasonal naive baseline and the MASE
+            scale (``None``: no season).
+        train_rows (int): Leading rows that were the training part (MASE
+            scale; default ``start + 1``).
+        baselines (sequence): Baselines to add (``seasonal_naive`` is
+            skipped without a season).
+        name (str): Name of the model in the results.
+        fused (bool): Path of the model (``None``: fused when supported).
+
+    Returns:
+        Backtest: Forecasts and metrics (``table``, ``metrics``, ``mase()``,
+        ``summary()``).
+    """
+    array, columns = as_series('data', data, dtype=np.float64)
+    check_columns(model, columns)
+    n = len(array)
+    horizon = check_int('horizon', horizon, 1)
+    stride = check_int('stride', stride, 1)
+    if start is None:
+        start = n - max(1, int(round(0.25 * n))) - 1
+    start = check_int('start', start, 0)
+    if season is not None:
+        season = check_int('season', season, 1)
+        season = season if season > 1 else None
+    train_rows = check_int('train_rows', start + 1 if train_rows is None
+                           else train_rows, 2)
+    origins = rolling_origins(n, start, horizon, stride)
+    if not len(origins):
+        raise ValueError('no origin: the data has {} rows, the first origin '
+                         'is row {} and the horizon {}'.format(
+                             n, start, horizon))
+    h = np.arange(1, horizon + 1)[:, None]
+    actual = array[origins[None, :] + h]
+    columns = columns or list(range(array.shape[1]))
+    index = getattr(data, 'index', pd.RangeIndex(n))
+    result = Backtest(actual, origins, naive_scale(array[:train_rows], season),
+                      columns, index[origins])
+    if model is not None:
+        result.add(name, _model_forecasts(model, array, origins, horizon,
+                                          context, fused))
+    for baseline in baselines:
+        if baseline == 'seasonal_naive' and not season:
+            continue
+        result.add(baseline, baseline_forecasts(baseline, array, origins,
+                                                horizon, season))
+    return result
+
+
+def _model_forecasts(model, array, origins, horizon, context, fused):
+    net = getattr(model, 'predictor', model).copy(mode='share')
+    net.reset_state()
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        series = array if hasattr(net, 'rollout_origins') \
+            else net.device.send(array.astype(np.float32))
+        ys = rollout_origins(net, series, origins, horizon, context, fused)
+    return chainer.backend.CpuDevice().send(ys).astype(np.float64)
