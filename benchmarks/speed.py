@@ -1,4 +1,5 @@
-"""Speed: step-by-step vs fused training, and recursive validation at length.
+"""Speed: step-by-step vs fused training, recursive validation and the
+rolling-origin backtest at length.
 
 Training throughput is measured in time steps per second (one step = one time
 step of forward + backward + the optimizer's share), both paths alternating
@@ -37,7 +38,10 @@ def parse_args():
     parser.add_argument('--skip-valid', action='store_true')
     parser.add_argument('--workloads', default='abc',
                         help='letters of the training workloads to run')
+    parser.add_argument('--skip-backtest', action='store_true')
     parser.add_argument('--valid-child', nargs=2, metavar=('ROWS', 'PATH'),
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--backtest-child', nargs=2, metavar=('ROWS', 'MODE'),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -154,9 +158,59 @@ def valid_table():
     return rows
 
 
+BACKTEST_ORIGINS, BACKTEST_HORIZON = 10_000, 24
+
+
+def backtest_child(rows, mode):
+    """Runs in a fresh process: times backtest() and reports peak memory."""
+    import resource
+    import tracemalloc
+    data = series(rows, seed=1).astype(np.float64)
+    np.random.seed(0)
+    stride = (rows // 4) // BACKTEST_ORIGINS
+    start = rows - BACKTEST_ORIGINS * stride - BACKTEST_HORIZON
+    if mode == 'warm-up':  # one pass over the whole history
+        model, context = lc.Model(2, 2, 100), None
+    else:  # the CLI's kind of model: 5 members, diff, 48-row windows
+        model = lc.Forecaster([lc.Model(2, 2, 100) for _ in range(5)],
+                              lc.Scaler.fit(np.diff(data[:1000], axis=0)),
+                              transformer=lc.Transformer(['diff', 'diff']))
+        context = 48
+    tracemalloc.start()
+    start_time = time.perf_counter()
+    result = lc.backtest(model, data, BACKTEST_HORIZON, start=start,
+                         stride=stride, context=context)
+    summary = result.summary()
+    elapsed = time.perf_counter() - start_time
+    traced = tracemalloc.get_traced_memory()[1]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({'seconds': elapsed, 'traced': traced, 'rss': rss,
+                      'origins': len(result.origins),
+                      'mase': float(summary.loc['model', 'MASE'])}))
+
+
+def backtest_table():
+    rows = []
+    lengths = VALID_LENGTHS[:1] if ARGS.quick else VALID_LENGTHS
+    for n in lengths:
+        for mode in ('warm-up', 'ensemble'):
+            out = subprocess.run(
+                [sys.executable, __file__, '--threads', str(ARGS.threads),
+                 '--backtest-child', str(n), mode],
+                check=True, capture_output=True, text=True).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            rows.append((n, mode, result['origins'], result['seconds'],
+                         result['traced'] / 2**20, result['rss'] / 2**20))
+            print('  measured backtest', n, mode, flush=True)
+    return rows
+
+
 def main():
     if ARGS.valid_child:
         valid_child(int(ARGS.valid_child[0]), ARGS.valid_child[1])
+        return
+    if ARGS.backtest_child:
+        backtest_child(int(ARGS.backtest_child[0]), ARGS.backtest_child[1])
         return
     print('lstm_chainer speed benchmark: {} thread(s), {} rounds, NumPy {}, '
           'Chainer {}'.format(ARGS.threads, ARGS.rounds, np.__version__,
@@ -170,6 +224,19 @@ def main():
     for name, b, u, s, sl, step, fz, ratio, of_limit in rows:
         print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.1f}x | '
               '{:.0%} |'.format(name, b, u, s, sl, step, fz, ratio, of_limit))
+    if not ARGS.skip_backtest:
+        rows = backtest_table()
+        print('\nbacktest() on a long two-variable series ({:,} origins, '
+              'horizon {}, persistence / seasonal naive / drift beside)\n'
+              .format(BACKTEST_ORIGINS, BACKTEST_HORIZON))
+        print('| rows | model | origins | seconds | peak traced MiB '
+              '| peak RSS MiB |')
+        print('|---:|---|---:|---:|---:|---:|')
+        for n, mode, origins, sec, traced, rss in rows:
+            print('| {:,} | {} | {:,} | {:.1f} | {:.0f} | {:.0f} |'.format(
+                n, {'warm-up': 'Model, warm-up on all history',
+                    'ensemble': '5-member Forecaster, diff, context 48'}[mode],
+                origins, sec, traced, rss))
     if ARGS.skip_valid:
         return
     rows = valid_table()

@@ -17,6 +17,8 @@ from lstm_chainer._io import write_csv
 from lstm_chainer.distributed import create_communicator
 from lstm_chainer.saved import META_FILE, SavedModel
 from lstm_chainer.selection import (
+    KPSS_CRITICAL,
+    SEASONAL_STRENGTH,
     choose_transforms,
     default_horizon,
     default_season,
@@ -111,6 +113,9 @@ def build_parser():
                        help='season length in rows (default from the time '
                        'column: 12 monthly, 4 quarterly, 52 weekly, 7 daily, '
                        '24 hourly; 0: none)')
+    train.add_argument('--ensemble', type=int, default=5, metavar='K',
+                       help='networks trained from different seeds, their '
+                       'forecasts averaged (default 5; 1: a single network)')
     train.add_argument('--refit', action='store_true',
                        help='after the backtest, train a final model with the '
                        'same settings on all rows (into DIR/refit); pred '
@@ -189,13 +194,13 @@ def cmd_train(args):
     train, test = lc.split_series(data, args.test_size)
     settings = _train_settings(args, data, train, test)
     _check_existing_model(args.out, data, args, settings)
-    forecaster, trainer = _fit(train, settings, args, comm, device, args.out,
-                               test)
+    forecaster, trainers = _fit(train, settings, args, comm, device,
+                                args.out, test)
     if comm is not None and comm.rank != 0:
         return  # rank 0 saves and reports
     result = _backtest(forecaster, data, len(train) - 1, settings)
     summary = _summary(result)
-    record = _record(args, data, test, settings, trainer, summary)
+    record = _record(args, data, test, settings, trainers, summary)
     lc.save_model(args.out, forecaster, **record)
     print('\nsaved the model to {}'.format(args.out))
     _print_backtest(result, settings, len(test))
@@ -215,7 +220,7 @@ def _devices(args):
 def _train_settings(args, data, train, test):
     """Every setting of a training run, resolved from options and data."""
     for name in ('n_units', 'n_layers', 'batch_size', 'pred', 'snap',
-                 'stride'):
+                 'stride', 'ensemble'):
         check_int('--' + name.replace('_', '-'), getattr(args, name), 1)
     for name in ('epochs', 'seq_len', 'horizon', 'context'):
         if getattr(args, name) is not None:
@@ -225,8 +230,7 @@ def _train_settings(args, data, train, test):
     horizon = args.horizon or min(default_horizon(freq),
                                   max(1, len(test) // 2))
     context = args.context or max(2 * horizon, 2 * (season or 0), 8)
-    transformer, report = _transformer(args.transform, train, season,
-                                       horizon)
+    transformer, report = _transformer(args.transform, train, season)
     seq_len = args.seq_len or context + horizon
     support_len = context - 1 if args.support_len is None \
         else check_int('--support-len', args.support_len, 0)
@@ -241,13 +245,15 @@ def _train_settings(args, data, train, test):
     if len(train) <= context + transformer.lag:
         context = len(train) - transformer.lag - 1
     epochs = args.epochs or _default_epochs(len(train) - transformer.lag,
-                                            seq_len, args.batch_size)
+                                            seq_len, args, args.ensemble)
     print('season {}, horizon {}, context {} rows; transforms: {}'.format(
         season or 'none ({})'.format(why) if why else season, horizon,
         context, transformer.describe()))
     if report is not None:
-        print('  chosen on the training part (a linear stand-in\'s backtest '
-              'MASE on its last quarter):')
+        print('  chosen on the training part: levels that pass KPSS (< {}) '
+              'stay, others are differenced, seasonally when the season is '
+              'strong (> {}) and the seasonal differences pass:'.format(
+                  KPSS_CRITICAL, SEASONAL_STRENGTH))
         print('  ' + report.to_string(float_format='{:.3g}'.format,
                                       na_rep='-').replace('\n', '\n  '))
     return dict(season=season, horizon=horizon, context=context,
@@ -271,23 +277,25 @@ def _season(option, freq, n_train):
     return season, None
 
 
-def _transformer(spec, train, season, horizon):
+def _transformer(spec, train, season):
     if spec == 'auto':
-        return choose_transforms(train, season, horizon)
+        return choose_transforms(train, season)
     transformer = lc.Transformer.parse(spec, list(train.columns), season)
     transformer.check(train.to_numpy(numpy.float64))
     return transformer, None
 
 
-def _default_epochs(n_rows, seq_len, batch_size):
-    """Epochs for about 80,000 window steps (300 to 3,000 iterations)."""
-    iterations = min(3000, max(300, 80000 // seq_len))
-    return max(1, -(-iterations * batch_size // n_rows))
+def _default_epochs(n_rows, seq_len, args, members):
+    """Epochs for about 80,000 window steps over all members (at least
+    100 iterations each)."""
+    iterations = max(100, 80000 // (seq_len * members))
+    return max(1, -(-iterations * args.batch_size // n_rows))
 
 
 def _fit(train, settings, args, comm, device, out, test=None):
     return lc.fit_forecaster(
         train, args.n_units, settings['transformer'], test=test,
+        members=args.ensemble,
         device=device, batch_size=args.batch_size, seq_len=settings['seq_len'],
         support_len=settings['support_len'], pred=args.pred, out=out,
         snap=args.snap, epoch=settings['epochs'], seed=args.seed,
@@ -310,7 +318,7 @@ def _summary(result):
             'vs_persistence': float(summary.loc['model', 'vs persistence'])}
 
 
-def _record(args, data, test, settings, trainer, summary):
+def _record(args, data, test, settings, trainers, summary):
     """What model.json records of a training run (as it was run)."""
     return dict(
         columns=list(data.columns), time_column=args.time_column,
@@ -320,7 +328,8 @@ def _record(args, data, test, settings, trainer, summary):
               'test_size': args.test_size, 'test_rows': len(test),
               'fill': args.fill},
         training={'epochs': settings['epochs'], 'batch_size': args.batch_size,
-                  'seed': args.seed, 'iterations': trainer.updater.iteration},
+                  'seed': args.seed, 'members': args.ensemble,
+                  'iterations': trainers[0].updater.iteration},
         backtest={'season': settings['season'],
                   'horizon': settings['horizon'],
                   'context': settings['context'],
@@ -362,16 +371,16 @@ def _refit(args, data, settings, comm, device, record):
     settings = dict(settings, transformer=lc.Transformer(
         names, settings['season'], list(data.columns)))
     settings['epochs'] = args.epochs or _default_epochs(
-        len(data) - settings['transformer'].lag, settings['seq_len'],
-        args.batch_size)
+        len(data) - settings['transformer'].lag, settings['seq_len'], args,
+        args.ensemble)
     out = os.path.join(args.out, REFIT_DIR)
     print('\nrefit: training on all {} rows into {}'.format(len(data), out))
-    forecaster, trainer = _fit(data, settings, args, comm, device, out)
+    forecaster, trainers = _fit(data, settings, args, comm, device, out)
     if comm is not None and comm.rank != 0:
         return
     refit = dict(record, training=dict(
         record['training'], epochs=settings['epochs'],
-        iterations=trainer.updater.iteration))
+        iterations=trainers[0].updater.iteration))
     refit['data'] = dict(record['data'], test_rows=0)
     lc.save_model(out, forecaster, **refit)
     record['refit'] = {'dir': REFIT_DIR, 'rows': len(data)}
@@ -395,6 +404,9 @@ def _check_existing_model(out, data, args, settings):
                 key, record.model.get(key, False), value))
     if record.pred != args.pred:
         mismatch.append('pred {} (now {})'.format(record.pred, args.pred))
+    if record.members != args.ensemble:
+        mismatch.append('ensemble {} (now {})'.format(record.members,
+                                                      args.ensemble))
     names = (record.transforms or {}).get('names')
     if names is not None and names != settings['transformer'].names:
         mismatch.append('transforms {} (now {})'.format(

@@ -8,6 +8,7 @@ import chainer.functions as F
 import numpy as np
 import pandas as pd
 
+from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
 from lstm_chainer.model import Model
 from lstm_chainer.recursion import rollout, rollout_origins
@@ -28,7 +29,8 @@ class Forecaster(chainer.Chain):
 
     Args:
         model (Model): The network, trained on ``scaler``-standardised,
-            ``transformer``-transformed data.
+            ``transformer``-transformed data; or a list of such networks
+            (an ensemble: their forecasts are averaged).
         scaler (Scaler): Statistics of the transformed training data.
         pred (int): Target offset the model was trained for.
         meta (dict): Anything else worth keeping (see :func:`save_model`).
@@ -37,14 +39,17 @@ class Forecaster(chainer.Chain):
 
     def __init__(self, model, scaler, pred=1, meta=None, transformer=None):
         super().__init__()
+        models = list(model) if isinstance(model, (list, tuple,
+                                                    chainer.ChainList)) \
+            else [model]
         with self.init_scope():
-            self.model = model
+            self.members = chainer.ChainList(*models)
         self.scaler = scaler
         self.pred = pred
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
         if transformer is None:
-            transformer = Transformer(['none'] * model.n_output,
+            transformer = Transformer(['none'] * models[0].n_output,
                                       columns=scaler.columns)
         if not transformer.is_identity and pred != 1:
             raise ValueError('transforms need pred=1 (got pred={})'.format(
@@ -52,6 +57,17 @@ class Forecaster(chainer.Chain):
         self.transformer = transformer
         self.add_persistent('mean', scaler.mean.astype(np.float32))
         self.add_persistent('scale', scaler.scale.astype(np.float32))
+
+    @property
+    def model(self):
+        """Model: The (first) network."""
+        return self.members[0]
+
+    def _mean(self, run):
+        """``run(network)`` averaged over the members."""
+        outputs = [run(network) for network in self.members]
+        return outputs[0] if len(outputs) == 1 else sum(outputs) / len(
+            outputs)
 
     @property
     def unit_scale(self):
@@ -92,8 +108,9 @@ class Forecaster(chainer.Chain):
         device = self.model.device
         if self.transformer.is_identity:
             z = (device.send(xs) - self.mean) / self.scale
-            ys = rollout(self.model, z.astype(np.float32), n_steps,
-                         support_len, fused=fused)
+            z = z.astype(np.float32)
+            ys = self._mean(lambda net: rollout(net, z, n_steps, support_len,
+                                                fused=fused))
             return ys * self.scale + self.mean
         lag = self.lag
         if support_len < lag:
@@ -104,8 +121,8 @@ class Forecaster(chainer.Chain):
         xs = chainer.backend.CpuDevice().send(xs).astype(np.float64)
         n_truth = min(support_len + 1, n_steps)
         z = self._to_model(xs[:n_truth])[lag:]
-        ys = self._from_model(rollout(self.model, z, n_steps - lag,
-                                      support_len - lag, fused=fused))
+        ys = self._from_model(self._mean(lambda net: rollout(
+            net, z, n_steps - lag, support_len - lag, fused=fused)))
         out = np.full((n_steps,) + xs.shape[1:], np.nan)
         # Outputs lag .. s-1 forecast known rows: each from the truth before.
         known = np.arange(lag, min(support_len, n_steps))
@@ -132,8 +149,8 @@ class Forecaster(chainer.Chain):
                              'transforms ({} rows needed)'.format(
                                  origins[0], lag + 1))
         z = self._to_model(series)[lag:]
-        ys = self._from_model(rollout_origins(
-            self.model, z, origins - lag, horizon, context, fused))
+        ys = self._from_model(self._mean(lambda net: rollout_origins(
+            net, z, origins - lag, horizon, context, fused)))
         if lag == 0:
             return self.transformer.inverse(ys, series[:0, None])
         past = series[origins[None, :] + np.arange(1 - lag, 1)[:, None]]
@@ -146,7 +163,8 @@ class Forecaster(chainer.Chain):
 
     def reset_state(self):
         """Forgets the LSTM memory."""
-        self.model.reset_state()
+        for network in self.members:
+            network.reset_state()
 
     def forward(self, x):
         """One step in data units: ``(batch, n) -> (batch, n)``.
@@ -160,7 +178,8 @@ class Forecaster(chainer.Chain):
         shape = x.shape
         mean = F.broadcast_to(self.mean, shape)
         scale = F.broadcast_to(self.scale, shape)
-        return self.model((x - mean) / scale) * scale + mean
+        z = (x - mean) / scale
+        return self._mean(lambda net: net(z)) * scale + mean
 
 
 def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
@@ -182,12 +201,14 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     for key in SavedModel._VERSIONS:
         info.pop(key, None)
     known.update(model=forecaster.model.config(),
+                 members=len(forecaster.members),
                  scaler=forecaster.scaler.to_dict(), pred=forecaster.pred,
                  transforms=forecaster.transformer.to_dict())
     if isinstance(known.get('data'), dict):
         known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
-    record.save(directory, forecaster.model)
+    record.save(directory, forecaster.model if len(forecaster.members) == 1
+                else forecaster.members)
     forecaster.meta = record.to_json()
     forecaster.record = record
 
@@ -208,7 +229,8 @@ def load_model(directory: str) -> Forecaster:
         :class:`~lstm_chainer.saved.SavedModel` and ``meta`` the JSON.
     """
     record = SavedModel.read(directory)
-    model = Model.from_config(record.model)
+    models = [Model.from_config(record.model) for _ in range(record.members)]
+    model = models[0] if len(models) == 1 else chainer.ChainList(*models)
     path = os.path.join(directory, MODEL_FILE)
     if not os.path.isfile(path):
         raise ValueError('{} holds no model parameters ({} is missing)'
@@ -216,7 +238,7 @@ def load_model(directory: str) -> Forecaster:
     load_npz(path, model, '{path} is truncated or corrupted ({error})')
     transformer = None if record.transforms is None \
         else Transformer.from_dict(record.transforms)
-    forecaster = Forecaster(model, Scaler.from_dict(record.scaler),
+    forecaster = Forecaster(models, Scaler.from_dict(record.scaler),
                             pred=record.pred, meta=record.to_json(),
                             transformer=transformer)
     forecaster.record = record
@@ -224,11 +246,13 @@ def load_model(directory: str) -> Forecaster:
 
 
 def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
-                   **kwargs):
+                   members: int = 1, **kwargs):
     """Trains a :class:`Forecaster`: transforms, standardises, trains.
 
     The transforms and the standardisation are fitted on ``train`` alone;
-    the network is trained by :func:`get_trainer` on the result.
+    the network is trained by :func:`get_trainer` on the result. With
+    ``members > 1`` as many networks are trained from different seeds (an
+    ensemble): their forecasts are averaged, which makes them steadier.
 
     Args:
         train (pandas.DataFrame): Training rows in data units.
@@ -236,14 +260,17 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         transformer (Transformer): Per-column transforms (default none).
         test (pandas.DataFrame): Rows after ``train`` for the Trainer's
             recursive validation (optional).
+        members (int): Networks in the ensemble. Member ``k > 0`` is
+            seeded ``seed + 1000 k`` and trains into ``out/member<k>``.
         **kwargs: Further :func:`get_trainer` arguments (``out``,
             ``epoch``, ``seq_len``, ``support_len``, ``seed``, ...).
 
     Returns:
-        tuple: ``(forecaster, trainer)``, after ``trainer.run()``; the
-        forecaster's network is a CPU copy of the trained one.
+        tuple: ``(forecaster, trainers)``: the forecaster (networks copied
+        to the CPU) and each member's trainer, after ``run()``.
     """
     from lstm_chainer.trainer import get_trainer
+    members = check_int('members', members, 1)
     columns = list(train.columns)
     if transformer is None:
         transformer = Transformer(['none'] * len(columns), columns=columns)
@@ -258,9 +285,18 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
             transformer.forward(whole.to_numpy(np.float64)),
             index=whole.index, columns=columns).iloc[len(train):]
         test = scaler.transform(test)
-    trainer = get_trainer(scaler.transform(z), n_units, test=test, **kwargs)
-    trainer.run()
-    model = trainer.updater.predictor.copy(mode='copy')
-    model.to_device('@numpy')
-    return Forecaster(model, scaler, pred=kwargs.get('pred', 1),
-                      transformer=transformer), trainer
+    models, trainers = [], []
+    seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
+    for k in range(members):
+        trainer = get_trainer(
+            scaler.transform(z), n_units, test=test,
+            seed=None if seed is None else seed + 1000 * k,
+            out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
+            **kwargs)
+        trainer.run()
+        model = trainer.updater.predictor.copy(mode='copy')
+        model.to_device('@numpy')
+        models.append(model)
+        trainers.append(trainer)
+    return Forecaster(models, scaler, pred=kwargs.get('pred', 1),
+                      transformer=transformer), trainers

@@ -184,8 +184,10 @@ def rollout_origins(model, series, origins, horizon: int,
     xp = model.xp
     steps = xp.arange(context)[:, None]
     parts = []
-    for start in range(0, len(origins), 4096):
-        ends = xp.asarray(origins[start:start + 4096])
+    # 1,024 windows at a time: the teacher-forced pre-activations of a
+    # batch take context x batch x 4 units floats.
+    for start in range(0, len(origins), 1024):
+        ends = xp.asarray(origins[start:start + 1024])
         xs = series[steps + ends[None, :] - context + 1]
         ys = rollout(model, xs, context + horizon - 1, context - 1,
                      fused=fused)

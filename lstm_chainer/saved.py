@@ -34,6 +34,7 @@ class SavedModel:
 
     Args:
         model (dict): :meth:`Model.config` of the network.
+        members (int): Networks of that shape (an ensemble when > 1).
         scaler (dict): :meth:`Scaler.to_dict` of the standardisation.
         pred (int): Target offset.
         columns (list): Variable names, in model order.
@@ -54,6 +55,7 @@ class SavedModel:
     model: dict
     scaler: dict
     pred: int = 1
+    members: int = 1
     columns: Optional[list] = None
     time_column: Optional[str] = None
     freq: Optional[str] = None
@@ -66,7 +68,7 @@ class SavedModel:
     refit: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
-    _KEYS = ('model', 'scaler', 'pred', 'columns', 'time_column', 'freq',
+    _KEYS = ('model', 'scaler', 'pred', 'members', 'columns', 'time_column', 'freq',
              'seq_len', 'support_len', 'data', 'training', 'transforms',
              'backtest', 'refit')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
@@ -133,6 +135,9 @@ class SavedModel:
             raise ValueError('{} columns for {} outputs'.format(
                 len(self.columns), n))
         self.pred = int(self.pred)
+        if not isinstance(self.members, int) or self.members < 1:
+            raise ValueError('members must be a positive integer, got '
+                             '{!r}'.format(self.members))
         if self.transforms is not None:
             from lstm_chainer.transforms import Transformer
             names = Transformer.from_dict(self.transforms).names
@@ -147,7 +152,8 @@ class SavedModel:
 
         Args:
             directory (str): Destination (created if missing).
-            model (Model): The network whose parameters are saved.
+            model: The network (or ChainList of networks) whose parameters
+                are saved.
         """
         os.makedirs(directory, exist_ok=True)
         atomic_write(os.path.join(directory, MODEL_FILE),

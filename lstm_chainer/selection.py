@@ -1,19 +1,10 @@
-"""Choosing transforms and defaults from the training part alone.
-
-``auto`` transforms are chosen per column by a cheap stand-in for the
-network: a linear autoregression fitted on the transformed first part of
-the training rows, fed back over a rolling-origin backtest of its last
-part, its forecasts clipped to the range of transformed values it was
-trained on (an LSTM does not extrapolate either), and scored by MASE. The
-test part is never looked at.
-"""
+"""Choosing transforms, season and horizon from the training part alone."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.backtest import naive_scale, rolling_origins
-from lstm_chainer.transforms import ColumnTransform, Transformer
+from lstm_chainer.transforms import Transformer
 
 # Forecast horizons of the M4 competition, by the data's time step.
 _HORIZONS = {'Y': 6, 'Q': 8, 'M': 18, 'W': 13, 'D': 14, 'h': 48}
@@ -51,78 +42,102 @@ def default_horizon(freq: str | None) -> int:
     return _HORIZONS.get(_period(freq), 10)
 
 
-def candidates(values, season=None):
-    """Transform names worth trying on one column."""
-    names = ['none', 'diff']
+# KPSS at the 1 % level (Kwiatkowski et al., 1992, table 1: level
+# stationarity), and the seasonal strength above which auto.arima's
+# heuristic takes a seasonal difference (Wang, Smith & Hyndman, 2006).
+KPSS_CRITICAL = 0.739
+SEASONAL_STRENGTH = 0.64
+
+
+def kpss(values):
+    """KPSS statistic of level stationarity (large: not stationary).
+
+    The long-run variance uses Bartlett weights with ``3 sqrt(T) / 13``
+    lags, as R's ``tseries::kpss.test`` with ``lshort``.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    n = len(x)
+    e = x - x.mean()
+    partial = np.cumsum(e)
+    variance = e @ e / n
+    for k in range(1, int(3 * np.sqrt(n) / 13) + 1):
+        variance += 2 * (1 - k / (int(3 * np.sqrt(n) / 13) + 1)) \
+            * (e[k:] @ e[:-k]) / n
+    if not variance > 0:
+        return 0.0
+    return float(partial @ partial / (n * n * variance))
+
+
+def seasonal_strength(values, season):
+    """``1 - Var(remainder) / Var(detrended)`` of a classical decomposition.
+
+    The trend is a centred moving average over one season; 1 is a pure
+    seasonal pattern, 0 none.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if season % 2 == 0:
+        kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season
+    else:
+        kernel = np.ones(season) / season
+    trend = np.convolve(x, kernel, mode='valid')
+    offset = (len(x) - len(trend)) // 2
+    detrended = x[offset:offset + len(trend)] - trend
+    position = (np.arange(len(detrended)) + offset) % season
+    means = np.array([detrended[position == p].mean()
+                      for p in range(season)])
+    remainder = detrended - means[position]
+    if not detrended.var() > 0:
+        return 0.0
+    return float(max(0.0, 1 - remainder.var() / detrended.var()))
+
+
+def choose_column(values, season=None):
+    """Transform of one column, and the measurements behind the choice.
+
+    ``none`` when the levels pass KPSS; else ``seasonal-diff`` when the
+    season is strong and the seasonal differences pass KPSS; else
+    ``diff``.
+
+    Returns:
+        tuple: ``(name, measurements)``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    stats = {'kpss': kpss(values)}
     if season and len(values) >= 4 * season:
-        names.append('seasonal-diff')
-    if (np.asarray(values) > 0).all():
-        names += ['log', 'log-diff']
-    return names
+        stats['seasonal strength'] = seasonal_strength(values, season)
+        stats['kpss seasonal-diff'] = kpss(values[season:] - values[:-season])
+    if stats['kpss'] < KPSS_CRITICAL:
+        return 'none', stats
+    if stats.get('seasonal strength', 0) > SEASONAL_STRENGTH \
+            and stats['kpss seasonal-diff'] < KPSS_CRITICAL:
+        return 'seasonal-diff', stats
+    return 'diff', stats
 
 
-def _ar_backtest(values, name, season, horizon, split):
-    """MASE of a clipped linear AR on ``name``-transformed ``values``."""
-    part = ColumnTransform(name, season)
-    z = part.forward(values)
-    fit = z[part.lag:split]
-    order = min(max(3, (season or 0) + 1), max(1, len(fit) // 4))
-    if len(fit) < 2 * order + 2:
-        return np.inf
-    lags = np.stack([fit[order - 1 - k:len(fit) - 1 - k]
-                     for k in range(order)], axis=1)
-    design = np.concatenate([lags, np.ones((len(lags), 1))], axis=1)
-    coef, *_ = np.linalg.lstsq(design, fit[order:], rcond=None)
-    low, high = fit.min(), fit.max()
-    origins = rolling_origins(len(values), split - 1, horizon)
-    origins = origins[origins >= part.lag + order - 1]
-    if not len(origins):
-        return np.inf
-    window = z[origins[:, None] - np.arange(order)[None, :]]  # newest first
-    forecasts = np.empty((horizon, len(origins)))
-    for h in range(horizon):
-        step = np.clip(window @ coef[:-1] + coef[-1], low, high)
-        forecasts[h] = step
-        window = np.concatenate([step[:, None], window[:, :-1]], axis=1)
-    past = values[origins[None, :] + np.arange(1 - part.lag, 1)[:, None]] \
-        if part.lag else values[:0, None]
-    levels = part.inverse(forecasts, past)
-    actual = values[origins[None, :] + np.arange(1, horizon + 1)[:, None]]
-    scale = naive_scale(values[:split, None], season)[0]
-    if not np.isfinite(scale):
-        return np.inf
-    error = np.abs(levels - actual).mean() / scale
-    return error if np.isfinite(error) else np.inf
-
-
-def choose_transforms(train, season: int | None = None, horizon: int = 10,
-                      columns=None, holdout: float = 0.25):
+def choose_transforms(train, season: int | None = None, columns=None):
     """Chooses a transform per column from the training part alone.
+
+    Like auto.arima's choice of differences: a column whose levels look
+    stationary (KPSS at 1 %) is left as it is; a trending one is
+    differenced, seasonally when its season is strong (strength > 0.64)
+    and the seasonal differences look stationary. Measured on the network
+    on seven real series, these choices beat the alternatives.
 
     Args:
         train: ``(T, n)`` training rows (array or DataFrame).
         season (int): Season length (enables ``seasonal-diff``).
-        horizon (int): Steps scored from each inner origin.
         columns (list): Column names (default the DataFrame's).
-        holdout (float): Fraction of the training rows the stand-in is
-            scored on.
 
     Returns:
-        tuple: ``(Transformer, report)``; ``report`` is a DataFrame of the
-        stand-in's MASE per column (rows) and candidate (columns), NaN
-        where a candidate was not tried.
+        tuple: ``(Transformer, report)``; ``report`` is a DataFrame with
+        one row per column: the measurements and the choice.
     """
     if columns is None:
         columns = list(getattr(train, 'columns', range(np.shape(train)[1])))
     array = np.asarray(train, dtype=np.float64)
-    split = len(array) - max(2, int(round(holdout * len(array))))
-    horizon = max(1, min(horizon, (len(array) - split) // 2))
-    scores = {}
+    names, rows = [], {}
     for j, column in enumerate(columns):
-        values = array[:, j]
-        scores[column] = {name: _ar_backtest(values, name, season, horizon,
-                                             split)
-                          for name in candidates(values, season)}
-    report = pd.DataFrame(scores).T.replace(np.inf, np.nan)
-    chosen = [min(scores[c], key=scores[c].get) for c in columns]
-    return Transformer(chosen, season, columns), report
+        name, stats = choose_column(array[:, j], season)
+        names.append(name)
+        rows[column] = dict(stats, transform=name)
+    return Transformer(names, season, columns), pd.DataFrame(rows).T

@@ -34,7 +34,8 @@ def csv(tmp_path_factory):
 
 
 TRAIN = ['--time-column', 'date', '--epochs', '3', '--n-units', '16',
-         '--seq-len', '8', '--support-len', '2', '--snap', '2']
+         '--seq-len', '8', '--support-len', '2', '--snap', '2',
+         '--ensemble', '2']
 
 
 @pytest.fixture(scope='module')
@@ -52,10 +53,14 @@ def model_dir(trained, tmp_path):
 
 
 def digest(directory):
+    """SHA-256 of every file below ``directory``, by relative path."""
     result = {}
-    for name in sorted(os.listdir(directory)):
-        with open(os.path.join(directory, name), 'rb') as f:
-            result[name] = hashlib.sha256(f.read()).hexdigest()
+    for root, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, 'rb') as f:
+                result[os.path.relpath(path, directory)] = hashlib.sha256(
+                    f.read()).hexdigest()
     return result
 
 
@@ -173,6 +178,17 @@ def set_cell(frame, row, column, value):
 
 
 BAD_TRAIN = [
+    ('unknown transform', lambda p: frame_csv(p, lambda f: None),
+     ['--transform', 'cube'], "unknown transform 'cube'"),
+    ('log of a non-positive column', lambda p: frame_csv(
+        p, lambda f: f.__setitem__('temp', f['temp'] - 30)),
+     ['--transform', 'temp=log'], "column 'temp': the log transform needs "
+     'positive values'),
+    ('season too long', lambda p: frame_csv(p, lambda f: None),
+     ['--season', '500'], '--season 500 is longer than the training part '
+     '(180 rows)'),
+    ('zero ensemble', lambda p: frame_csv(p, lambda f: None),
+     ['--ensemble', '0'], '--ensemble must be >= 1, got 0'),
     ('missing', lambda p: str(p / 'nope.csv'), [], 'nope.csv: no such file'),
     ('empty', lambda p: write(p, ''), [], 'the file is empty'),
     ('header only', lambda p: write(p, 'date,temp,sales\n'), [],
@@ -314,3 +330,28 @@ def test_console_script_exit_status_and_no_traceback(tmp_path):
     assert result.stderr.strip() == (
         'lstm-chainer valid: error: {} holds no model (model.json is '
         'missing); train one with "lstm-chainer train"'.format(tmp_path))
+
+
+def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
+                                                      capsys):
+    out = str(tmp_path / 'm')
+    assert main(['train', csv, '--out', out, '--time-column', 'date',
+                 '--epochs', '2', '--n-units', '8', '--ensemble', '1',
+                 '--horizon', '5', '--refit']) == 0
+    printed = capsys.readouterr().out
+    assert 'season 7, horizon 5, context 14 rows; transforms:' in printed
+    assert 'chosen on the training part' in printed
+    summary = [line for line in printed.splitlines()
+               if line.startswith('summary: the model')]
+    assert len(summary) == 1 and 'persistence' in summary[0]
+    record = load_model(out).record
+    assert record.refit == {'dir': 'refit', 'rows': N}
+    assert record.backtest['horizon'] == 5
+    # From the last training row (179) to the last with 5 rows after it.
+    assert record.backtest['summary']['origins'] == 234 - 179 + 1
+    refitted = load_model(os.path.join(out, 'refit'))
+    # Statistics of the refitted model come from every row.
+    assert refitted.record.data.test_rows == 0
+    assert not np.allclose(refitted.scaler.mean, load_model(out).scaler.mean)
+    assert main(['pred', out, '--steps', '3']) == 0
+    assert 'refitted on all 240 rows' in capsys.readouterr().out

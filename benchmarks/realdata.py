@@ -1,0 +1,159 @@
+"""Real series: the command line's defaults against the baselines.
+
+Seven real series shipped offline by statsmodels (trending, seasonal,
+noisy, multivariate; see ``_realdata_sets.py``) go through
+``lstm-chainer train`` with its defaults (the last 25 % held out) and the
+same rolling-origin backtest as ``lstm-chainer valid``: from every origin
+of the held-out part, forecasts of the data set's horizon, scored by MASE
+(mean over horizons and variables). Beside them, on the same origins:
+persistence, seasonal naive and drift (lstm_chainer), damped-trend
+exponential smoothing (with the season when there is one) and a VAR on
+differences where the training part needs them (an AR for one variable),
+both refitted at every origin (statsmodels).
+
+    pip install statsmodels            # benchmark-only extra
+    python benchmarks/realdata.py                 # seed 0 (~3 minutes)
+    python benchmarks/realdata.py --seeds 0 1 2   # seed spread
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+import warnings
+
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import lstm_chainer as lc  # noqa: E402
+from lstm_chainer import cli  # noqa: E402
+from lstm_chainer.selection import KPSS_CRITICAL, kpss  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _realdata_sets import DATASETS  # noqa: E402
+
+
+def damped_es(series, origins, horizon, season):
+    """Damped-trend exponential smoothing refitted at every origin."""
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    out = np.empty((horizon, len(origins), series.shape[1]))
+    for b, o in enumerate(origins):
+        for j in range(series.shape[1]):
+            y = series[:o + 1, j]
+            seasonal = 'add' if season and len(y) >= 2 * season + 2 else None
+            fit = ExponentialSmoothing(
+                y, trend='add', damped_trend=True, seasonal=seasonal,
+                seasonal_periods=season if seasonal else None,
+                initialization_method='estimated').fit()
+            out[:, b, j] = fit.forecast(horizon)
+    return out
+
+
+def var_forecasts(series, origins, horizon, train_rows, season):
+    """VAR (AR for one variable) on the columns that need a difference."""
+    from statsmodels.tsa.api import VAR
+    from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+    diff = np.array([kpss(series[:train_rows, j]) >= KPSS_CRITICAL
+                     for j in range(series.shape[1])])
+    maxlags = min(max(4, season or 0), 13)
+    out = np.empty((horizon, len(origins), series.shape[1]))
+    for b, o in enumerate(origins):
+        y = series[:o + 1]
+        z = np.where(diff, np.diff(y, axis=0, prepend=y[:1]), y)[1:]
+        if y.shape[1] == 1:
+            lags = ar_select_order(z[:, 0], maxlags, ic='aic').ar_lags
+            fit = AutoReg(z[:, 0], lags=lags or 0).fit()
+            zf = fit.predict(len(z), len(z) + horizon - 1)[:, None]
+        else:
+            fit = VAR(z).fit(maxlags=maxlags, ic='aic')
+            lag = max(fit.k_ar, 1)
+            zf = fit.forecast(z[-lag:], horizon) if fit.k_ar else \
+                np.repeat(fit.params[:1], horizon, axis=0)
+        out[:, b] = np.where(diff, y[-1] + np.cumsum(zf, axis=0), zf)
+    return out
+
+
+def run_dataset(name, seed):
+    data = DATASETS[name]()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, name + '.csv')
+        data.to_csv(path, index_label='date')
+        out = os.path.join(tmp, 'model')
+        start = time.perf_counter()
+        log = io.StringIO()
+        with contextlib.redirect_stdout(log):
+            status = cli.main(['train', path, '--out', out, '--time-column',
+                               'date', '--seed', str(seed)])
+        seconds = time.perf_counter() - start
+        if status != 0:
+            raise SystemExit('{}: train failed\n{}'.format(name,
+                                                           log.getvalue()))
+        forecaster = lc.load_model(out)
+    record = forecaster.record
+    settings = record.backtest
+    series = data.to_numpy(np.float64)
+    train_rows = record.data.rows - record.data.test_rows
+    result = lc.backtest(forecaster, data, settings['horizon'],
+                         start=train_rows - 1, context=settings['context'],
+                         season=settings['season'], name='LSTM')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        result.add('VAR (diff)', var_forecasts(
+            series, result.origins, result.horizon, train_rows,
+            settings['season']))
+        result.add('damped ES', damped_es(series, result.origins,
+                                          result.horizon,
+                                          settings['season']))
+    row = {'rows': len(data), 'vars': data.shape[1],
+           'season': settings['season'] or '-',
+           'horizon': settings['horizon'], 'origins': len(result.origins),
+           'transforms': ' '.join(forecaster.transformer.names),
+           'train s': round(seconds, 1)}
+    row.update(result.summary()['MASE'].round(3).to_dict())
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--only', nargs='+', choices=sorted(DATASETS))
+    args = parser.parse_args()
+    names = args.only or list(DATASETS)
+    models = ['LSTM', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
+              'damped ES']
+    ratios = {}
+    for seed in args.seeds:
+        rows = {}
+        for name in names:
+            rows[name] = run_dataset(name, seed)
+            print('seed {} {}: done in {} s'.format(seed, name,
+                                                    rows[name]['train s']),
+                  file=sys.stderr, flush=True)
+        table = pd.DataFrame(rows).T
+        shown = [m for m in models if m in table.columns]
+        print('\nseed {}: mean MASE over horizons and variables'.format(seed))
+        print(table[['rows', 'vars', 'season', 'horizon', 'origins',
+                     'transforms', 'train s'] + shown].to_string())
+        ratio = table[shown].astype(float).div(
+            table['persistence'].astype(float), axis=0)
+        geo = np.exp(np.log(ratio).mean())
+        ratios[seed] = geo
+        print('\ngeometric mean of MASE / persistence\'s MASE: ' + ', '.join(
+            '{} {:.3f}'.format(m, geo[m]) for m in shown))
+        print('LSTM beats persistence on {} of {} data sets'.format(
+            int((ratio['LSTM'] < 1).sum()), len(ratio)))
+    if len(args.seeds) > 1:
+        lstm = np.array([ratios[s]['LSTM'] for s in args.seeds])
+        print('\nLSTM geometric mean ratio over seeds {}: {} (spread {:.1%} '
+              'of the mean)'.format(args.seeds, np.round(lstm, 3),
+                                    (lstm.max() - lstm.min()) / lstm.mean()))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,61 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_chainer.selection import (
+    choose_column,
+    choose_transforms,
+    default_horizon,
+    default_season,
+    kpss,
+    seasonal_strength,
+)
+
+
+@pytest.mark.parametrize('freq,season,horizon', [
+    ('MS', 12, 18), ('ME', 12, 18), ('QS-OCT', 4, 8), ('QE-DEC', 4, 8),
+    ('W-SUN', 52, 13), ('D', 7, 14), ('h', 24, 48), ('YS-JAN', None, 6),
+    (None, None, 10), ('2D', None, 10), ('nonsense', None, 10)])
+def test_defaults_from_the_time_step(freq, season, horizon):
+    assert default_season(freq) == season
+    assert default_horizon(freq) == horizon
+
+
+def series():
+    rng = np.random.RandomState(0)
+    t = np.arange(240)
+    season = 5 * np.sin(2 * np.pi * t / 12)
+    return {
+        'noise': rng.randn(240),
+        'walk': np.cumsum(rng.randn(240)),
+        'trend': 0.5 * t + rng.randn(240),
+        'seasonal walk': np.cumsum(rng.randn(240)) * 0.3 + season
+        + 0.5 * rng.randn(240),
+        'seasonal level': season + rng.randn(240),
+    }
+
+
+def test_kpss_and_seasonal_strength():
+    s = series()
+    assert kpss(s['noise']) < 0.35 and kpss(s['trend']) > 2
+    assert kpss(np.ones(10)) == 0.0
+    assert seasonal_strength(s['seasonal level'], 12) > 0.8
+    assert seasonal_strength(s['noise'], 12) < 0.3
+
+
+@pytest.mark.parametrize('name,expected', [
+    ('noise', 'none'), ('walk', 'diff'), ('trend', 'diff'),
+    ('seasonal walk', 'seasonal-diff'), ('seasonal level', 'none')])
+def test_choice_per_column(name, expected):
+    assert choose_column(series()[name], season=12)[0] == expected
+
+
+def test_choose_transforms_reports_why():
+    frame = pd.DataFrame(series())
+    transformer, report = choose_transforms(frame, season=12)
+    assert transformer.names == ['none', 'diff', 'diff', 'seasonal-diff',
+                                 'none']
+    assert list(report.index) == list(frame.columns)
+    assert {'kpss', 'seasonal strength', 'transform'} <= set(report.columns)
+    # Without a season, seasonal differences are never chosen.
+    assert choose_transforms(frame)[0].names[3] == 'diff'
