@@ -32,6 +32,7 @@ from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
 from lstm_chainer.recursion import unroll
 from lstm_chainer.scaling import Scaler
+from lstm_chainer.selection import choose_transforms
 from lstm_chainer.transforms import Transformer
 from lstm_chainer.snapshots import latest_snapshot
 from lstm_chainer.trainer import get_trainer
@@ -40,7 +41,8 @@ from lstm_chainer.updater import LSTM_updater, time_major_converter
 __version__ = '0.2.0'
 
 __all__ = [
-    'Backtest', 'Forecaster', 'Transformer', 'backtest', 'fit_forecaster',
+    'Backtest', 'Forecaster', 'Transformer', 'backtest', 'choose_transforms',
+    'fit_forecaster',
     'LSTM_Iterator',
     'LinearAR', 'LSTM_updater', 'LossFuncL', 'LossPlot',
     'Model', 'RecursiveEvaluator', 'Scaler', 'forecast', 'forecast_windows',

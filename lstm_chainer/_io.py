@@ -27,6 +27,9 @@ def atomic_write(path, write):
     os.close(fd)
     try:
         write(tmp)
+        # mkstemp makes the file 0600; give it what the umask allows, as
+        # open() would have.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -54,3 +57,9 @@ def load_npz(path, target, problem):
     except NPZ_ERRORS as e:
         raise ValueError(problem.format(
             path=path, error='{}: {}'.format(type(e).__name__, e))) from e
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -84,3 +84,23 @@ def test_snapshots_move_between_gpu_and_cpu(series, tmp_path):
                     resumed.updater.predictor.params()):
         np.testing.assert_allclose(chainer.backend.CpuDevice().send(b.array),
                                    a.array, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize('context', [None, 12])
+def test_backtest_of_a_transformed_ensemble_on_gpu_matches_cpu(context):
+    np.random.seed(0)
+    t = np.arange(200, dtype=np.float64)
+    frame = pd.DataFrame({'up': 50 + 0.3 * t + np.sin(t / 2),
+                          'wave': np.cos(t / 5)})
+    transformer = lc.Transformer(['diff', 'none'], columns=['up', 'wave'])
+    forecaster = lc.Forecaster(
+        [lc.Model(2, 2, 16) for _ in range(2)],
+        lc.Scaler.fit(transformer.forward(frame.to_numpy())[1:150]),
+        transformer=transformer)
+    cpu = lc.backtest(forecaster, frame, 6, start=149, context=context)
+    forecaster.to_device(GPU)
+    gpu = lc.backtest(forecaster, frame, 6, start=149, context=context)
+    np.testing.assert_allclose(gpu.forecasts['model'], cpu.forecasts['model'],
+                               rtol=1e-4, atol=1e-4)
+    future = lc.forecast(forecaster, frame, 5, context=context)
+    assert isinstance(future, pd.DataFrame) and future.notna().all().all()

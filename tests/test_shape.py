@@ -35,6 +35,29 @@ def test_model_saved_by_format_1_still_loads():
                             [0.079399, 10.109673]], rtol=1e-4)
 
 
+def test_model_saved_by_format_2_still_loads():
+    # Two members, 'b' differenced (0.2.0).
+    forecaster = lc.load_model(FIXTURE.replace('v1', 'v2'))
+    assert len(forecaster.members) == 2
+    assert forecaster.transformer.names == ['none', 'diff']
+    t = np.arange(40.)
+    frame = pd.DataFrame({'a': np.sin(t / 3), 'b': 10 + 0.5 * t
+                          + np.cos(t / 5)})
+    future = lc.forecast(forecaster, frame, 3, context=8)
+    np.testing.assert_allclose(
+        future.to_numpy(), [[0.039547, 30.047467], [0.090026, 30.553946],
+                            [0.045477, 31.050074]], rtol=1e-4)
+
+
+def test_saved_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write(str(tmp_path / 'f'), lambda p: open(p, 'w').close())
+    finally:
+        os.umask(old)
+    assert os.stat(tmp_path / 'f').st_mode & 0o777 == 0o644
+
+
 def _edited(tmp_path, edit):
     directory = tmp_path / 'm'
     shutil.copytree(FIXTURE, directory)
