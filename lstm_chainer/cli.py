@@ -5,10 +5,12 @@ line on stderr and exit status 2, before anything in the output directory
 is touched.
 """
 import argparse
+import json
 import os
 import sys
 
 import numpy
+import pandas as pd
 
 import lstm_chainer as lc
 from lstm_chainer import plotting
@@ -59,6 +61,9 @@ def build_parser():
         'Train an LSTM on a multivariate time series in a CSV file, '
         'validate its recursive forecasts against persistence, and '
         'forecast past the end of the data.'))
+    parser.add_argument('--version', action='version', version=_versions(),
+                        help='print the versions of lstm_chainer, Chainer, '
+                        'NumPy, CuPy (if present) and Python, and exit')
     commands = parser.add_subparsers(dest='command', required=True,
                                       metavar='{train,valid,pred}')
 
@@ -68,6 +73,7 @@ def build_parser():
         'validate on the rest, and save everything needed later into --out. '
         'Running it again on the same --out resumes from the last snapshot.')
     train.add_argument('data', metavar='DATA.csv', help='CSV with a header')
+    _output_options(train)
     train.add_argument('--out', required=True, metavar='DIR',
                        help='directory for the model, log and snapshots')
     _data_options(train)
@@ -146,6 +152,7 @@ def build_parser():
         'Writes valid.csv (MAE, RMSE, MASE, sMAPE per model, horizon and '
         'variable) and valid.png into DIR.')
     valid.add_argument('model_dir', metavar='DIR', help='trained model')
+    _output_options(valid)
     valid.add_argument('--data', metavar='CSV',
                        help='validate on this whole file instead')
     _data_options(valid, time_column=False)
@@ -158,12 +165,98 @@ def build_parser():
         'forecast.csv (future timestamps continue the time column) and '
         'forecast.png into DIR.')
     pred.add_argument('model_dir', metavar='DIR', help='trained model')
+    _output_options(pred)
     pred.add_argument('--steps', type=int, required=True,
                       help='number of future values')
     pred.add_argument('--data', metavar='CSV',
                       help='history to continue (default: the training data)')
     _data_options(pred, time_column=False)
     return parser
+
+
+def _output_options(parser):
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('-q', '--quiet', action='store_true',
+                       help='print only the final summary line (and errors)')
+    group.add_argument('-v', '--verbose', action='store_true',
+                       help='print everything: the full log table and '
+                       'progress bar while training, every table after')
+    group.add_argument('--json', action='store_true',
+                       help='print one JSON document on stdout instead of '
+                       'text: settings, metrics, files written')
+
+
+def _versions():
+    import platform
+
+    import chainer
+    try:
+        import cupy
+        gpu = ', CuPy {}'.format(cupy.__version__)
+    except Exception:  # noqa: BLE001 - absent or broken: say nothing
+        gpu = ''
+    return 'lstm-chainer {} (Chainer {}, NumPy {}{}, Python {})'.format(
+        lc.__version__, chainer.__version__, numpy.__version__, gpu,
+        platform.python_version())
+
+
+class _Output:
+    """What a command prints: text for people, or one JSON document."""
+
+    def __init__(self, args):
+        self.json = args.json
+        self.quiet = args.quiet or args.json
+        self.verbose = args.verbose
+        self.doc = {'command': args.command}
+        self.files = []
+
+    def mute(self):
+        """Prints nothing more (the other ranks under MPI)."""
+        self.quiet = True
+        self.json = False
+        self.final = lambda text: None
+
+    def say(self, text=''):
+        """Informative text (not under --quiet or --json)."""
+        if not self.quiet:
+            print(text, flush=True)
+
+    def final(self, text):
+        """The final summary (printed under --quiet too)."""
+        if not self.json:
+            print(text, flush=True)
+
+    def wrote(self, *paths):
+        self.files.extend(paths)
+
+    def finish(self):
+        if self.json:
+            self.doc['files'] = self.files
+            print(json.dumps(_plain(self.doc)))
+
+    def training(self, epochs):
+        """Trainer reporting: a bar on a terminal, plain lines in a log."""
+        if self.quiet:
+            return dict(progress=False, print_report=False)
+        if self.verbose:
+            return dict(progress=True, print_report=True)
+        if sys.stdout.isatty():
+            return dict(progress=True, print_report=False)
+        return dict(progress=False, print_report=False,
+                    epoch_lines=max(1, epochs // 10))
+
+
+def _plain(value):
+    """JSON-ready: NumPy scalars to Python, NaN to null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, numpy.generic):
+        value = value.item()
+    if isinstance(value, float) and not numpy.isfinite(value):
+        return None
+    return value
 
 
 def _forecast_options(parser, defaults=None):
@@ -189,24 +282,44 @@ def _data_options(parser, time_column=True):
                         help='fill empty or NaN cells instead of refusing')
 
 
-def cmd_train(args):
+def cmd_train(args, out):
     comm, device = _devices(args)
     data = lc.load_csv(args.data, args.columns, args.time_column, args.fill)
     train, test = lc.split_series(data, args.test_size)
-    settings = _train_settings(args, data, train, test)
+    settings = _train_settings(args, data, train, test, out)
     _check_existing_model(args.out, data, args, settings)
     forecaster, trainers = _fit(train, settings, args, comm, device,
-                                args.out, test)
+                                args.out, out, test)
+    record = None
     if comm is not None and comm.rank != 0:
-        return  # rank 0 saves and reports
+        out.mute()  # rank 0 saves and reports; every rank trains the refit
+    else:
+        record = _report_train(args, out, data, train, test, settings,
+                               forecaster, trainers)
+    if args.refit:
+        _refit(args, data, settings, comm, device, record, out)
+
+
+def _report_train(args, out, data, train, test, settings, forecaster,
+                  trainers):
+    """Backtests, saves and reports the trained model; returns its record."""
     result = _backtest(forecaster, data, len(train) - 1, settings)
     summary = _summary(result)
     record = _record(args, data, test, settings, trainers, summary)
     lc.save_model(args.out, forecaster, **record)
-    print('\nsaved the model to {}'.format(args.out))
-    _print_backtest(result, settings, len(test))
-    if args.refit:
-        _refit(args, data, settings, comm, device, record)
+    out.wrote(*(os.path.join(args.out, name) for name in (
+        'model.npz', 'model.json')))
+    out.say('\nsaved the model to {}'.format(args.out))
+    out.say('backtest on the last {} rows ({} origins, horizon {}):'.format(
+        len(test), len(result.origins), settings['horizon']))
+    _report_backtest(result, out)
+    out.doc['settings'] = {k: v for k, v in record.items()
+                           if k not in ('data',)}
+    out.doc['settings']['transforms'] = dict(zip(
+        data.columns, settings['transformer'].names))
+    if settings['report'] is not None:
+        out.doc['transform_choice'] = settings['report'].to_dict('index')
+    return record
 
 
 def _devices(args):
@@ -218,7 +331,7 @@ def _devices(args):
     return comm, lc.get_device(args.device)
 
 
-def _train_settings(args, data, train, test):
+def _train_settings(args, data, train, test, out):
     """Every setting of a training run, resolved from options and data."""
     for name in ('n_units', 'n_layers', 'batch_size', 'pred', 'snap',
                  'stride', 'ensemble'):
@@ -247,19 +360,20 @@ def _train_settings(args, data, train, test):
         context = len(train) - transformer.lag - 1
     epochs = args.epochs or _default_epochs(len(train) - transformer.lag,
                                             seq_len, args, args.ensemble)
-    print('season {}, horizon {}, context {} rows; transforms: {}'.format(
+    out.say('season {}, horizon {}, context {} rows; transforms: {}'.format(
         season or 'none ({})'.format(why) if why else season, horizon,
         context, transformer.describe()))
     if report is not None:
-        print('  chosen on the training part: levels that pass KPSS (< {}) '
-              'stay, others are differenced, seasonally when the season is '
-              'strong (> {}) and the seasonal differences pass:'.format(
-                  KPSS_CRITICAL, SEASONAL_STRENGTH))
-        print('  ' + report.to_string(float_format='{:.3g}'.format,
-                                      na_rep='-').replace('\n', '\n  '))
+        out.say('  chosen on the training part: levels that pass KPSS (< {}) '
+                'stay, others are differenced, seasonally when the season is '
+                'strong (> {}) and the seasonal differences pass:'.format(
+                    KPSS_CRITICAL, SEASONAL_STRENGTH))
+        out.say('  ' + report.to_string(float_format='{:.3g}'.format,
+                                        na_rep='-').replace('\n', '\n  '))
     return dict(season=season, horizon=horizon, context=context,
                 stride=args.stride, transformer=transformer, seq_len=seq_len,
-                support_len=support_len, epochs=epochs, freq=freq)
+                support_len=support_len, epochs=epochs, freq=freq,
+                report=report)
 
 
 def _season(option, freq, n_train):
@@ -294,17 +408,17 @@ def _default_epochs(n_rows, seq_len, args, members):
     return max(1, -(-iterations * args.batch_size // n_rows))
 
 
-def _fit(train, settings, args, comm, device, out, test=None):
+def _fit(train, settings, args, comm, device, directory, out, test=None):
     return lc.fit_forecaster(
         train, args.n_units, settings['transformer'], test=test,
         members=args.ensemble,
         device=device, batch_size=args.batch_size, seq_len=settings['seq_len'],
-        support_len=settings['support_len'], pred=args.pred, out=out,
+        support_len=settings['support_len'], pred=args.pred, out=directory,
         snap=args.snap, epoch=settings['epochs'], seed=args.seed,
         n_layers=args.n_layers, comm=comm, dropout=args.dropout,
         residual=args.residual, grad_clip=args.grad_clip,
         early_stopping=args.early_stopping,
-        test_seq_len=settings['horizon'])
+        test_seq_len=settings['horizon'], **out.training(settings['epochs']))
 
 
 def _backtest(forecaster, data, start, settings):
@@ -338,15 +452,52 @@ def _record(args, data, test, settings, trainers, summary):
                   'stride': settings['stride'], 'summary': summary})
 
 
-def _print_backtest(result, settings, n_test):
+def _report_backtest(result, out):
+    """Prints the compact summary and the verdict; fills the JSON."""
+    compact = _per_variable(result)
+    out.say(compact.to_string(float_format='{:.3g}'.format))
+    mase = result.mase()
+    if out.verbose:
+        out.say('\nMASE per horizon step (mean over variables):')
+        out.say(mase.to_string(float_format='{:.3g}'.format))
+    verdict = _verdict(result.summary()['MASE'])
+    out.final(verdict)
     summary = result.summary()
-    mase = summary['MASE']
-    print('backtest on the last {} rows ({} origins, horizon {}), MASE '
-          'averaged over horizons and variables: {}'.format(
-              n_test, len(result.origins), settings['horizon'], '  '.join(
-                  '{} {:.3g}'.format(name.replace('_', ' '), value)
-                  for name, value in mase.items())))
-    print(_verdict(mase))
+    out.doc['backtest'] = {
+        'origins': len(result.origins), 'horizon': result.horizon,
+        'first_origin': str(result.labels[0]),
+        'summary': summary.to_dict('index'),
+        'per_variable': compact.to_dict('index'),
+        'mase_per_horizon': {name: mase[name].tolist() for name in mase},
+        'metrics': result.metrics.reset_index().to_dict('records')}
+    out.doc['verdict'] = verdict
+
+
+def _per_variable(result):
+    """Per variable (and all): the model's MASE, the best baseline's, the
+    skill against persistence, and the model's MASE at a few horizons."""
+    means = result.metrics['MASE'].groupby(level=['model', 'variable']) \
+        .mean().unstack('model')
+    horizons = sorted({1, (result.horizon + 1) // 2, result.horizon})
+    by_horizon = result.metrics['MASE'].xs('model', level='model') \
+        .unstack('horizon')[horizons]
+    rows = list(result.columns)
+    if len(rows) > 1:
+        means.loc['all'] = means.mean()
+        by_horizon.loc['all'] = by_horizon.mean()
+        rows.append('all')
+    baselines = means.drop(columns='model')
+    best = baselines.idxmin(axis=1)
+    table = pd.DataFrame({
+        'model MASE': means['model'],
+        'best baseline': best.str.replace('_', ' '),
+        'its MASE': baselines.min(axis=1),
+        'skill': 1 - means['model'] / means['persistence']},
+        index=means.index)
+    for h in horizons:
+        table['h{}'.format(h)] = by_horizon[h]
+    table.index.name = 'variable'
+    return table.loc[rows]
 
 
 def _verdict(mase):
@@ -367,7 +518,7 @@ def _verdict(mase):
                 model, persistence, model / persistence))
 
 
-def _refit(args, data, settings, comm, device, record):
+def _refit(args, data, settings, comm, device, record, out):
     """Trains the final model on all rows, with the same settings."""
     names = settings['transformer'].names
     settings = dict(settings, transformer=lc.Transformer(
@@ -375,19 +526,24 @@ def _refit(args, data, settings, comm, device, record):
     settings['epochs'] = args.epochs or _default_epochs(
         len(data) - settings['transformer'].lag, settings['seq_len'], args,
         args.ensemble)
-    out = os.path.join(args.out, REFIT_DIR)
-    print('\nrefit: training on all {} rows into {}'.format(len(data), out))
-    forecaster, trainers = _fit(data, settings, args, comm, device, out)
+    directory = os.path.join(args.out, REFIT_DIR)
+    out.say('\nrefit: training on all {} rows into {}'.format(len(data),
+                                                              directory))
+    forecaster, trainers = _fit(data, settings, args, comm, device,
+                                directory, out)
     if comm is not None and comm.rank != 0:
         return
     refit = dict(record, training=dict(
         record['training'], epochs=settings['epochs'],
         iterations=trainers[0].updater.iteration))
     refit['data'] = dict(record['data'], test_rows=0)
-    lc.save_model(out, forecaster, **refit)
+    lc.save_model(directory, forecaster, **refit)
     record['refit'] = {'dir': REFIT_DIR, 'rows': len(data)}
     lc.save_model(args.out, lc.load_model(args.out), refit=record['refit'])
-    print('saved the refitted model to {}; pred uses it'.format(out))
+    out.wrote(os.path.join(directory, 'model.npz'),
+              os.path.join(directory, 'model.json'))
+    out.doc['refit'] = record['refit']
+    out.say('saved the refitted model to {}; pred uses it'.format(directory))
 
 
 def _check_existing_model(out, data, args, settings):
@@ -445,7 +601,7 @@ def _model_data(args, forecaster):
     return data
 
 
-def cmd_valid(args):
+def cmd_valid(args, out):
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
     data = _model_data(args, forecaster)
@@ -463,24 +619,22 @@ def cmd_valid(args):
     result = lc.backtest(forecaster, data, horizon, start=start,
                          stride=stride, context=context,
                          season=saved.get('season'), name='model')
-    table = result.mase()
-    table['skill'] = 1 - table['model'] / table['persistence']
-
     path = os.path.join(args.model_dir, 'valid.csv')
     write_csv(result.metrics, path)
     ax = plotting.new_axes()
-    plotting.plot_backtest(table.drop(columns='skill'), ax=ax)
+    plotting.plot_backtest(result.mase(), ax=ax)
     plotting.save_figure(ax.figure, os.path.join(args.model_dir, 'valid.png'))
-    print('Backtest from {} origins (every {} row(s) from row {}), MASE per '
-          'horizon step (mean over variables), skill = 1 - model/persistence:'
-          .format(len(result.origins), stride, start))
-    print(table.to_string(float_format='{:.3g}'.format))
-    print(_verdict(table.drop(columns='skill').mean()))
-    print('wrote {} (MAE, RMSE, MASE, sMAPE per model, horizon and variable) '
-          'and valid.png'.format(path))
+    out.wrote(path, os.path.join(args.model_dir, 'valid.png'))
+    out.say('Backtest from {} origins (every {} row(s) from row {}), horizon '
+            '{}; MASE (mean over horizons) per variable, skill = 1 - '
+            'model/persistence:'.format(len(result.origins), stride, start,
+                                        horizon))
+    _report_backtest(result, out)
+    out.say('wrote {} (MAE, RMSE, MASE, sMAPE per model, horizon and '
+            'variable) and valid.png'.format(path))
 
 
-def cmd_pred(args):
+def cmd_pred(args, out):
     check_int('--steps', args.steps, 1)
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
@@ -505,8 +659,14 @@ def cmd_pred(args):
     plotting.plot_forecast(tail, future, axes=axes)
     plotting.save_figure(axes[0].figure,
                          os.path.join(args.model_dir, 'forecast.png'))
-    print(future.to_string(float_format='{:.6g}'.format))
-    print('forecast by {}; wrote {} and forecast.png'.format(used, path))
+    out.wrote(path, os.path.join(args.model_dir, 'forecast.png'))
+    out.say(future.to_string(float_format='{:.6g}'.format))
+    out.final('forecast by {}; wrote {} and forecast.png'.format(used, path))
+    out.doc['model'] = used
+    out.doc['forecast'] = {
+        'index': [str(i) for i in future.index],
+        'columns': list(future.columns),
+        'values': future.to_numpy().tolist()}
 
 
 COMMANDS = {'train': cmd_train, 'valid': cmd_valid, 'pred': cmd_pred}
@@ -527,7 +687,9 @@ def main(argv=None):
     except SystemExit as e:  # usage errors (2) and --help (0)
         return e.code
     try:
-        COMMANDS[args.command](args)
+        out = _Output(args)
+        COMMANDS[args.command](args, out)
+        out.finish()
     except ValueError as e:
         # Under mpiexec every process meets the same bad input (resume
         # errors are agreed collectively), so all exit 2 and one reports.

@@ -73,3 +73,47 @@ class LossPlot(training.Extension):
         plotting.plot_loss(log, self.keys, ax=ax)
         plotting.save_figure(ax.figure, os.path.join(trainer.out,
                                                      self.filename))
+
+
+class EpochLine(training.Extension):
+    """Prints one plain line per trigger: epoch, losses, elapsed, remaining.
+
+    Made for logs and pipes, where a progress bar's cursor codes are noise.
+    Reads the newest entry of the LogReport log.
+
+    Args:
+        keys (sequence): Log keys to print.
+        epochs (int): Epochs of the whole run (for the remaining time).
+        prefix (str): Printed first (e.g. which ensemble member).
+        out: Stream (default ``sys.stdout`` at the time of printing).
+        log_name (str): Name of the LogReport extension to read.
+    """
+
+    priority = training.PRIORITY_READER
+
+    def __init__(self, keys, epochs, prefix='', out=None,
+                 log_name='LogReport'):
+        self.keys = tuple(keys)
+        self.epochs = epochs
+        self.prefix = prefix
+        self.out = out
+        self.log_name = log_name
+
+    def __call__(self, trainer):
+        import sys
+        log = trainer.get_extension(self.log_name).log
+        if not log:
+            return
+        entry = log[-1]
+        done = trainer.updater.epoch_detail
+        elapsed = trainer.elapsed_time
+        remaining = elapsed / done * max(0.0, self.epochs - done) \
+            if done > 0 else float('nan')
+        parts = ['{}epoch {}/{}'.format(self.prefix, entry['epoch'],
+                                        self.epochs)]
+        parts += ['{} {:.4g}'.format(key.replace('validation/main/', 'val ')
+                                     .replace('main/', ''), entry[key])
+                  for key in self.keys if key in entry]
+        parts.append('elapsed {:.1f}s remaining {:.1f}s'.format(elapsed,
+                                                                remaining))
+        print('  '.join(parts), file=self.out or sys.stdout, flush=True)

@@ -287,7 +287,11 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         test = scaler.transform(test)
     models, trainers = [], []
     seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
+    prefix = kwargs.pop('line_prefix', '')
     for k in range(members):
+        if members > 1:
+            kwargs['line_prefix'] = 'member {}/{}  {}'.format(k + 1, members,
+                                                             prefix)
         trainer = get_trainer(
             scaler.transform(z), n_units, test=test,
             seed=None if seed is None else seed + 1000 * k,

@@ -12,7 +12,7 @@ from lstm_chainer import distributed
 from lstm_chainer._checks import check_int, check_positive
 from lstm_chainer._random import global_random
 from lstm_chainer.device import get_device
-from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
+from lstm_chainer.extensions import EpochLine, LossPlot, RecursiveEvaluator
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
@@ -43,7 +43,8 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
                 early_stopping: int | None = None, keep_best: bool = True,
                 fused: bool | None = None, print_report: bool = True,
                 comm=None, scatter: bool = False, residual: bool = False,
-                epochs: int | None = None) -> training.Trainer:
+                epochs: int | None = None, epoch_lines: int | None = None,
+                line_prefix: str = '') -> training.Trainer:
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
@@ -82,6 +83,10 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
             validation loss so far to ``best_model.npz``.
         fused (bool): Training path (``None``: fused when supported).
         print_report (bool): Print the log table every epoch.
+        epoch_lines (int): Print one plain line (epoch, losses, elapsed and
+            remaining time) every this many epochs and at the end: for logs,
+            instead of the progress bar and the table.
+        line_prefix (str): Start of each such line.
         comm: ChainerMN communicator (run under ``mpiexec``): gradients are
             averaged over processes, each draws its own windows (effective
             batch ``batch_size * comm.size``), validation is split over
@@ -114,7 +119,8 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
     trainer = _trainer(updater, epoch, out, early_stopping, test_iter)
     group.extend(trainer)
     keys = _validation(trainer, group, test_iter, model, test_s, keep_best)
-    _reporting(trainer, group, keys, epoch, print_report, progress)
+    _reporting(trainer, group, keys, epoch, print_report, progress,
+               epoch_lines, line_prefix)
     trainer.extend(group.snapshot(extensions.snapshot(filename=SNAPSHOT)),
                    trigger=_every(snap, epoch))
     group.resume(trainer, out)
@@ -186,7 +192,8 @@ def _validation(trainer, group, test_iter, model, test_s, keep_best):
     return ['main/loss', 'validation/main/loss', 'validation/main/rmse']
 
 
-def _reporting(trainer, group, keys, epoch, print_report, progress):
+def _reporting(trainer, group, keys, epoch, print_report, progress,
+               epoch_lines, line_prefix):
     if not group.is_root:
         return
     trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
@@ -199,3 +206,7 @@ def _reporting(trainer, group, keys, epoch, print_report, progress):
     if progress:
         trainer.extend(extensions.ProgressBar(update_interval=10,
                                               out=sys.stdout))
+    if epoch_lines:
+        trainer.extend(EpochLine(keys[:2], epoch, line_prefix),
+                       trigger=_every(check_int('epoch_lines', epoch_lines, 1),
+                                      epoch))

@@ -1,5 +1,6 @@
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -87,9 +88,10 @@ def test_train_again_resumes(model_dir, csv, capsys):
 
 
 def test_valid_backtests_against_the_baselines(model_dir, capsys):
-    assert main(['valid', model_dir, '--horizon', '6']) == 0
+    assert main(['valid', model_dir, '--horizon', '6', '--verbose']) == 0
     out = capsys.readouterr().out
-    assert 'persistence' in out and 'seasonal_naive' in out
+    assert 'best baseline' in out and 'skill' in out
+    assert 'persistence' in out and 'seasonal_naive' in out  # per horizon
     assert 'summary: the model' in out
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
     assert set(metrics['model']) == {'model', 'persistence',
@@ -355,3 +357,65 @@ def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
     assert not np.allclose(refitted.scaler.mean, load_model(out).scaler.mean)
     assert main(['pred', out, '--steps', '3']) == 0
     assert 'refitted on all 240 rows' in capsys.readouterr().out
+
+
+def test_piped_training_log_is_plain_lines(csv, tmp_path):
+    out = str(tmp_path / 'm')
+    run = subprocess.run(
+        [sys.executable, '-m', 'lstm_chainer', 'train', csv, '--out', out,
+         '--time-column', 'date', '--epochs', '4', '--n-units', '8',
+         '--ensemble', '2', '--seq-len', '8'],
+        capture_output=True, text=True, check=True)
+    assert '\x1b' not in run.stdout and 'iters/sec' not in run.stdout
+    lines = [line for line in run.stdout.splitlines() if 'epoch ' in line]
+    assert lines[0].startswith('member 1/2  epoch 1/4  loss ')
+    assert 'elapsed' in lines[0] and 'remaining' in lines[0]
+    assert lines[-1].startswith('member 2/2  epoch 4/4')
+
+
+def test_quiet_prints_one_line(model_dir, capsys):
+    for command in (['valid', model_dir], ['pred', model_dir, '--steps', '2']):
+        assert main(command + ['--quiet']) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 1, lines
+    assert lines[0].startswith('forecast by the model trained on the first '
+                               '180 rows')
+
+
+def test_json_holds_the_numbers_of_the_files(model_dir, capsys):
+    assert main(['valid', model_dir, '--json', '--horizon', '4']) == 0
+    doc = json.loads(capsys.readouterr().out)
+    metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
+    got = pd.DataFrame(doc['backtest']['metrics'])
+    pd.testing.assert_frame_equal(got[metrics.columns], metrics,
+                                  check_exact=False, rtol=1e-12)
+    assert doc['backtest']['horizon'] == 4
+    assert doc['verdict'].startswith('summary: the model')
+    assert os.path.join(model_dir, 'valid.csv') in doc['files']
+    assert main(['pred', model_dir, '--json', '--steps', '3']) == 0
+    doc = json.loads(capsys.readouterr().out)
+    future = pd.read_csv(os.path.join(model_dir, 'forecast.csv'), index_col=0)
+    np.testing.assert_allclose(doc['forecast']['values'], future.to_numpy(),
+                               rtol=1e-12)
+    assert doc['forecast']['columns'] == ['temp', 'sales']
+
+
+def test_train_json(csv, tmp_path, capsys):
+    out = str(tmp_path / 'm')
+    assert main(['train', csv, '--out', out, '--time-column', 'date',
+                 '--epochs', '1', '--n-units', '8', '--ensemble', '1',
+                 '--json']) == 0
+    doc = json.loads(capsys.readouterr().out)  # nothing else on stdout
+    assert doc['command'] == 'train'
+    assert set(doc['settings']['transforms']) == {'temp', 'sales'}
+    assert 'kpss' in doc['transform_choice']['temp']
+    saved = load_model(out).record.backtest['summary']['mase']
+    assert doc['backtest']['summary']['model']['MASE'] == pytest.approx(
+        saved['model'])
+
+
+def test_version(capsys):
+    assert main(['--version']) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith('lstm-chainer 0.2.0 (Chainer 7.8.1, NumPy ')
+    assert 'Python 3.' in printed

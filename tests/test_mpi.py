@@ -138,11 +138,13 @@ def test_cli_trains_under_mpi_and_predicts_in_one_process(tmp_path):
     result = subprocess.run(
         mpiexec(2) + [sys.executable, '-m', 'lstm_chainer', 'train',
                       str(path), '--out', str(out), '--epochs', '2',
-                      '--n-units', '8', '--seq-len', '6',
-                      '--communicator', 'naive'],
+                      '--n-units', '8', '--seq-len', '6', '--ensemble', '2',
+                      '--refit', '--communicator', 'naive'],
         capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     names = os.listdir(str(out))
     assert {'model.json', 'model.npz', 'snapshot_epoch_2.0',
-            'snapshot_epoch_2.1'} <= set(names)
+            'snapshot_epoch_2.1', 'member1', 'refit'} <= set(names)
+    # One summary line, from rank 0 only.
+    assert result.stdout.count('summary: the model') == 1
     assert main(['pred', str(out), '--steps', '5']) == 0
