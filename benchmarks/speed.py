@@ -141,20 +141,28 @@ def valid_child(rows, path):
                       'total_h20': float(table['Total'].iloc[-1])}))
 
 
+def child(flag, rows, case):
+    """Runs ``--<flag> rows case`` in a fresh process; its JSON result."""
+    out = subprocess.run(
+        [sys.executable, __file__, '--threads', str(ARGS.threads),
+         '--' + flag, str(rows), case],
+        check=True, capture_output=True, text=True).stdout
+    print('  measured', flag, rows, case, flush=True)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def lengths():
+    return VALID_LENGTHS[:1] if ARGS.quick else VALID_LENGTHS
+
+
 def valid_table():
     rows = []
-    lengths = VALID_LENGTHS[:1] if ARGS.quick else VALID_LENGTHS
-    for n in lengths:
+    for n in lengths():
         for path in ('step', 'fused'):
-            out = subprocess.run(
-                [sys.executable, __file__, '--threads', str(ARGS.threads),
-                 '--valid-child', str(n), path],
-                check=True, capture_output=True, text=True).stdout
-            result = json.loads(out.strip().splitlines()[-1])
+            result = child('valid-child', n, path)
             rows.append((n, path, result['seconds'],
                          result['windows'] * 20 / result['seconds'],
                          result['traced'] / 2**20, result['rss'] / 2**20))
-            print('  measured valid', n, path, flush=True)
     return rows
 
 
@@ -162,9 +170,11 @@ BACKTEST_ORIGINS, BACKTEST_HORIZON = 10_000, 24
 
 
 def backtest_child(rows, mode):
-    """Runs in a fresh process: times backtest() and reports peak memory."""
+    """Runs in a fresh process: times backtest() and reports peak RSS.
+
+    Without tracemalloc, which slows this loop-heavy code several times.
+    """
     import resource
-    import tracemalloc
     data = series(rows, seed=1).astype(np.float64)
     np.random.seed(0)
     stride = (rows // 4) // BACKTEST_ORIGINS
@@ -176,32 +186,24 @@ def backtest_child(rows, mode):
                               lc.Scaler.fit(np.diff(data[:1000], axis=0)),
                               transformer=lc.Transformer(['diff', 'diff']))
         context = 48
-    tracemalloc.start()
     start_time = time.perf_counter()
     result = lc.backtest(model, data, BACKTEST_HORIZON, start=start,
                          stride=stride, context=context)
     summary = result.summary()
     elapsed = time.perf_counter() - start_time
-    traced = tracemalloc.get_traced_memory()[1]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({'seconds': elapsed, 'traced': traced, 'rss': rss,
+    print(json.dumps({'seconds': elapsed, 'rss': rss,
                       'origins': len(result.origins),
                       'mase': float(summary.loc['model', 'MASE'])}))
 
 
 def backtest_table():
     rows = []
-    lengths = VALID_LENGTHS[:1] if ARGS.quick else VALID_LENGTHS
-    for n in lengths:
+    for n in lengths():
         for mode in ('warm-up', 'ensemble'):
-            out = subprocess.run(
-                [sys.executable, __file__, '--threads', str(ARGS.threads),
-                 '--backtest-child', str(n), mode],
-                check=True, capture_output=True, text=True).stdout
-            result = json.loads(out.strip().splitlines()[-1])
+            result = child('backtest-child', n, mode)
             rows.append((n, mode, result['origins'], result['seconds'],
-                         result['traced'] / 2**20, result['rss'] / 2**20))
-            print('  measured backtest', n, mode, flush=True)
+                         result['rss'] / 2**20))
     return rows
 
 
@@ -229,14 +231,13 @@ def main():
         print('\nbacktest() on a long two-variable series ({:,} origins, '
               'horizon {}, persistence / seasonal naive / drift beside)\n'
               .format(BACKTEST_ORIGINS, BACKTEST_HORIZON))
-        print('| rows | model | origins | seconds | peak traced MiB '
-              '| peak RSS MiB |')
-        print('|---:|---|---:|---:|---:|---:|')
-        for n, mode, origins, sec, traced, rss in rows:
-            print('| {:,} | {} | {:,} | {:.1f} | {:.0f} | {:.0f} |'.format(
+        print('| rows | model | origins | seconds | peak RSS MiB |')
+        print('|---:|---|---:|---:|---:|')
+        for n, mode, origins, sec, rss in rows:
+            print('| {:,} | {} | {:,} | {:.1f} | {:.0f} |'.format(
                 n, {'warm-up': 'Model, warm-up on all history',
                     'ensemble': '5-member Forecaster, diff, context 48'}[mode],
-                origins, sec, traced, rss))
+                origins, sec, rss))
     if ARGS.skip_valid:
         return
     rows = valid_table()

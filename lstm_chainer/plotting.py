@@ -222,6 +222,8 @@ def plot_backtest(table, ax=None):
         ax.plot(table.index, table[name], marker='o', markersize=3,
                 label=str(name).replace('_', ' '),
                 linewidth=2.5 if name == 'model' else 1.2)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel('horizon (steps ahead)')
     ax.set_ylabel('MASE')
     ax.axhline(1.0, color='grey', linewidth=0.6, linestyle=':')
