@@ -21,25 +21,37 @@ def atomic_write(path, write):
         path (str): Destination.
         write (callable): ``write(tmp_path)``.
     """
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
-                               suffix=os.path.splitext(name)[1])
-    os.close(fd)
+    atomic_write_all([(path, write)])
+
+
+def atomic_write_all(writes):
+    """Writes several files all or nothing, as far as a file system allows.
+
+    Every file is first written under a temporary name; only when all are
+    written do they replace their destinations (on an error, none does).
+
+    Args:
+        writes (list): ``(path, write)`` pairs, as for :func:`atomic_write`.
+    """
+    done = []
     try:
-        write(tmp)
-        # mkstemp makes the file 0600; give it what the umask allows, as
-        # open() would have.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        for path, write in writes:
+            directory, name = os.path.split(os.path.abspath(path))
+            fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
+                                       suffix=os.path.splitext(name)[1])
+            os.close(fd)
+            done.append((tmp, path))
+            write(tmp)
+            # mkstemp makes the file 0600; give it what the umask allows,
+            # as open() would have.
+            os.chmod(tmp, 0o666 & ~_umask())
+        for tmp, path in done:
+            os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for tmp, _ in done:
+            if os.path.exists(tmp):
+                os.remove(tmp)
         raise
-
-
-def write_csv(frame, path):
-    """Writes a DataFrame to CSV atomically."""
-    atomic_write(path, frame.to_csv)
 
 
 def load_npz(path, target, problem):

@@ -5,6 +5,8 @@ line on stderr and exit status 2, before anything in the output directory
 is touched.
 """
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -13,9 +15,9 @@ import numpy
 import pandas as pd
 
 import lstm_chainer as lc
-from lstm_chainer import plotting
+from lstm_chainer import csvdata, outdir, plotting
 from lstm_chainer._checks import check_int
-from lstm_chainer._io import write_csv
+from lstm_chainer._io import atomic_write_all
 from lstm_chainer.distributed import create_communicator
 from lstm_chainer.saved import META_FILE, SavedModel
 from lstm_chainer.selection import (
@@ -25,8 +27,13 @@ from lstm_chainer.selection import (
     default_horizon,
     default_season,
 )
+from lstm_chainer.snapshots import latest_snapshot
 
 REFIT_DIR = 'refit'
+# Bounds that keep a command quick and its files usable.
+MAX_STEPS = 1_000_000
+MAX_PANELS = 10
+MAX_PLOTTED_STEPS = 5_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -279,17 +286,39 @@ def _data_options(parser, time_column=True):
         parser.add_argument('--time-column', metavar='NAME',
                             help='column of timestamps (dates)')
     parser.add_argument('--fill', choices=['interpolate'],
-                        help='fill empty or NaN cells instead of refusing')
+                        help='fill empty, NaN or non-numeric cells instead '
+                        'of refusing')
+    parser.add_argument('--sep', metavar='C',
+                        help='field separator (default: ; or tab when the '
+                        'header has one and no comma, else ,)')
+    parser.add_argument('--thousands', metavar='C',
+                        help='thousands separator inside numbers, e.g. ,')
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument('--dayfirst', dest='dayfirst', action='store_const',
+                       const=True, help='dates like 01/02/2018 are day first')
+    order.add_argument('--monthfirst', dest='dayfirst', action='store_const',
+                       const=False, help='dates like 01/02/2018 are month '
+                       'first')
+    parser.add_argument('--time-unit', choices=['s', 'ms', 'us', 'ns'],
+                        help='a numeric time column holds Unix times in this '
+                        'unit (default: from their magnitude)')
 
 
 def cmd_train(args, out):
     comm, device = _devices(args)
-    data = lc.load_csv(args.data, args.columns, args.time_column, args.fill)
+    data = lc.load_csv(args.data, args.columns, args.time_column, args.fill,
+                       **_reading(args))
+    for note in data.attrs.get('notes', []):
+        out.say('note: {}: {}'.format(args.data, note))
     train, test = lc.split_series(data, args.test_size)
     settings = _train_settings(args, data, train, test, out)
-    _check_existing_model(args.out, data, args, settings)
+    previous = _check_existing_model(args.out, data, args, settings)
+    resuming = latest_snapshot(args.out) is not None
     forecaster, trainers = _fit(train, settings, args, comm, device,
                                 args.out, out, test)
+    settings['seed'] = args.seed
+    if resuming:
+        _note_resume(args, out, previous, trainers, settings)
     record = None
     if comm is not None and comm.rank != 0:
         out.mute()  # rank 0 saves and reports; every rank trains the refit
@@ -442,9 +471,11 @@ def _record(args, data, test, settings, trainers, summary):
         support_len=settings['support_len'],
         data={'path': os.path.abspath(args.data), 'rows': len(data),
               'test_size': args.test_size, 'test_rows': len(test),
-              'fill': args.fill},
-        training={'epochs': settings['epochs'], 'batch_size': args.batch_size,
-                  'seed': args.seed, 'members': args.ensemble,
+              'fill': args.fill, 'sha256': _sha256(args.data),
+              'reading': _reading(args)},
+        training={'epochs': trainers[0].updater.epoch,
+                  'batch_size': args.batch_size,
+                  'seed': settings['seed'], 'members': args.ensemble,
                   'iterations': trainers[0].updater.iteration},
         backtest={'season': settings['season'],
                   'horizon': settings['horizon'],
@@ -546,12 +577,45 @@ def _refit(args, data, settings, comm, device, record, out):
     out.say('saved the refitted model to {}; pred uses it'.format(directory))
 
 
+def _reading(args):
+    """How the CSV is read, beyond columns, time column and fill."""
+    return {'sep': args.sep, 'thousands': args.thousands,
+            'dayfirst': args.dayfirst, 'time_unit': args.time_unit}
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _note_resume(args, out, previous, trainers, settings):
+    """Says which options a resumed run could not honour."""
+    done = trainers[0].updater.epoch
+    if done > settings['epochs']:
+        out.say('note: --epochs {} had no effect: {} already holds {} '
+                'epochs'.format(settings['epochs'], args.out, done))
+    if previous is not None and previous.training.get('seed') is not None \
+            and previous.training['seed'] != args.seed:
+        out.say('note: --seed {} was ignored: training resumed from the '
+                'snapshots of seed {}'.format(args.seed,
+                                             previous.training['seed']))
+        settings['seed'] = previous.training['seed']
+
+
 def _check_existing_model(out, data, args, settings):
-    """Refuses an --out that holds a model of other data or settings."""
+    """Refuses an --out that holds a model of other data or settings;
+    returns the record found there (or ``None``)."""
     if not os.path.isfile(os.path.join(out, META_FILE)):
-        return
+        return None
     record = SavedModel.read(out)
     mismatch = []
+    if record.data.sha256 and record.data.sha256 != _sha256(args.data):
+        mismatch.append('other data ({} had sha256 {}..., {} has {}...)'
+                        .format(record.data.path, record.data.sha256[:12],
+                                args.data, _sha256(args.data)[:12]))
     if record.columns != list(data.columns):
         mismatch.append('columns {} (now {})'.format(record.columns,
                                                      list(data.columns)))
@@ -572,28 +636,33 @@ def _check_existing_model(out, data, args, settings):
     if mismatch:
         raise ValueError('{} holds a model trained with {}; use another '
                          '--out'.format(out, ', '.join(mismatch)))
+    return record
 
 
 def _model_data(args, forecaster):
     """The CSV a command works on, read with the model's columns."""
     record = forecaster.record
     time_column = record.time_column
+    reading = _reading(args)
     if args.data is not None:
         path, fill = args.data, args.fill
     else:
         path = record.data.path
         fill = args.fill or record.data.fill
+        for key, value in (record.data.reading or {}).items():
+            if reading[key] is None:
+                reading[key] = value
         if not os.path.isfile(path):
             raise ValueError('the training data {} is gone; pass --data'
                              .format(path))
-    data = lc.load_csv(path, None, time_column, fill)
-    missing = [c for c in forecaster.columns if c not in data.columns]
+    header = csvdata.read_header(path, reading['sep'])
+    missing = [c for c in forecaster.columns if c not in header]
     if missing:
         raise ValueError('{}: lacks the column(s) {} that the model in {} was '
                          'trained on ({})'.format(
                              path, ', '.join(map(repr, missing)),
                              args.model_dir, ', '.join(forecaster.columns)))
-    data = data[forecaster.columns]
+    data = lc.load_csv(path, forecaster.columns, time_column, fill, **reading)
     if args.data is None and len(data) != record.data.rows:
         raise ValueError('{} has {} rows, {} when the model was trained; pass '
                          '--data to use it as it is now'.format(
@@ -620,11 +689,12 @@ def cmd_valid(args, out):
                          stride=stride, context=context,
                          season=saved.get('season'), name='model')
     path = os.path.join(args.model_dir, 'valid.csv')
-    write_csv(result.metrics, path)
     ax = plotting.new_axes()
     plotting.plot_backtest(result.mase(), ax=ax)
-    plotting.save_figure(ax.figure, os.path.join(args.model_dir, 'valid.png'))
-    out.wrote(path, os.path.join(args.model_dir, 'valid.png'))
+    figure = os.path.join(args.model_dir, 'valid.png')
+    atomic_write_all([(path, result.metrics.to_csv),
+                      (figure, ax.figure.savefig)])
+    out.wrote(path, figure)
     out.say('Backtest from {} origins (every {} row(s) from row {}), horizon '
             '{}; MASE (mean over horizons) per variable, skill = 1 - '
             'model/persistence:'.format(len(result.origins), stride, start,
@@ -636,6 +706,10 @@ def cmd_valid(args, out):
 
 def cmd_pred(args, out):
     check_int('--steps', args.steps, 1)
+    if args.steps > MAX_STEPS:
+        raise ValueError('--steps {} is more than {:,}: a recursive forecast '
+                         'that long is noise; forecast less'.format(
+                             args.steps, MAX_STEPS))
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
     history = _model_data(args, forecaster)
@@ -653,13 +727,18 @@ def cmd_pred(args, out):
     future.index.name = history.index.name or 't'
 
     path = os.path.join(args.model_dir, 'forecast.csv')
-    write_csv(future, path)
-    axes = plotting.new_axes_column(len(future.columns))
-    tail = history.iloc[-max(3 * args.steps, 50):]
-    plotting.plot_forecast(tail, future, axes=axes)
-    plotting.save_figure(axes[0].figure,
-                         os.path.join(args.model_dir, 'forecast.png'))
-    out.wrote(path, os.path.join(args.model_dir, 'forecast.png'))
+    shown = future.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
+    if shown.shape != future.shape:
+        out.say('note: forecast.png shows the first {} of {} variables and '
+                '{} of {} steps; forecast.csv has them all'.format(
+                    shown.shape[1], future.shape[1], len(shown), len(future)))
+    axes = plotting.new_axes_column(shown.shape[1])
+    tail = history[shown.columns].iloc[-max(3 * len(shown), 50):]
+    plotting.plot_forecast(tail, shown, axes=axes)
+    figure = os.path.join(args.model_dir, 'forecast.png')
+    atomic_write_all([(path, future.to_csv),
+                      (figure, axes[0].figure.savefig)])
+    out.wrote(path, figure)
     out.say(future.to_string(float_format='{:.6g}'.format))
     out.final('forecast by {}; wrote {} and forecast.png'.format(used, path))
     out.doc['model'] = used
@@ -686,19 +765,45 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as e:  # usage errors (2) and --help (0)
         return e.code
+    directory = args.out if args.command == 'train' else args.model_dir
+    created = False
     try:
         out = _Output(args)
-        COMMANDS[args.command](args, out)
+        if args.command == 'train' or os.path.isdir(directory):
+            created = not os.path.exists(directory)
+            outdir.check_writable(directory)
+        lock = outdir.locked(directory) if _mpi_rank() == 0 and \
+            os.path.isdir(directory) else contextlib.nullcontext([])
+        with lock as notes:
+            if _mpi_rank() == 0:
+                notes += ['removed {}, left by a killed run'.format(name)
+                          for name in outdir.clean_leftovers(directory)]
+            for note in notes:
+                out.say('note: ' + note)
+            COMMANDS[args.command](args, out)
         out.finish()
-    except ValueError as e:
+    except (ValueError, OSError, KeyboardInterrupt) as e:
+        if created and os.path.isdir(directory) and not os.listdir(directory):
+            os.rmdir(directory)  # made by this command, left as it was
         # Under mpiexec every process meets the same bad input (resume
         # errors are agreed collectively), so all exit 2 and one reports.
         # Anything else that escapes aborts the whole job (see distributed).
         if _mpi_rank() == 0:
-            print('lstm-chainer {}: error: {}'.format(args.command, e),
-                  file=sys.stderr)
-        return 2
+            print('lstm-chainer {}: {}'.format(args.command, _problem(
+                e, directory)), file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 2
     return 0
+
+
+def _problem(error, directory):
+    """The one line that says what went wrong."""
+    if isinstance(error, KeyboardInterrupt):
+        return ('interrupted; run the same command again to resume from the '
+                'newest snapshot in {}'.format(directory))
+    if isinstance(error, OSError):
+        where = error.filename or directory
+        return 'error: {}: {}'.format(where, error.strerror or error)
+    return 'error: {}'.format(error)
 
 
 def _mpi_rank():

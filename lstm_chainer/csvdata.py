@@ -6,7 +6,9 @@ counted as in a spreadsheet: the header is row 1).
 """
 from __future__ import annotations
 
+import csv
 import os
+import re
 import warnings
 
 import numpy as np
@@ -21,18 +23,35 @@ def _row(position):
 
 
 def load_csv(path: str, columns: list | None = None,
-             time_column: str | None = None, fill: str | None = None
+             time_column: str | None = None, fill: str | None = None,
+             sep: str | None = None, thousands: str | None = None,
+             dayfirst: bool | None = None, time_unit: str | None = None
              ) -> pd.DataFrame:
     """Reads a multivariate series from a CSV file.
+
+    Nothing is guessed silently: what was dropped or inferred is listed in
+    ``data.attrs['notes']``, and what cannot be told apart is refused with
+    the option that settles it.
 
     Args:
         path (str): CSV file with a header row.
         columns (list): Variables to use; default every numeric column
-            except ``time_column``.
+            except ``time_column`` (text columns are skipped, with a note;
+            a column of numbers with a few bad cells is refused).
         time_column (str): Column of timestamps that becomes the index; it
             must parse as dates and strictly increase.
-        fill (str): ``'interpolate'`` fills empty or NaN cells linearly in
-            time (and the edges with the nearest value); ``None`` refuses them.
+        fill (str): ``'interpolate'`` fills empty, NaN or non-numeric
+            cells linearly in time (and the edges with the nearest value);
+            ``None`` refuses them.
+        sep (str): Field separator (default: ``;`` or a tab when the header
+            has one and no comma, else ``,``).
+        thousands (str): Thousands separator inside numbers (e.g. ``,``).
+        dayfirst (bool): Dates like ``01/02/2018`` are day first
+            (``None``: decided from the data, refused when both readings
+            work).
+        time_unit (str): A numeric time column holds Unix times in this unit
+            (``s``, ``ms``, ``us``, ``ns``; ``None``: decided from the
+            magnitude, refused for plain counters).
 
     Returns:
         pandas.DataFrame: float64 columns, indexed by a DatetimeIndex (with
@@ -43,8 +62,11 @@ def load_csv(path: str, columns: list | None = None,
             FILL_METHODS, fill))
     if not os.path.isfile(path):
         raise ValueError('{}: no such file'.format(path))
+    notes = []
+    header, sep = _header(path, sep)
+    _check_header(path, header)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, sep=sep, thousands=thousands)
     except pd.errors.EmptyDataError as e:
         raise ValueError('{}: the file is empty'.format(path)) from e
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -53,15 +75,27 @@ def load_csv(path: str, columns: list | None = None,
     if frame.empty:
         raise ValueError('{}: the file has a header but no data rows'.format(
             path))
+    frame = _drop_unnamed(path, frame, header, notes)
 
     if time_column is not None:
-        index = _time_index(path, frame, time_column)
+        index = _time_index(path, frame, time_column, dayfirst, time_unit,
+                            notes)
         frame = frame.drop(columns=[time_column])
     else:
         index = pd.RangeIndex(len(frame))
 
     if columns is None:
         columns = [c for c in frame.columns if _is_numeric(frame[c])]
+        for name in frame.columns:
+            if name not in columns and _looks_numeric(frame[name]):
+                if fill is None:
+                    _refuse_text_cell(path, frame[name], thousands)
+                columns.append(name)
+        skipped = [c for c in frame.columns if c not in columns]
+        if skipped:
+            notes.append('skipped the text column(s) {}'.format(
+                ', '.join(map(repr, skipped))))
+        columns = [c for c in frame.columns if c in columns]
         if not columns:
             raise ValueError('{}: no numeric column to use'.format(path))
     else:
@@ -73,15 +107,12 @@ def load_csv(path: str, columns: list | None = None,
         if len(set(columns)) != len(columns):
             raise ValueError('{}: columns are listed twice: {}'.format(
                 path, columns))
-    data = frame[list(columns)]
+    data = frame[list(columns)].copy()
     for name in data.columns:
         if not _is_numeric(data[name]):
-            bad = pd.to_numeric(data[name], errors='coerce').isna() \
-                & data[name].notna()
-            position = int(np.argmax(bad.to_numpy()))
-            raise ValueError(
-                '{}: column {!r} is not numeric (row {}: {!r})'.format(
-                    path, name, _row(position), data[name].iloc[position]))
+            if fill is None or not _looks_numeric(data[name]):
+                _refuse_text_cell(path, data[name], thousands)
+            data[name] = pd.to_numeric(data[name], errors='coerce')
     data = data.astype(np.float64)
     data.index = index
 
@@ -94,6 +125,8 @@ def load_csv(path: str, columns: list | None = None,
             raise ValueError(
                 '{}: {} empty or NaN cell(s), first at {}; pass --fill '
                 'interpolate to fill them'.format(path, len(cells), shown))
+        notes.append('filled {} empty or non-numeric cell(s) by '
+                     'interpolation'.format(int(missing.sum())))
         data = data.mask(~np.isfinite(data))
         method = 'time' if time_column is not None else 'linear'
         data = data.interpolate(method=method, limit_direction='both')
@@ -101,7 +134,101 @@ def load_csv(path: str, columns: list | None = None,
             empty = [c for c in data.columns if data[c].isna().all()]
             raise ValueError('{}: column(s) {} have no value to interpolate '
                              'from'.format(path, ', '.join(map(repr, empty))))
+    data.attrs['notes'] = notes
     return data
+
+
+def _header(path, sep):
+    """The header's raw names and the separator."""
+    try:
+        with open(path, newline='', encoding='utf-8') as f:
+            first = f.readline()
+    except UnicodeDecodeError as e:
+        raise ValueError('{}: not a readable CSV file (not UTF-8 text: {})'
+                         .format(path, e)) from e
+    if not first.strip():
+        raise ValueError('{}: the file is empty'.format(path))
+    if sep is None:
+        sep = ','
+        for other in (';', '\t'):
+            if other in first and ',' not in first:
+                sep = other
+    return next(csv.reader([first], delimiter=sep)), sep
+
+
+def read_header(path, sep=None):
+    """The column names of a CSV file's header (refused when unreadable).
+
+    Args:
+        path (str): The file.
+        sep (str): Field separator (default: detected as by
+            :func:`load_csv`).
+
+    Returns:
+        list: The names.
+    """
+    if not os.path.isfile(path):
+        raise ValueError('{}: no such file'.format(path))
+    return _header(path, sep)[0]
+
+
+def _check_header(path, names):
+    seen = {}
+    for k, name in enumerate(names):
+        if name and name in seen:
+            raise ValueError('{}: the column name {!r} appears twice (columns '
+                             '{} and {}); rename one'.format(
+                                 path, name, seen[name] + 1, k + 1))
+        seen[name] = k
+
+
+def _drop_unnamed(path, frame, header, notes):
+    """Drops a trailing empty column and the index column pandas writes."""
+    for k, name in enumerate(header):
+        if name.strip() or k >= len(frame.columns):
+            continue
+        column = frame.columns[k]
+        values = frame[column]
+        if values.isna().all():
+            notes.append('dropped the empty column {} (a trailing '
+                         'separator?)'.format(k + 1))
+        elif k == 0 and _is_numeric(values) and \
+                (values.to_numpy() == np.arange(len(values))).all():
+            notes.append('dropped the unnamed first column 0, 1, 2, ... (an '
+                         'index written by pandas)')
+        else:
+            raise ValueError('{}: column {} has no name in the header'.format(
+                path, k + 1))
+        frame = frame.drop(columns=[column])
+    return frame
+
+
+def _looks_numeric(column):
+    """Text whose cells are nearly all numbers (a few bad cells)."""
+    cells = column.dropna()
+    if not len(cells) or _is_numeric(column):
+        return False
+    # Numbers with thousands separators ("1,234.5") count as numbers here.
+    plain = cells.astype(str).str.replace(r'(?<=\d),(?=\d{3}\b)', '',
+                                          regex=True)
+    parsed = pd.to_numeric(plain, errors='coerce')
+    return parsed.notna().mean() >= 0.9
+
+
+def _refuse_text_cell(path, column, thousands):
+    bad = (pd.to_numeric(column, errors='coerce').isna()
+           & column.notna()).to_numpy()
+    position = int(np.argmax(bad))
+    value = column.iloc[position]
+    hint = ''
+    if thousands is None and isinstance(value, str) and \
+            re.fullmatch(r'-?\d{1,3}(,\d{3})+(\.\d+)?', value.strip()):
+        hint = '; it looks like a thousands separator: pass --thousands ,'
+    elif _looks_numeric(column):
+        hint = ('; fix the cell, pass --fill interpolate to treat it as '
+                'missing, or leave the column out with --columns')
+    raise ValueError('{}: column {!r} is not numeric (row {}: {!r}){}'.format(
+        path, column.name, _row(position), value, hint))
 
 
 def _is_numeric(column):
@@ -109,13 +236,70 @@ def _is_numeric(column):
         and not pd.api.types.is_bool_dtype(column)
 
 
-def _time_index(path, frame, time_column):
+_UNITS = (('s', 1e8, 1e10), ('ms', 1e11, 1e13), ('us', 1e14, 1e16),
+          ('ns', 1e17, 1e19))
+_SLASHED = re.compile(r'^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b')
+
+
+def _parse_times(path, raw, time_column, dayfirst, time_unit, notes):
+    if _is_numeric(raw):
+        if time_unit is None:
+            low, high = float(raw.min()), float(raw.max())
+            for unit, lo, hi in _UNITS:
+                if lo <= low and high <= hi:
+                    time_unit = unit
+                    notes.append('read the time column {!r} as Unix times in '
+                                 '{} (pass --time-unit to say otherwise)'
+                                 .format(time_column, unit))
+                    break
+            else:
+                raise ValueError(
+                    '{}: time column {!r} holds plain numbers ({:g} .. {:g}), '
+                    'not dates; pass --time-unit s, ms, us or ns if they are '
+                    'Unix times, or leave out the time column'.format(
+                        path, time_column, low, high))
+        return pd.to_datetime(raw, unit=time_unit, errors='coerce')
+    if time_unit is not None:
+        raise ValueError('{}: --time-unit is for numeric time columns; {!r} '
+                         'holds text'.format(path, time_column))
+    text = raw.astype(str)
+    if dayfirst is None:
+        parts = text.str.extract(_SLASHED).dropna()
+        if len(parts) == len(text):
+            first, second = parts[0].astype(int), parts[1].astype(int)
+            if (first > 12).any():
+                dayfirst = True
+            elif (second > 12).any():
+                dayfirst = False
+            else:
+                readings = [_to_datetime(text, d) for d in (False, True)]
+                usable = [r.notna().all() and r.is_monotonic_increasing
+                          and r.is_unique for r in readings]
+                if all(usable) and not readings[0].equals(readings[1]):
+                    raise ValueError(
+                        '{}: the dates of {!r} read both month first and day '
+                        'first (row 2: {!r}); pass --dayfirst or --monthfirst'
+                        .format(path, time_column, raw.iloc[0]))
+                dayfirst = bool(usable[1] and not usable[0])
+            if dayfirst:
+                notes.append('read the dates of {!r} day first'.format(
+                    time_column))
+    return _to_datetime(text, bool(dayfirst))
+
+
+def _to_datetime(text, dayfirst):
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)  # format inference
+        return pd.to_datetime(text, errors='coerce', dayfirst=dayfirst)
+
+
+def _time_index(path, frame, time_column, dayfirst, time_unit, notes):
     if time_column not in frame.columns:
         raise ValueError('{}: unknown time column {!r} (the file has {})'
                          .format(path, time_column,
                                  ', '.join(map(repr, frame.columns))))
     raw = frame[time_column]
-    parsed = pd.to_datetime(raw, errors='coerce')
+    parsed = _parse_times(path, raw, time_column, dayfirst, time_unit, notes)
     bad = parsed.isna().to_numpy()
     if bad.any():
         position = int(np.argmax(bad))

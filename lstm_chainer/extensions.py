@@ -76,25 +76,31 @@ class LossPlot(training.Extension):
 
 
 class EpochLine(training.Extension):
-    """Prints one plain line per trigger: epoch, losses, elapsed, remaining.
+    """Prints one plain line every ``period`` epochs and at the last one:
+    epoch, losses, elapsed and remaining time.
 
     Made for logs and pipes, where a progress bar's cursor codes are noise.
-    Reads the newest entry of the LogReport log.
+    Reads the newest entry of the LogReport log. It runs every epoch and
+    keeps no state, so runs with and without it resume each other's
+    snapshots.
 
     Args:
         keys (sequence): Log keys to print.
         epochs (int): Epochs of the whole run (for the remaining time).
+        period (int): Epochs between lines.
         prefix (str): Printed first (e.g. which ensemble member).
         out: Stream (default ``sys.stdout`` at the time of printing).
         log_name (str): Name of the LogReport extension to read.
     """
 
+    trigger = 1, 'epoch'
     priority = training.PRIORITY_READER
 
-    def __init__(self, keys, epochs, prefix='', out=None,
+    def __init__(self, keys, epochs, period=1, prefix='', out=None,
                  log_name='LogReport'):
         self.keys = tuple(keys)
         self.epochs = epochs
+        self.period = period
         self.prefix = prefix
         self.out = out
         self.log_name = log_name
@@ -105,6 +111,8 @@ class EpochLine(training.Extension):
         if not log:
             return
         entry = log[-1]
+        if entry['epoch'] % self.period and entry['epoch'] != self.epochs:
+            return
         done = trainer.updater.epoch_detail
         elapsed = trainer.elapsed_time
         remaining = elapsed / done * max(0.0, self.epochs - done) \

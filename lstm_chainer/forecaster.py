@@ -106,23 +106,21 @@ class Forecaster(chainer.Chain):
             array: Outputs ``(n_steps, batch, n)`` in data units.
         """
         device = self.model.device
-        if self.transformer.is_identity:
-            z = (device.send(xs) - self.mean) / self.scale
-            z = z.astype(np.float32)
-            ys = self._mean(lambda net: rollout(net, z, n_steps, support_len,
-                                                fused=fused))
-            return ys * self.scale + self.mean
         lag = self.lag
         if support_len < lag:
             raise ValueError(
                 'the transforms ({}) need {} known value(s) before the first '
                 'forecast: use s >= {} (got {})'.format(
                     self.transformer.describe(), lag, lag, support_len))
+        # Data units stay float64 on the CPU: only standardised values are
+        # cast for the network (1e8 + small changes keeps its changes).
         xs = chainer.backend.CpuDevice().send(xs).astype(np.float64)
         n_truth = min(support_len + 1, n_steps)
         z = self._to_model(xs[:n_truth])[lag:]
         ys = self._from_model(self._mean(lambda net: rollout(
             net, z, n_steps - lag, support_len - lag, fused=fused)))
+        if lag == 0:  # elementwise transforms (none, log)
+            return device.send(self.transformer.inverse(ys, xs[:0]))
         out = np.full((n_steps,) + xs.shape[1:], np.nan)
         # Outputs lag .. s-1 forecast known rows: each from the truth before.
         known = np.arange(lag, min(support_len, n_steps))
@@ -279,6 +277,12 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
     z = pd.DataFrame(transformer.forward(train.to_numpy(np.float64)),
                      index=train.index, columns=columns).iloc[lag:]
     scaler = Scaler.fit(z)
+    bad = ~(np.isfinite(scaler.mean) & np.isfinite(scaler.scale))
+    if bad.any():
+        raise ValueError(
+            'column(s) {} hold values too large to standardise (their '
+            'variance overflows); rescale them'.format(', '.join(
+                repr(c) for c, b in zip(columns, bad) if b)))
     if test is not None:
         whole = pd.concat([train, test])
         test = pd.DataFrame(

@@ -26,6 +26,8 @@ class DataSource:
     test_size: Optional[float] = None
     test_rows: Optional[int] = None
     fill: Optional[str] = None
+    sha256: Optional[str] = None
+    reading: Optional[dict] = None
 
 
 @dataclasses.dataclass

@@ -29,9 +29,14 @@ class Scaler:
             Scaler: The fitted scaler.
         """
         array, columns = as_series('data', data, dtype=np.float64)
-        scale = array.std(axis=0)
-        scale[~(scale > 1e-12 * np.maximum(1, np.abs(array).max(axis=0)))] = 1
-        return cls(array.mean(axis=0), scale, columns)
+        with np.errstate(over='ignore', invalid='ignore'):
+            # Values near the float64 limit overflow here; callers check
+            # that the statistics are finite.
+            scale = array.std(axis=0)
+            mean = array.mean(axis=0)
+        tiny = 1e-12 * np.maximum(1, np.abs(array).max(axis=0))
+        scale[np.isfinite(scale) & ~(scale > tiny)] = 1
+        return cls(mean, scale, columns)
 
     def _apply(self, data, fn):
         if isinstance(data, pd.DataFrame):

@@ -2,6 +2,7 @@
 import glob
 import os
 import re
+import warnings
 
 from lstm_chainer._io import load_npz
 
@@ -52,7 +53,15 @@ def resume(trainer, path):
         trainer (chainer.training.Trainer): Freshly built trainer.
         path (str): Snapshot written by :func:`get_trainer`'s extension.
     """
-    load_npz(path, trainer,
-             'cannot resume from {path}: it is unreadable or was written for '
-             'another configuration ({error}); use another out directory or '
-             'remove the file')
+    with warnings.catch_warnings():
+        # A reporting extension that the snapshot's run did not have (a
+        # progress bar, plain epoch lines) has no saved trigger state; its
+        # trigger then starts from the current iteration, which is right
+        # for triggers called every iteration, as these are.
+        warnings.filterwarnings(
+            'ignore', message='The previous value of (iteration|epoch_detail) '
+            'is not saved')
+        load_npz(path, trainer,
+                 'cannot resume from {path}: it is unreadable or was written '
+                 'for another configuration ({error}); use another out '
+                 'directory or remove the file')

@@ -207,6 +207,5 @@ def _reporting(trainer, group, keys, epoch, print_report, progress,
         trainer.extend(extensions.ProgressBar(update_interval=10,
                                               out=sys.stdout))
     if epoch_lines:
-        trainer.extend(EpochLine(keys[:2], epoch, line_prefix),
-                       trigger=_every(check_int('epoch_lines', epoch_lines, 1),
-                                      epoch))
+        trainer.extend(EpochLine(keys[:2], epoch, check_int(
+            'epoch_lines', epoch_lines, 1), line_prefix))
