@@ -55,8 +55,6 @@ class Forecaster(chainer.Chain):
             raise ValueError('transforms need pred=1 (got pred={})'.format(
                 pred))
         self.transformer = transformer
-        self.add_persistent('mean', scaler.mean.astype(np.float32))
-        self.add_persistent('scale', scaler.scale.astype(np.float32))
 
     @property
     def model(self):
@@ -173,9 +171,12 @@ class Forecaster(chainer.Chain):
         if not self.transformer.is_identity:
             raise ValueError('a Forecaster with transforms runs through '
                              'rollout(), not one step at a time')
-        shape = x.shape
-        mean = F.broadcast_to(self.mean, shape)
-        scale = F.broadcast_to(self.scale, shape)
+        shape, dtype = x.shape, x.dtype
+        with np.errstate(over='ignore'):
+            mean = F.broadcast_to(self.xp.asarray(self.scaler.mean, dtype),
+                                  shape)
+            scale = F.broadcast_to(self.xp.asarray(self.scaler.scale, dtype),
+                                   shape)
         z = (x - mean) / scale
         return self._mean(lambda net: net(z)) * scale + mean
 

@@ -86,3 +86,12 @@ def test_other_columns_are_refused(forecaster, frame):
         pred(forecaster, other, 3)
     with pytest.raises(ValueError, match='but the model was trained on'):
         valid(forecaster, LSTM_Iterator(other, seq_len=4, repeat=False))
+
+
+def test_one_step_call_is_in_data_units(forecaster, frame):
+    x = frame.to_numpy(np.float32)[:4]
+    forecaster.reset_state()
+    y = forecaster(x).array
+    expected = forecaster.scaler.inverse_transform(forecaster.model(
+        forecaster.scaler.transform(x).astype(np.float32)).array)
+    np.testing.assert_allclose(y, expected, rtol=1e-4)
