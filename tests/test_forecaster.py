@@ -92,6 +92,7 @@ def test_one_step_call_is_in_data_units(forecaster, frame):
     x = frame.to_numpy(np.float32)[:4]
     forecaster.reset_state()
     y = forecaster(x).array
+    forecaster.reset_state()
     expected = forecaster.scaler.inverse_transform(forecaster.model(
         forecaster.scaler.transform(x).astype(np.float32)).array)
     np.testing.assert_allclose(y, expected, rtol=1e-4)
