@@ -9,11 +9,11 @@ in-sample mean absolute error of the naive forecast on the training rows
 """
 from __future__ import annotations
 
-import chainer
 import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
+from lstm_chainer.evaluation import forward_mode, isolated, to_cpu
 from lstm_chainer.recursion import rollout_origins
 
 BASELINES = ('persistence', 'seasonal_naive', 'drift')
@@ -246,10 +246,9 @@ def backtest(model, data, horizon: int, start: int | None = None,
 
 
 def _model_forecasts(model, array, origins, horizon, context, fused):
-    net = getattr(model, 'predictor', model).copy(mode='share')
-    net.reset_state()
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
+    net = isolated(model)
+    with forward_mode():
         series = array if hasattr(net, 'rollout_origins') \
             else net.device.send(array.astype(np.float32))
         ys = rollout_origins(net, series, origins, horizon, context, fused)
-    return chainer.backend.CpuDevice().send(ys).astype(np.float64)
+    return to_cpu(ys).astype(np.float64)

@@ -34,31 +34,6 @@ def persistence_squared_errors(iterator, s=0):
     return sse, count
 
 
-def skill_table(model_table, baseline_table, baseline='persistence'):
-    """Puts a model's RMSE table beside a baseline's, with the skill.
-
-    Skill is ``1 - rmse_model / rmse_baseline``: 1 is perfect, 0 is no
-    better than the baseline, negative is worse.
-
-    Args:
-        model_table (pandas.DataFrame): Output of ``valid``.
-        baseline_table (pandas.DataFrame): Same layout, for the baseline.
-        baseline (str): Name of the baseline in the column labels.
-
-    Returns:
-        pandas.DataFrame: For each column ``c`` of the tables, the columns
-        ``'c model'``, ``'c <baseline>'`` and ``'c skill'``.
-    """
-    parts = {}
-    for name in model_table.columns:
-        model, base = model_table[name], baseline_table[name]
-        parts['{} model'.format(name)] = model
-        parts['{} {}'.format(name, baseline)] = base
-        with np.errstate(divide='ignore', invalid='ignore'):
-            parts['{} skill'.format(name)] = 1 - model / base
-    return model_table.__class__(parts, index=model_table.index)
-
-
 class LinearAR(chainer.Link):
     """Linear autoregression fitted by least squares, used like a Model.
 

@@ -612,10 +612,11 @@ def _check_existing_model(out, data, args, settings):
         return None
     record = SavedModel.read(out)
     mismatch = []
-    if record.data.sha256 and record.data.sha256 != _sha256(args.data):
+    digest = _sha256(args.data)
+    if record.data.sha256 and record.data.sha256 != digest:
         mismatch.append('other data ({} had sha256 {}..., {} has {}...)'
                         .format(record.data.path, record.data.sha256[:12],
-                                args.data, _sha256(args.data)[:12]))
+                                args.data, digest[:12]))
     if record.columns != list(data.columns):
         mismatch.append('columns {} (now {})'.format(record.columns,
                                                      list(data.columns)))

@@ -21,7 +21,7 @@ def _predictor(model):
     return getattr(model, 'predictor', model)
 
 
-def _isolated(model):
+def isolated(model):
     """A copy sharing parameters but with its own, fresh LSTM state."""
     copy = _predictor(model).copy(mode='share')
     copy.reset_state()
@@ -30,19 +30,19 @@ def _isolated(model):
 
 def _prepare(model, n_steps, s):
     """An isolated copy of ``model``, checked for ``s``."""
-    net = _isolated(model)
+    net = isolated(model)
     check_feedback(net, n_steps, s)
     return net
 
 
 @contextlib.contextmanager
-def _forward_mode():
+def forward_mode():
     """Test mode, no backprop graph."""
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         yield
 
 
-def _to_cpu(x):
+def to_cpu(x):
     return chainer.backend.CpuDevice().send(getattr(x, 'array', x))
 
 
@@ -76,11 +76,11 @@ def recursive_squared_errors(model, iterator: LSTM_Iterator, s: int = 0,
     iterator.reset()
     sse = np.zeros((iterator.seq_len, iterator.n_features))
     count = 0
-    with _forward_mode():
+    with forward_mode():
         for xs, ts in iterator:
             xs, ts = device.send(xs), device.send(ts)
             err = rollout(net, xs, len(xs), s, fused=fused) - ts
-            sse += _to_cpu((err * err).sum(axis=1))
+            sse += to_cpu((err * err).sum(axis=1))
             count += xs.shape[1]
     return sse, count
 
@@ -105,8 +105,8 @@ def forecast_windows(model, xs: np.ndarray, n_steps: int, s: int = 0,
     s = check_int('s', s, 0)
     net = _prepare(model, n_steps, s)
     xs = np.asarray(xs, dtype=np.float32)
-    with _forward_mode():
-        return _to_cpu(rollout(net, net.device.send(xs), n_steps, s,
+    with forward_mode():
+        return to_cpu(rollout(net, net.device.send(xs), n_steps, s,
                                fused=fused))
 
 
@@ -204,8 +204,8 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
                 s, n_truth, len(array)))
     net = _prepare(model, seq, s)
     xs = net.device.send(array[:n_truth, None, :])
-    with _forward_mode():
-        forecast = _to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
+    with forward_mode():
+        forecast = to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
     forecast = forecast.astype(np.float64)
     index = _target_index(data, diff, seq)
     predictions = pd.DataFrame(forecast, index=index, columns=columns)

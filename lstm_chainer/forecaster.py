@@ -212,11 +212,6 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     forecaster.record = record
 
 
-def read_meta(directory):
-    """The checked metadata of a saved model (``model.json``) as a dict."""
-    return SavedModel.read(directory).to_json()
-
-
 def load_model(directory: str) -> Forecaster:
     """Loads what :func:`save_model` wrote.
 

@@ -183,30 +183,6 @@ def plot_forecast(history, forecast, axes=None):
     return axes
 
 
-def plot_skill(table, axes=None, baseline='persistence'):
-    """Model RMSE against a baseline's per horizon, one Axes per variable.
-
-    Args:
-        table (pandas.DataFrame): Output of ``skill_table``.
-        axes (sequence): One Axes per variable (new ones when ``None``).
-        baseline (str): Baseline name used in the column labels.
-
-    Returns:
-        list: The Axes.
-    """
-    names = [c[:-len(' model')] for c in table.columns if c.endswith(' model')]
-    axes = _axes_grid(axes, len(names))
-    for ax, name in zip(axes, names):
-        ax.plot(table.index, table[name + ' model'], marker='.', label='model')
-        ax.plot(table.index, table['{} {}'.format(name, baseline)],
-                marker='.', linestyle='--', label=baseline)
-        ax.set_ylabel('RMSE {}'.format(name))
-        ax.grid(True, alpha=0.3)
-    axes[0].legend(loc='best', fontsize='small')
-    axes[-1].set_xlabel('horizon (steps of recursive forecast)')
-    return axes
-
-
 def plot_backtest(table, ax=None):
     """Error per horizon step of several models (e.g. ``Backtest.mase()``).
 
