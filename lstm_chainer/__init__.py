@@ -27,6 +27,7 @@ from lstm_chainer.forecaster import (
     load_model,
     save_model,
 )
+from lstm_chainer.intervals import conformal_quantiles, with_intervals
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
@@ -42,6 +43,7 @@ __version__ = '0.2.0'
 
 __all__ = [
     'Backtest', 'Forecaster', 'Transformer', 'backtest', 'choose_transforms',
+    'conformal_quantiles', 'with_intervals',
     'fit_forecaster',
     'LSTM_Iterator',
     'LinearAR', 'LSTM_updater', 'LossFuncL', 'LossPlot',

@@ -14,6 +14,7 @@ import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.evaluation import forward_mode, isolated, to_cpu
+from lstm_chainer.intervals import conformal_quantiles, interval_scores
 from lstm_chainer.recursion import rollout_origins
 
 BASELINES = ('persistence', 'seasonal_naive', 'drift')
@@ -170,6 +171,35 @@ class Backtest:
         table.columns.name = None
         return table[list(self.forecasts)]
 
+    def intervals(self, name='model', levels=(0.8, 0.95),
+                  calibration=0.5):
+        """Conformal intervals calibrated on the first origins, scored on
+        the rest.
+
+        Args:
+            name (str): The model.
+            levels (sequence): Coverage levels.
+            calibration (float): Fraction of the origins (the earliest)
+                whose residuals calibrate the intervals.
+
+        Returns:
+            tuple: ``(half_widths, scores)``: level -> ``(H, n)`` from the
+            calibration origins, and :func:`interval_scores` on the later
+            origins (empirical coverage, width, MSIS).
+        """
+        if not 0 < calibration < 1:
+            raise ValueError('calibration must be in (0, 1), got {!r}'
+                             .format(calibration))
+        split = int(round(calibration * len(self.origins)))
+        if not 0 < split < len(self.origins):
+            raise ValueError('{} origins cannot be split into calibration '
+                             'and evaluation'.format(len(self.origins)))
+        residuals = self.forecasts[name] - self.actual
+        half = conformal_quantiles(residuals[:, :split], levels)
+        scores = interval_scores(self.forecasts[name][:, split:],
+                                 self.actual[:, split:], half, self.scale)
+        return half, scores
+
     def summary(self):
         """pandas.DataFrame: Per model, mean MASE over horizons and
         variables and its ratio to persistence's (below 1 beats it)."""
@@ -252,3 +282,4 @@ def _model_forecasts(model, array, origins, horizon, context, fused):
             else net.device.send(array.astype(np.float32))
         ys = rollout_origins(net, series, origins, horizon, context, fused)
     return to_cpu(ys).astype(np.float64)
+

@@ -55,6 +55,18 @@ def _fraction(text):
     return value
 
 
+def _levels(text):
+    try:
+        levels = tuple(sorted({float(v) / 100 for v in text.split(',')}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'not a list of percentages: {!r}'.format(text)) from None
+    if not levels or not all(0 < v < 1 for v in levels):
+        raise argparse.ArgumentTypeError(
+            'levels must be between 0 and 100 %, got {!r}'.format(text))
+    return levels
+
+
 def _columns(text):
     names = [c.strip() for c in text.split(',')]
     if not all(names):
@@ -130,6 +142,9 @@ def build_parser():
     train.add_argument('--ensemble', type=int, default=5, metavar='K',
                        help='networks trained from different seeds, their '
                        'forecasts averaged (default 5; 1: a single network)')
+    train.add_argument('--levels', type=_levels, default=(0.8, 0.95),
+                       metavar='80,95', help='coverage of the prediction '
+                       'intervals, in %% (default 80,95)')
     train.add_argument('--refit', action='store_true',
                        help='after the backtest, train a final model with the '
                        'same settings on all rows (into DIR/refit); pred '
@@ -160,6 +175,9 @@ def build_parser():
         'variable) and valid.png into DIR.')
     valid.add_argument('model_dir', metavar='DIR', help='trained model')
     _output_options(valid)
+    valid.add_argument('--levels', type=_levels, default=(0.8, 0.95),
+                       metavar='80,95', help='coverage of the prediction '
+                       'intervals to score, in %% (default 80,95)')
     valid.add_argument('--data', metavar='CSV',
                        help='validate on this whole file instead')
     _data_options(valid, time_column=False)
@@ -335,15 +353,16 @@ def _report_train(args, out, data, train, test, settings, forecaster,
     result = _backtest(forecaster, data, len(train) - 1, settings)
     summary = _summary(result)
     record = _record(args, data, test, settings, trainers, summary)
+    record['intervals'] = _calibrate(result, args.levels)
     lc.save_model(args.out, forecaster, **record)
     out.wrote(*(os.path.join(args.out, name) for name in (
         'model.npz', 'model.json')))
     out.say('\nsaved the model to {}'.format(args.out))
     out.say('backtest on the last {} rows ({} origins, horizon {}):'.format(
         len(test), len(result.origins), settings['horizon']))
-    _report_backtest(result, out)
+    _report_backtest(result, out, args.levels)
     out.doc['settings'] = {k: v for k, v in record.items()
-                           if k not in ('data',)}
+                           if k not in ('data', 'intervals')}
     out.doc['settings']['transforms'] = dict(zip(
         data.columns, settings['transformer'].names))
     if settings['report'] is not None:
@@ -456,6 +475,17 @@ def _backtest(forecaster, data, start, settings):
                        season=settings['season'], name='model')
 
 
+def _calibrate(result, levels):
+    """Conformal half-widths from every backtest origin, for ``pred``;
+    levels that too few origins can reach are left out."""
+    residuals = result.forecasts['model'] - result.actual
+    half = lc.conformal_quantiles(residuals, levels)
+    finite = {level: h for level, h in half.items() if numpy.isfinite(h).all()}
+    return {'levels': sorted(finite), 'origins': len(result.origins),
+            'half_widths': {repr(level): h.tolist()
+                            for level, h in sorted(finite.items())}}
+
+
 def _summary(result):
     summary = result.summary()
     return {'origins': len(result.origins),
@@ -483,14 +513,24 @@ def _record(args, data, test, settings, trainers, summary):
                   'stride': settings['stride'], 'summary': summary})
 
 
-def _report_backtest(result, out):
-    """Prints the compact summary and the verdict; fills the JSON."""
+def _report_backtest(result, out, levels):
+    """Prints the compact summary, the intervals' coverage and the
+    verdict; fills the JSON."""
     compact = _per_variable(result)
     out.say(compact.to_string(float_format='{:.3g}'.format))
     mase = result.mase()
     if out.verbose:
         out.say('\nMASE per horizon step (mean over variables):')
         out.say(mase.to_string(float_format='{:.3g}'.format))
+    if len(result.origins) >= 4:
+        _, scores = result.intervals('model', levels)
+        out.say('\nconformal intervals calibrated on the first half of the '
+                'origins, on the later half: coverage, mean width and MSIS '
+                '(scaled like MASE):')
+        out.say(scores.rename(index='{:.0%}'.format).to_string(
+            float_format='{:.3g}'.format))
+        out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
+                                scores.to_dict('index').items()}
     verdict = _verdict(result.summary()['MASE'])
     out.final(verdict)
     summary = result.summary()
@@ -700,7 +740,7 @@ def cmd_valid(args, out):
             '{}; MASE (mean over horizons) per variable, skill = 1 - '
             'model/persistence:'.format(len(result.origins), stride, start,
                                         horizon))
-    _report_backtest(result, out)
+    _report_backtest(result, out, args.levels)
     out.say('wrote {} (MAE, RMSE, MASE, sMAPE per model, horizon and '
             'variable) and valid.png'.format(path))
 
@@ -726,16 +766,29 @@ def cmd_pred(args, out):
     future = lc.forecast(forecaster, history, args.steps, freq=freq,
                          context=context)
     future.index.name = history.index.name or 't'
+    point = future
+    half_widths = {float(level): numpy.asarray(half) for level, half in
+                   ((record.intervals or {}).get('half_widths') or {}).items()}
+    if half_widths:
+        future = lc.with_intervals(point, half_widths)
+        measured = len(next(iter(half_widths.values())))
+        out.say('intervals: conformal, {} from the backtest of the model '
+                'trained on the first part{}'.format(
+                    ', '.join('{:g} %'.format(100 * k)
+                              for k in sorted(half_widths)),
+                    '' if args.steps <= measured else '; steps past {} take '
+                    'the widths of step {}'.format(measured, measured)))
 
     path = os.path.join(args.model_dir, 'forecast.csv')
-    shown = future.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
-    if shown.shape != future.shape:
+    shown = point.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
+    if shown.shape != point.shape:
         out.say('note: forecast.png shows the first {} of {} variables and '
                 '{} of {} steps; forecast.csv has them all'.format(
-                    shown.shape[1], future.shape[1], len(shown), len(future)))
+                    shown.shape[1], point.shape[1], len(shown), len(point)))
     axes = plotting.new_axes_column(shown.shape[1])
     tail = history[shown.columns].iloc[-max(3 * len(shown), 50):]
-    plotting.plot_forecast(tail, shown, axes=axes)
+    plotting.plot_forecast(tail, shown, axes=axes,
+                           bounds=future.iloc[:MAX_PLOTTED_STEPS])
     figure = os.path.join(args.model_dir, 'forecast.png')
     atomic_write_all([(path, future.to_csv),
                       (figure, axes[0].figure.savefig)])

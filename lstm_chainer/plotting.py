@@ -150,13 +150,16 @@ def new_axes_column(n):
     return list(figure.subplots(n, 1, sharex=True, squeeze=False)[:, 0])
 
 
-def plot_forecast(history, forecast, axes=None):
+def plot_forecast(history, forecast, axes=None, bounds=None):
     """History and forecast, one Axes per variable (scales may differ).
 
     Args:
         history (pandas.DataFrame): Known values (e.g. the tail).
         forecast (pandas.DataFrame): Values past the history.
         axes (sequence): One Axes per column (new ones when ``None``).
+        bounds (pandas.DataFrame): Interval columns ``<name>_lower_<pct>``
+            and ``<name>_upper_<pct>`` (:func:`with_intervals`), drawn as
+            bands.
 
     Returns:
         list: The Axes.
@@ -171,6 +174,15 @@ def plot_forecast(history, forecast, axes=None):
             joined = joined.sort_index()
         ax.plot(joined.index, joined.to_numpy(), linestyle='--',
                 color=line.get_color(), label='forecast')
+        for lower in [] if bounds is None else sorted(
+                c for c in bounds.columns
+                if str(c).startswith('{}_lower_'.format(name))):
+            pct = str(lower).rsplit('_', 1)[1]
+            upper = '{}_upper_{}'.format(name, pct)
+            ax.fill_between(bounds.index, bounds[lower], bounds[upper],
+                            color=line.get_color(),
+                            alpha=0.4 - 0.002 * float(pct),
+                            linewidth=0, label='{} % interval'.format(pct))
         ax.set_ylabel(str(name))
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc='best', fontsize='small')

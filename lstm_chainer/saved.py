@@ -51,6 +51,8 @@ class SavedModel:
             horizon, context, stride) and its summary.
         refit (dict): The model refitted on all rows: its directory
             (relative to this one) and rows; ``None`` when there is none.
+        intervals (dict): Conformal half-widths per level, horizon step and
+            variable, from the backtest (``None``: none).
         extra (dict): Any other JSON entries (``save_model(**meta)``).
     """
 
@@ -68,11 +70,12 @@ class SavedModel:
     transforms: Optional[dict] = None
     backtest: dict = dataclasses.field(default_factory=dict)
     refit: Optional[dict] = None
+    intervals: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _KEYS = ('model', 'scaler', 'pred', 'members', 'columns', 'time_column', 'freq',
              'seq_len', 'support_len', 'data', 'training', 'transforms',
-             'backtest', 'refit')
+             'backtest', 'refit', 'intervals')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
 
     def to_json(self):
@@ -140,6 +143,12 @@ class SavedModel:
         if not isinstance(self.members, int) or self.members < 1:
             raise ValueError('members must be a positive integer, got '
                              '{!r}'.format(self.members))
+        for level, half in (self.intervals or {}).get('half_widths',
+                                                       {}).items():
+            shape = np.shape(half)
+            if len(shape) != 2 or shape[1] != n or not 0 < float(level) < 1:
+                raise ValueError('intervals at {} have shape {}, expected '
+                                 '(horizon, {})'.format(level, shape, n))
         if self.transforms is not None:
             from lstm_chainer.transforms import Transformer
             names = Transformer.from_dict(self.transforms).names

@@ -397,7 +397,11 @@ def test_json_holds_the_numbers_of_the_files(model_dir, capsys):
     future = pd.read_csv(os.path.join(model_dir, 'forecast.csv'), index_col=0)
     np.testing.assert_allclose(doc['forecast']['values'], future.to_numpy(),
                                rtol=1e-12)
-    assert doc['forecast']['columns'] == ['temp', 'sales']
+    assert doc['forecast']['columns'][:2] == ['temp', 'sales']
+    assert doc['forecast']['columns'] == list(future.columns)
+    # The intervals calibrated by train lie around the point forecast.
+    lower, upper = future['temp_lower_95'], future['temp_upper_95']
+    assert ((lower < future['temp']) & (future['temp'] < upper)).all()
 
 
 def test_train_json(csv, tmp_path, capsys):
