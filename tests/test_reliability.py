@@ -255,7 +255,8 @@ def test_wide_data_plots_ten_variables(tmp_path, capsys):
     capsys.readouterr()
     assert main(['pred', out, '--steps', '3']) == 0
     assert 'shows the first 10 of 12 variables' in capsys.readouterr().out
-    assert pd.read_csv(os.path.join(out, 'forecast.csv')).shape[1] == 13
+    written = pd.read_csv(os.path.join(out, 'forecast.csv'), index_col=0)
+    assert list(written.columns[:12]) == list(frame.columns)
 
 
 # 6. Concurrent and repeated runs.
