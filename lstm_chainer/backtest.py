@@ -256,8 +256,8 @@ def backtest(model, data, horizon: int, start: int | None = None,
     origins = rolling_origins(n, start, horizon, stride)
     if not len(origins):
         raise ValueError('no origin: the data has {} rows, the first origin '
-                         'is row {} and the horizon {}'.format(
-                             n, start, horizon))
+                         'is row {} and the horizon {}; use a shorter '
+                         'horizon or more rows'.format(n, start, horizon))
     h = np.arange(1, horizon + 1)[:, None]
     actual = array[origins[None, :] + h]
     columns = columns or list(range(array.shape[1]))

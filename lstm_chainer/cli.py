@@ -524,6 +524,13 @@ def _report_backtest(result, out, levels):
         out.say(mase.to_string(float_format='{:.3g}'.format))
     if len(result.origins) >= 4:
         _, scores = result.intervals('model', levels)
+        short = [level for level in scores.index
+                 if not numpy.isfinite(scores.loc[level, 'width'])]
+        if short:
+            out.say('note: too few calibration origins ({}) for {} '
+                    'intervals'.format(len(result.origins) // 2, ', '.join(
+                        '{:.0%}'.format(level) for level in short)))
+            scores = scores.drop(index=short)
         out.say('\nconformal intervals calibrated on the first half of the '
                 'origins, on the later half: coverage, mean width and MSIS '
                 '(scaled like MASE):')
@@ -761,8 +768,13 @@ def cmd_pred(args, out):
         forecaster = lc.load_model(directory)
         used = 'the model refitted on all {} rows ({})'.format(
             record.refit['rows'], directory)
-    freq = record.freq if args.data is None else None
+    # Another file's own time step, unless it has too few rows to tell.
+    freq = record.freq if args.data is None or len(history) < 3 else None
     context = (record.backtest or {}).get('context')
+    if context and len(history) < context + forecaster.lag:
+        out.say('note: the history has {} rows, fewer than the {} the model '
+                'warms up on (context {}); the forecast rests on less'.format(
+                    len(history), context + forecaster.lag, context))
     future = lc.forecast(forecaster, history, args.steps, freq=freq,
                          context=context)
     future.index.name = history.index.name or 't'
