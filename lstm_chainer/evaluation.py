@@ -235,7 +235,9 @@ def forecast(model, history, steps: int, s: int | None = None,
         diff (int): Target offset (default: the Forecaster's ``pred``, 1).
         freq (str): Time step of a DatetimeIndex (default: inferred).
         context (int): Warm up on only the last ``context`` rows (plus
-            the rows a model's transforms look back); default all.
+            the rows a model's transforms look back); default: the context
+            a loaded model was trained and backtested with (as ``pred``
+            on the command line), else all rows.
 
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
@@ -243,6 +245,8 @@ def forecast(model, history, steps: int, s: int | None = None,
     """
     steps = check_int('steps', steps, 1)
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
+    if context is None:
+        context = getattr(model, 'context', None)
     if context is not None:
         keep = check_int('context', context, 1) + getattr(model, 'lag', 0)
         history = history.iloc[-keep:] if hasattr(history, 'iloc') \

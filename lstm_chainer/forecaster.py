@@ -48,6 +48,7 @@ class Forecaster(chainer.Chain):
         self.pred = pred
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
+        self.context = None  # rows of history a forecast warms up on
         if transformer is None:
             transformer = Transformer(['none'] * models[0].n_output,
                                       columns=scaler.columns)
@@ -236,6 +237,7 @@ def load_model(directory: str) -> Forecaster:
                             pred=record.pred, meta=record.to_json(),
                             transformer=transformer)
     forecaster.record = record
+    forecaster.context = (record.backtest or {}).get('context')
     return forecaster
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import lstm_chainer as lc
 from lstm_chainer import load_model
 from lstm_chainer.cli import build_parser, main
 
@@ -423,3 +424,13 @@ def test_version(capsys):
     printed = capsys.readouterr().out
     assert printed.startswith('lstm-chainer 0.2.0 (Chainer 7.8.1, NumPy ')
     assert 'Python 3.' in printed
+
+
+def test_library_forecast_equals_pred(model_dir):
+    assert main(['pred', model_dir, '--steps', '4', '--quiet']) == 0
+    written = pd.read_csv(os.path.join(model_dir, 'forecast.csv'),
+                          index_col=0, parse_dates=True)
+    data = make_frame().set_index('date')[['temp', 'sales']]
+    future = lc.forecast(load_model(model_dir), data, 4)
+    np.testing.assert_allclose(written[['temp', 'sales']].to_numpy(),
+                               future.to_numpy(), rtol=1e-9)
