@@ -111,10 +111,15 @@ class _Weights:
         # Input layer folded into the first LSTM layer.
         self.G = self.U[0] @ self.W1
         self.g = self.U[0] @ self.b1 + self.c[0]
+        # Inputs past the outputs are covariates: known at every step, fed
+        # beside the fed-back outputs.
+        self.n_out = self.W3.shape[0]
+        self.n_cov = self.W1.shape[1] - self.n_out if not residual else 0
+        self.Gy = self.G[:, :self.n_out] if self.n_cov > 0 else self.G
         if feedback:
             # Output layer folded in as well, for fed-back steps.
-            self.P = self.G @ self.W3
-            self.m = self.G @ self.b3 + self.g
+            self.P = self.Gy @ self.W3
+            self.m = self.Gy @ self.b3 + self.g
             if L == 1:
                 self.M = self.P + self.R[0]
         # Per-step products x @ W.T run several times faster with W.T
@@ -129,6 +134,8 @@ class _Weights:
             t['P'] = xp.ascontiguousarray(self.P.T)
             if L == 1:
                 t['M'] = xp.ascontiguousarray(self.M.T)
+            if self.n_cov > 0:
+                t['Gc'] = xp.ascontiguousarray(self.G[:, self.n_out:].T)
 
     def parameter_grads(self, grads):
         """Gradients from :meth:`_Window.backward` in parameter order.
@@ -188,6 +195,11 @@ class _Window:
         self.mask = None
         if truth_mask is not None and Fn < T and truth_mask[Fn:].any():
             self.mask = truth_mask[Fn:T]
+        self.zc = None
+        if w.n_cov > 0 and Fn < T:
+            # Covariates' share of the fed-back steps' pre-activations.
+            self.zc = (xs[Fn:T, :, w.n_out:].reshape((T - Fn) * B, -1)
+                       @ wt['Gc']).reshape(T - Fn, B, -1)
         if self.mask is not None and not w.residual:
             # Pre-activations of the truth inputs, for the steps that mix.
             self.z_truth = (xs[Fn:T].reshape((T - Fn) * B, -1) @ wt['G']
@@ -225,16 +237,22 @@ class _Window:
                     # Per window: truth where the mask says so, else feedback.
                     z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
                     z += w.m
+                    if self.zc is not None:
+                        z += self.zc[i - Fn]
                     z = xp.where(self.mask[i - Fn][:, None],
                                  self.z_truth[i - Fn], z)
                     z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
                 elif k == 0 and L == 1:
                     z = _times(self._h_prev(0, i), w.M, wt['M'])
                     z += w.m
+                    if self.zc is not None:
+                        z += self.zc[i - Fn]
                 elif k == 0:
                     z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
                     z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
                     z += w.m
+                    if self.zc is not None:
+                        z += self.zc[i - Fn]
                 else:
                     z = _times(self.h[k - 1][i], w.U[k], wt['U', k])
                     z += _times(self._h_prev(k, i), w.R[k], wt['R', k])
@@ -385,10 +403,13 @@ class _Window:
                     grads['R', 0] = dPm[:, :-1].copy()
                 else:
                     grads['R', 0] += dPm[:, :-1]
-            # Unfold P = G W3 and m = G b3 + g.
-            dGg[:, :-1] += dPm @ _with_bias(w.W3, w.b3, xp).T
+            # Unfold P = Gy W3 and m = Gy b3 + g (Gy: G's output columns).
+            dGg[:, :w.n_out] += dPm @ _with_bias(w.W3, w.b3, xp).T
             dGg[:, -1] += dPm[:, -1]
-            W3b3 = w.G.T @ dPm
+            if w.n_cov > 0:
+                dGg[:, w.n_out:-1] += fed.T @ self.xs[Fn:T, :, w.n_out:] \
+                    .reshape((T - Fn) * B, -1)
+            W3b3 = w.Gy.T @ dPm
             grads['W3'] += W3b3[:, :-1]
             grads['b3'] += W3b3[:, -1]
         self._unfold_input_layer(grads, dGg)
@@ -614,7 +635,8 @@ def forecast_from_origins(model, series, origins, horizon, chunk=4096):
 
     Args:
         model (Model): The model.
-        series: ``(T, n_input)`` ground truth on the model's device.
+        series: ``(T, n_input)`` ground truth on the model's device (with
+            covariates, their values up to ``origins[-1] + horizon - 1``).
         origins: Increasing positions; origin ``o`` has seen rows ``<= o``.
         horizon (int): Steps to forecast after each origin.
         chunk (int): Longest stretch (steps, or origins) run at once.
@@ -626,6 +648,11 @@ def forecast_from_origins(model, series, origins, horizon, chunk=4096):
     arrays = [p.array for p in model_parameters(model)]
     xp = backend.get_array_module(*arrays)
     truth = _Weights(arrays, False, model.residual)
+    if truth.n_cov > 0 and horizon > 1 and len(origins) \
+            and origins[-1] + horizon - 1 >= len(series):
+        raise ValueError('the covariates are needed up to row {}, the series '
+                         'has {} rows'.format(origins[-1] + horizon - 1,
+                                              len(series)))
     state, states, firsts, previous = None, [], [], 0
     for origin in origins:
         for start in range(previous, origin + 1, chunk):
@@ -646,8 +673,14 @@ def forecast_from_origins(model, series, origins, horizon, chunk=4096):
         layers = [(xp.concatenate([s[k][0] for s in states[start:stop]]),
                    xp.concatenate([s[k][1] for s in states[start:stop]]))
                   for k in range(truth.n_layers)]
-        empty = xp.empty((0, stop - start, model.n_input), truth.W1.dtype)
-        window = _Window(fed, empty, horizon - 1, -1, store=False,
+        if fed.n_cov > 0:  # the covariates of the rows being forecast
+            rows = xp.asarray(origins[start:stop])[None, :] \
+                + xp.arange(1, horizon)[:, None]
+            inputs = series[rows]
+        else:
+            inputs = xp.empty((0, stop - start, model.n_input),
+                              truth.W1.dtype)
+        window = _Window(fed, inputs, horizon - 1, -1, store=False,
                          state=(layers, out[0, start:stop]))
         out[1:, start:stop] = window.y
     return out

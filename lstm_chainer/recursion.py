@@ -38,6 +38,10 @@ def unroll(step, xs, n_steps, support_len, truth_mask=None):
         support_len (int): Last step fed with ground truth.
         truth_mask (array): Boolean ``(n_steps, batch)`` or ``None``.
 
+    Inputs wider than the outputs carry covariates in their last columns:
+    a fed-back step reads the previous output followed by ``xs[i]``'s
+    covariates, so ``xs`` must then hold every step.
+
     Returns:
         list: The ``n_steps`` outputs.
     """
@@ -46,11 +50,13 @@ def unroll(step, xs, n_steps, support_len, truth_mask=None):
     for i in range(n_steps):
         if uses_truth(i, support_len):
             x = xs[i]
-        elif truth_mask is not None and truth_mask[i].any():
-            where = truth_mask[i][:, None].repeat(xs[i].shape[1], axis=1)
-            x = F.where(where, xs[i], y)
         else:
             x = y
+            if xs[0].shape[1] > y.shape[1]:  # covariates: known, not fed back
+                x = F.concat((y, xs[i][:, y.shape[1]:]), axis=1)
+            if truth_mask is not None and truth_mask[i].any():
+                where = truth_mask[i][:, None].repeat(xs[i].shape[1], axis=1)
+                x = F.where(where, xs[i], x)
         y = step(x)
         ys.append(y)
     return ys
@@ -67,11 +73,14 @@ def check_feedback(model, n_steps, support_len):
     """
     n_in = getattr(model, 'n_input', None)
     n_out = getattr(model, 'n_output', None)
-    if support_len + 1 < n_steps and n_in is not None and n_in != n_out:
+    if support_len + 1 < n_steps and n_in is not None and (
+            n_in < n_out or n_in > n_out and getattr(model, 'residual',
+                                                     False)):
         raise ValueError(
             'the model maps {} inputs to {} outputs, so its predictions '
-            'cannot be fed back; use n_input == n_output or support_len >= '
-            '{} (got {})'.format(n_in, n_out, n_steps - 1, support_len))
+            'cannot be fed back; use n_input >= n_output (the extra inputs '
+            'are covariates) or support_len >= {} (got {})'.format(
+                n_in, n_out, n_steps - 1, support_len))
 
 
 def use_fused(model, fused: bool | None, training: bool) -> bool:
@@ -130,6 +139,13 @@ def rollout(model, xs, n_steps: int, support_len: int, truth_mask=None,
     if not training and hasattr(model, 'rollout'):
         return model.rollout(xs, n_steps, support_len, fused=fused)
     _check_width(model, xs)
+    check_feedback(model, n_steps, support_len)
+    n_out = getattr(model, 'n_output', xs.shape[-1])
+    if xs.shape[-1] > n_out and support_len + 1 < n_steps \
+            and len(xs) < n_steps:
+        raise ValueError('the model reads {} covariate(s) at every step: '
+                         'give inputs for all {} steps, got {}'.format(
+                             xs.shape[-1] - n_out, n_steps, len(xs)))
     if xs.dtype.kind == 'f' and xs.dtype != model.xp.float32 \
             and isinstance(model, chainer.Link):
         xs = xs.astype(model.xp.float32)  # data in float64, models in float32
