@@ -24,11 +24,11 @@ def persistence_squared_errors(iterator, s=0):
     if iterator.repeat:
         raise ValueError('iterator must have repeat=False, got repeat=True')
     iterator.reset()
-    sse = np.zeros((iterator.seq_len, iterator.n_features))
+    sse = np.zeros((iterator.seq_len, iterator.n_targets))
     count = 0
     known = np.minimum(np.arange(iterator.seq_len), s)
     for xs, ts in iterator:
-        err = xs[known].astype(np.float64) - ts
+        err = xs[known, :, :ts.shape[-1]].astype(np.float64) - ts
         sse += (err * err).sum(axis=1)
         count += xs.shape[1]
     return sse, count

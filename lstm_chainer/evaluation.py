@@ -74,7 +74,7 @@ def recursive_squared_errors(model, iterator: LSTM_Iterator, s: int = 0,
     net = _prepare(model, iterator.seq_len, s)
     device = net.device
     iterator.reset()
-    sse = np.zeros((iterator.seq_len, iterator.n_features))
+    sse = np.zeros((iterator.seq_len, iterator.n_targets))
     count = 0
     with forward_mode():
         for xs, ts in iterator:

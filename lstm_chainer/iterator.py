@@ -32,15 +32,18 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         shard (tuple): ``(index, count)``: with ``repeat=False``, yield only
             the ``index``-th of ``count`` contiguous parts of the windows
             (one part per process under MPI).
+        n_targets (int): Targets are the first ``n_targets`` columns (the
+            rest are covariates, inputs only); default every column.
 
     Attributes:
         columns (list): Column names of a DataFrame, else ``None``.
-        n_features (int): Number of variables.
+        n_features (int): Number of variables (inputs).
+        n_targets (int): Number of target variables.
         n_windows (int): Number of distinct windows.
     """
 
     def __init__(self, dataset, batch_size=10, seq_len=10, support_len=10,
-                 repeat=True, pred=1, seed=None, shard=None):
+                 repeat=True, pred=1, seed=None, shard=None, n_targets=None):
         data, self.columns = as_series('dataset', dataset)
         self.batch_size = check_int('batch_size', batch_size, 1)
         self.seq_len = check_int('seq_len', seq_len, 1)
@@ -56,6 +59,11 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         self.dataset = data
         self.repeat = bool(repeat)
         self.nsamples, self.n_features = data.shape
+        self.n_targets = self.n_features if n_targets is None else check_int(
+            'n_targets', n_targets, 1)
+        if self.n_targets > self.n_features:
+            raise ValueError('n_targets ({}) exceeds the {} columns'.format(
+                self.n_targets, self.n_features))
         self.n_windows = n - self.seq_len - self.pred + 1
         self._window_ids = np.arange(self.n_windows)
         if shard is not None:
@@ -129,7 +137,10 @@ class LSTM_Iterator(chainer.dataset.Iterator):
             tuple: ``(xs, ts)``, each ``(seq_len, len(offsets), n_features)``.
         """
         index = self._steps + offsets[None, :]
-        return self.dataset[index], self.dataset[index + self.pred]
+        targets = self.dataset[index + self.pred]
+        if self.n_targets < self.n_features:
+            targets = targets[..., :self.n_targets]
+        return self.dataset[index], targets
 
     def serialize(self, serializer):
         """Saves or restores the position and the random stream."""

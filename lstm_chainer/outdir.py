@@ -4,6 +4,7 @@ import contextlib
 import glob
 import os
 import shutil
+import tempfile
 
 LOCK = '.lstm-chainer.lock'
 # What atomic writes (".<name><random><suffix>") and Chainer's snapshot
@@ -27,9 +28,10 @@ def check_writable(directory, create=True):
     try:
         if create:
             os.makedirs(directory, exist_ok=True)
-        probe = os.path.join(directory, '.lstm-chainer-write-test')
-        with open(probe, 'w') as f:
-            f.write('ok')
+        # A name of its own: the processes of an MPI job probe at once.
+        fd, probe = tempfile.mkstemp(prefix='.lstm-chainer-write-test',
+                                     dir=directory)
+        os.close(fd)
         os.remove(probe)
     except OSError as e:
         raise ValueError('cannot write into {}: {}'.format(

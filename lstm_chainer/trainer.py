@@ -43,7 +43,8 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
                 early_stopping: int | None = None, keep_best: bool = True,
                 fused: bool | None = None, print_report: bool = True,
                 comm=None, scatter: bool = False, residual: bool = False,
-                epochs: int | None = None, epoch_lines: int | None = None,
+                epochs: int | None = None, covariates: int = 0,
+                epoch_lines: int | None = None,
                 line_prefix: str = '') -> training.Trainer:
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
@@ -96,6 +97,10 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
             contiguous block of ``train`` instead of all of it.
         residual (bool): The model predicts the change from its input
             (:class:`Model`'s ``residual``).
+        covariates (int): The last ``covariates`` columns are inputs only,
+            known at every step (calendar, planned prices): the model
+            predicts the other columns and reads these beside its own
+            fed-back predictions.
 
     Returns:
         chainer.training.Trainer: The trainer; the model is
@@ -109,9 +114,9 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
     group = distributed.process_group(comm, scatter)
     train_iter, test_iter = _iterators(
         group, train, test, batch_size, seq_len, pred, seed, test_seq_len,
-        test_batch_size)
-    model = _model(train_iter.n_features, n_units, n_layers, dropout,
-                   residual, seed)
+        test_batch_size, check_int('covariates', covariates, 0))
+    model = _model(train_iter.n_features, train_iter.n_targets, n_units,
+                   n_layers, dropout, residual, seed)
     optimizer = _optimizer(group, model, optimizer, grad_clip, weight_decay)
     updater = LSTM_updater(train_iter, optimizer, device=device,
                            support_len=support_len, fused=fused,
@@ -128,27 +133,36 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
 
 
 def _iterators(group, train, test, batch_size, seq_len, pred, seed,
-               test_seq_len, test_batch_size):
+               test_seq_len, test_batch_size, covariates):
     train = group.train_part(train, seq_len, pred)
+    n_targets = None  # every column; the iterator refuses bad shapes
+    if covariates and numpy.ndim(train) == 2:
+        n = numpy.shape(train)[1]
+        if covariates >= n:
+            raise ValueError('covariates ({}) must leave a target: the data '
+                             'has {} columns'.format(covariates, n))
+        n_targets = n - covariates
     train_iter = LSTM_Iterator(train, batch_size, seq_len, repeat=True,
-                               pred=pred, seed=group.window_seed(seed))
+                               pred=pred, seed=group.window_seed(seed),
+                               n_targets=n_targets)
     if test is None:
         return train_iter, None
     test_iter = LSTM_Iterator(test, test_batch_size, test_seq_len or seq_len,
                               repeat=False, pred=pred,
-                              shard=group.validation_shard())
+                              shard=group.validation_shard(),
+                              n_targets=n_targets)
     if test_iter.n_features != train_iter.n_features:
         raise ValueError('test has {} variables, train has {}'.format(
             test_iter.n_features, train_iter.n_features))
     return train_iter, test_iter
 
 
-def _model(n, n_units, n_layers, dropout, residual, seed):
+def _model(n_in, n_out, n_units, n_layers, dropout, residual, seed):
     # Chainer's initialisers draw from NumPy's global generator.
     random = None if seed is None else numpy.random.RandomState(seed)
     with global_random(random):
-        return Model(n, n, n_units, n_layers=n_layers, dropout=dropout,
-                     residual=residual)
+        return Model(n_in, n_out, n_units, n_layers=n_layers,
+                     dropout=dropout, residual=residual)
 
 
 def _optimizer(group, model, optimizer, grad_clip, weight_decay):
