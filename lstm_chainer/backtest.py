@@ -259,10 +259,15 @@ def backtest(model, data, horizon: int, start: int | None = None,
                          'is row {} and the horizon {}; use a shorter '
                          'horizon or more rows'.format(n, start, horizon))
     h = np.arange(1, horizon + 1)[:, None]
-    actual = array[origins[None, :] + h]
-    columns = columns or list(range(array.shape[1]))
+    # A model with covariates forecasts only its first n_output columns.
+    n_out = getattr(getattr(model, 'predictor', model), 'n_output',
+                    array.shape[1])
+    targets = array[:, :n_out]
+    actual = targets[origins[None, :] + h]
+    columns = (columns or list(range(array.shape[1])))[:n_out]
     index = getattr(data, 'index', pd.RangeIndex(n))
-    result = Backtest(actual, origins, naive_scale(array[:train_rows], season),
+    result = Backtest(actual, origins, naive_scale(targets[:train_rows],
+                                                   season),
                       columns, index[origins])
     if model is not None:
         result.add(name, _model_forecasts(model, array, origins, horizon,
@@ -270,7 +275,7 @@ def backtest(model, data, horizon: int, start: int | None = None,
     for baseline in baselines:
         if baseline == 'seasonal_naive' and not season:
             continue
-        result.add(baseline, baseline_forecasts(baseline, array, origins,
+        result.add(baseline, baseline_forecasts(baseline, targets, origins,
                                                 horizon, season))
     return result
 

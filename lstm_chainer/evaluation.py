@@ -158,7 +158,10 @@ def valid(model, test_iter: LSTM_Iterator, total: str = 'Total', s: int = 0,
     sse, count = recursive_squared_errors(model, test_iter, s, fused)
     # A model in data units says how to pool its variables in the total.
     scale = getattr(model, 'unit_scale', None)
-    return rmse_table(sse, count, test_iter.columns, total, scale)
+    columns = test_iter.columns
+    if columns is not None:
+        columns = columns[:test_iter.n_targets]
+    return rmse_table(sse, count, columns, total, scale)
 
 
 def _target_index(data, diff, seq):
@@ -197,21 +200,26 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
     seq = check_int('seq', seq, 1)
     s = check_int('s', s, 0)
     diff = check_int('diff', diff, 1)
-    n_truth = min(s + 1, seq)
+    n_out = getattr(_predictor(model), 'n_output', array.shape[1])
+    # Covariates (inputs past the outputs) are read at every step.
+    n_truth = min(s + 1, seq) if n_out == array.shape[1] else seq
     if n_truth > len(array):
         raise ValueError(
-            's ({}) needs {} rows of data as inputs, data has {}'.format(
-                s, n_truth, len(array)))
+            '{} needs {} rows of data as inputs, data has {}'.format(
+                's ({})'.format(s) if n_out == array.shape[1] else
+                'a model with covariates', n_truth, len(array)))
     net = _prepare(model, seq, s)
     xs = net.device.send(array[:n_truth, None, :])
     with forward_mode():
         forecast = to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
     forecast = forecast.astype(np.float64)
     index = _target_index(data, diff, seq)
-    predictions = pd.DataFrame(forecast, index=index, columns=columns)
+    predictions = pd.DataFrame(
+        forecast, index=index,
+        columns=None if columns is None else columns[:n_out])
     truth = pd.DataFrame(np.nan, index=index,
                          columns=predictions.columns)
-    known = array[diff:seq + diff]
+    known = array[diff:seq + diff, :n_out]
     truth.iloc[:len(known)] = known
     return predictions, truth
 

@@ -198,7 +198,10 @@ def rollout_origins(model, series, origins, horizon: int,
                          'fewer than context={}'.format(
                              origins[0], origins[0] + 1, context))
     xp = model.xp
-    steps = xp.arange(context)[:, None]
+    # Covariates are read at the forecast steps too: longer windows.
+    covariates = series.shape[-1] > getattr(model, 'n_output',
+                                             series.shape[-1])
+    steps = xp.arange(context + (horizon - 1 if covariates else 0))[:, None]
     parts = []
     # 1,024 windows at a time: the teacher-forced pre-activations of a
     # batch take context x batch x 4 units floats.

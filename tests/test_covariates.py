@@ -3,10 +3,12 @@ fed-back outputs (fused and step paths alike)."""
 import chainer
 import chainer.functions as F
 import numpy as np
+import pandas as pd
 import pytest
 from chainer import gradient_check
 from test_fused import grads  # noqa: I001
 
+import lstm_chainer as lc
 from lstm_chainer import Model, unroll
 from lstm_chainer.fused import FusedWindow, forecast_array, fused_window
 from lstm_chainer.loss import window_loss
@@ -109,3 +111,39 @@ def test_inputs_for_every_step_are_needed():
         rollout(model, np.zeros((2, 1, 3), np.float32), 6, 1)
     with pytest.raises(ValueError, match='n_input >= n_output'):
         rollout(Model(2, 3, 4), np.zeros((6, 1, 2), np.float32), 6, 1)
+
+
+def calendar_frame(n=240):
+    t = np.arange(n)
+    month = t % 12
+    return pd.DataFrame({
+        'sales': 10 + 3 * np.sin(2 * np.pi * month / 12)
+        + 0.1 * np.random.RandomState(0).randn(n),
+        'month_sin': np.sin(2 * np.pi * month / 12),
+        'month_cos': np.cos(2 * np.pi * month / 12)})
+
+
+def test_training_validation_and_backtest_with_covariates(tmp_path):
+    frame = calendar_frame()
+    train, test = frame.iloc[:180], frame.iloc[180:]
+    trainer = lc.get_trainer(train, 16, seq_len=12, support_len=3, epoch=3,
+                             test=test, covariates=2, seed=0, progress=False,
+                             print_report=False, out=str(tmp_path / 'r'))
+    trainer.run()
+    model = trainer.updater.predictor
+    assert (model.n_input, model.n_output) == (3, 1)
+    log = trainer.get_extension('LogReport').log
+    assert np.isfinite(log[-1]['validation/main/loss'])
+    table = lc.valid(model, lc.LSTM_Iterator(test, seq_len=6, repeat=False,
+                                             n_targets=1))
+    assert list(table.columns) == ['sales', 'Total']
+    forecast, truth = lc.pred(model, frame.iloc[:40], 30, s=9)
+    assert list(forecast.columns) == ['sales'] and len(forecast) == 30
+    with pytest.raises(ValueError, match='a model with covariates needs 30 '
+                       'rows of data as inputs, data has 20'):
+        lc.pred(model, frame.iloc[:20], 30, s=9)
+    result = lc.backtest(model, frame, 6, start=179, context=12, season=12)
+    assert result.columns == ['sales']
+    assert result.forecasts['model'].shape == (6, 240 - 6 - 179, 1)
+    with pytest.raises(ValueError, match='must leave a target'):
+        lc.get_trainer(train, 4, covariates=3, out=str(tmp_path / 'x'))
