@@ -81,7 +81,7 @@ def var_forecasts(series, origins, horizon, train_rows, season):
     return out
 
 
-def run_dataset(name, seed):
+def run_dataset(name, seed, extra=()):
     data = DATASETS[name]()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, name + '.csv')
@@ -91,7 +91,7 @@ def run_dataset(name, seed):
         log = io.StringIO()
         with contextlib.redirect_stdout(log):
             status = cli.main(['train', path, '--out', out, '--time-column',
-                               'date', '--seed', str(seed)])
+                               'date', '--seed', str(seed)] + list(extra))
         seconds = time.perf_counter() - start
         if status != 0:
             raise SystemExit('{}: train failed\n{}'.format(name,
@@ -128,6 +128,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--only', nargs='+', choices=sorted(DATASETS))
+    parser.add_argument('--train-args', default='', metavar='"--calendar '
+                        'month"', help='further options for lstm-chainer '
+                        'train')
     args = parser.parse_args()
     names = args.only or list(DATASETS)
     models = ['LSTM', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
@@ -136,7 +139,7 @@ def main():
     for seed in args.seeds:
         rows = {}
         for name in names:
-            rows[name] = run_dataset(name, seed)
+            rows[name] = run_dataset(name, seed, args.train_args.split())
             print('seed {} {}: done in {} s'.format(seed, name,
                                                     rows[name]['train s']),
                   file=sys.stderr, flush=True)

@@ -13,7 +13,12 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
-from lstm_chainer.evaluation import forward_mode, isolated, to_cpu
+from lstm_chainer.evaluation import (
+    forward_mode,
+    isolated,
+    to_cpu,
+    with_calendar,
+)
 from lstm_chainer.intervals import conformal_quantiles, interval_scores
 from lstm_chainer.recursion import rollout_origins
 
@@ -242,6 +247,7 @@ def backtest(model, data, horizon: int, start: int | None = None,
     """
     array, columns = as_series('data', data, dtype=np.float64)
     check_columns(model, columns)
+    array = with_calendar(model, data, array)
     n = len(array)
     horizon = check_int('horizon', horizon, 1)
     stride = check_int('stride', stride, 1)

@@ -15,7 +15,7 @@ import numpy
 import pandas as pd
 
 import lstm_chainer as lc
-from lstm_chainer import csvdata, outdir, plotting
+from lstm_chainer import calendar_features, csvdata, outdir, plotting
 from lstm_chainer._checks import check_int
 from lstm_chainer._io import atomic_write_all
 from lstm_chainer.distributed import create_communicator
@@ -139,6 +139,10 @@ def build_parser():
                        help='season length in rows (default from the time '
                        'column: 12 monthly, 4 quarterly, 52 weekly, 7 daily, '
                        '24 hourly; 0: none)')
+    train.add_argument('--calendar', metavar='month,...',
+                       help='calendar features of the time column the model '
+                       'reads as known-future inputs (sine/cosine pairs): '
+                       'month, dayofweek, hour, dayofyear')
     train.add_argument('--ensemble', type=int, default=5, metavar='K',
                        help='networks trained from different seeds, their '
                        'forecasts averaged (default 5; 1: a single network)')
@@ -418,10 +422,16 @@ def _train_settings(args, data, train, test, out):
                     KPSS_CRITICAL, SEASONAL_STRENGTH))
         out.say('  ' + report.to_string(float_format='{:.3g}'.format,
                                         na_rep='-').replace('\n', '\n  '))
+    calendar = []
+    if args.calendar:
+        calendar = calendar_features.parse(args.calendar)
+        if not isinstance(data.index, pd.DatetimeIndex):
+            raise ValueError('--calendar needs --time-column')
+        calendar_features.features(data.index, calendar)  # checks the step
     return dict(season=season, horizon=horizon, context=context,
                 stride=args.stride, transformer=transformer, seq_len=seq_len,
                 support_len=support_len, epochs=epochs, freq=freq,
-                report=report)
+                report=report, calendar=calendar)
 
 
 def _season(option, freq, n_train):
@@ -459,7 +469,7 @@ def _default_epochs(n_rows, seq_len, args, members):
 def _fit(train, settings, args, comm, device, directory, out, test=None):
     return lc.fit_forecaster(
         train, args.n_units, settings['transformer'], test=test,
-        members=args.ensemble,
+        members=args.ensemble, calendar=settings['calendar'],
         device=device, batch_size=args.batch_size, seq_len=settings['seq_len'],
         support_len=settings['support_len'], pred=args.pred, out=directory,
         snap=args.snap, epoch=settings['epochs'], seed=args.seed,
@@ -674,6 +684,9 @@ def _check_existing_model(out, data, args, settings):
                 key, record.model.get(key, False), value))
     if record.pred != args.pred:
         mismatch.append('pred {} (now {})'.format(record.pred, args.pred))
+    if (record.calendar or []) != settings['calendar']:
+        mismatch.append('calendar {} (now {})'.format(record.calendar or [],
+                                                      settings['calendar']))
     if record.members != args.ensemble:
         mismatch.append('ensemble {} (now {})'.format(record.members,
                                                       args.ensemble))

@@ -28,6 +28,24 @@ def isolated(model):
     return copy
 
 
+def with_calendar(model, data, array):
+    """``array`` with the model's calendar features appended, if it has any.
+
+    Args:
+        model: The model (a :class:`Forecaster` may read calendar features).
+        data: The DataFrame ``array`` came from (its index gives the times).
+        array (numpy.ndarray): The data's values.
+
+    Returns:
+        numpy.ndarray: ``(T, targets + features)``, or ``array``.
+    """
+    model = _predictor(model)
+    if not getattr(model, 'calendar', None):
+        return array
+    extra = model.prepare(data).to_numpy(np.float64)[:, array.shape[1]:]
+    return np.concatenate([array, extra], axis=1)
+
+
 def _prepare(model, n_steps, s):
     """An isolated copy of ``model``, checked for ``s``."""
     net = isolated(model)
@@ -197,6 +215,7 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
     """
     array, columns = as_series('data', data, dtype=np.float64)
     check_columns(model, columns)
+    array = with_calendar(model, data, array)
     seq = check_int('seq', seq, 1)
     s = check_int('s', s, 0)
     diff = check_int('diff', diff, 1)
@@ -267,7 +286,14 @@ def forecast(model, history, steps: int, s: int | None = None,
                          'at least {}'.format(n, diff, diff))
     if s is None:
         s = n - 1
+    future = future_index(index, steps, freq)
+    if getattr(model, 'calendar', None):
+        # Rows for the future times: the calendar features are read there;
+        # the targets (the last values, repeated) are not.
+        ahead = pd.DataFrame(np.repeat(history.to_numpy()[-1:], steps, 0),
+                             index=future, columns=history.columns)
+        history = pd.concat([history, ahead])
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
-    future = predictions.iloc[-steps:].copy()
-    future.index = future_index(index, steps, freq)
-    return future
+    predictions = predictions.iloc[-steps:].copy()
+    predictions.index = future
+    return predictions

@@ -35,9 +35,13 @@ class Forecaster(chainer.Chain):
         pred (int): Target offset the model was trained for.
         meta (dict): Anything else worth keeping (see :func:`save_model`).
         transformer (Transformer): Per-column transforms (default none).
+        calendar (list): Calendar features the network reads as covariates
+            (:mod:`lstm_chainer.calendar_features`); the scaler then covers
+            the targets and these features, in that order.
     """
 
-    def __init__(self, model, scaler, pred=1, meta=None, transformer=None):
+    def __init__(self, model, scaler, pred=1, meta=None, transformer=None,
+                 calendar=None):
         super().__init__()
         models = list(model) if isinstance(model, (list, tuple,
                                                     chainer.ChainList)) \
@@ -49,9 +53,12 @@ class Forecaster(chainer.Chain):
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
         self.context = None  # rows of history a forecast warms up on
+        self.calendar = list(calendar or [])
+        self.n_output = models[0].n_output
         if transformer is None:
-            transformer = Transformer(['none'] * models[0].n_output,
-                                      columns=scaler.columns)
+            transformer = Transformer(
+                ['none'] * self.n_output, columns=None if scaler.columns is None
+                else scaler.columns[:self.n_output])
         if not transformer.is_identity and pred != 1:
             raise ValueError('transforms need pred=1 (got pred={})'.format(
                 pred))
@@ -71,22 +78,38 @@ class Forecaster(chainer.Chain):
     @property
     def unit_scale(self):
         """Per-variable scale for pooling variables (``None``: data units)."""
-        return self.scaler.scale if self.transformer.is_identity else None
+        return self.scaler.scale[:self.n_output] \
+            if self.transformer.is_identity else None
 
     @property
     def lag(self):
         """int: Rows of history the transforms need before a forecast."""
         return self.transformer.lag
 
+    def prepare(self, data):
+        """The data with the calendar features appended (a DataFrame with a
+        DatetimeIndex; unchanged without calendar features)."""
+        if not self.calendar:
+            return data
+        from lstm_chainer import calendar_features
+        extra = calendar_features.features(getattr(data, 'index', None),
+                                           self.calendar)
+        return pd.concat([data, extra], axis=1)
+
     def _to_model(self, a):
         """Data units (float64, CPU) -> model inputs on the device."""
-        z = self.scaler.transform(self.transformer.forward(a))
+        n = self.n_output
+        t = self.transformer.forward(a[..., :n])
+        if a.shape[-1] > n:
+            t = np.concatenate([t, a[..., n:]], axis=-1)
+        z = self.scaler.transform(t)
         return self.model.device.send(z.astype(np.float32))
 
     def _from_model(self, y):
         """Model outputs -> transformed data units (float64, CPU)."""
         y = chainer.backend.CpuDevice().send(y).astype(np.float64)
-        return self.scaler.inverse_transform(y)
+        n = self.n_output
+        return y * self.scaler.scale[:n] + self.scaler.mean[:n]
 
     def rollout(self, xs, n_steps, support_len, fused=None):
         """:func:`~lstm_chainer.recursion.rollout` in data units.
@@ -114,10 +137,13 @@ class Forecaster(chainer.Chain):
         # Data units stay float64 on the CPU: only standardised values are
         # cast for the network (1e8 + small changes keeps its changes).
         xs = chainer.backend.CpuDevice().send(xs).astype(np.float64)
-        n_truth = min(support_len + 1, n_steps)
+        # Calendar features are read at every step; targets up to s.
+        n_truth = n_steps if xs.shape[-1] > self.n_output \
+            else min(support_len + 1, n_steps)
         z = self._to_model(xs[:n_truth])[lag:]
         ys = self._from_model(self._mean(lambda net: rollout(
             net, z, n_steps - lag, support_len - lag, fused=fused)))
+        xs = xs[..., :self.n_output]
         if lag == 0:  # elementwise transforms (none, log)
             return device.send(self.transformer.inverse(ys, xs[:0]))
         out = np.full((n_steps,) + xs.shape[1:], np.nan)
@@ -148,6 +174,7 @@ class Forecaster(chainer.Chain):
         z = self._to_model(series)[lag:]
         ys = self._from_model(self._mean(lambda net: rollout_origins(
             net, z, origins - lag, horizon, context, fused)))
+        series = series[:, :self.n_output]
         if lag == 0:
             return self.transformer.inverse(ys, series[:0, None])
         past = series[origins[None, :] + np.arange(1 - lag, 1)[:, None]]
@@ -155,8 +182,10 @@ class Forecaster(chainer.Chain):
 
     @property
     def columns(self):
-        """list: Names of the variables, in model order."""
-        return self.scaler.columns
+        """list: Names of the variables it forecasts, in model order."""
+        if self.scaler.columns is None:
+            return None
+        return self.scaler.columns[:self.n_output]
 
     def reset_state(self):
         """Forgets the LSTM memory."""
@@ -203,7 +232,8 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     known.update(model=forecaster.model.config(),
                  members=len(forecaster.members),
                  scaler=forecaster.scaler.to_dict(), pred=forecaster.pred,
-                 transforms=forecaster.transformer.to_dict())
+                 transforms=forecaster.transformer.to_dict(),
+                 calendar=forecaster.calendar or None)
     if isinstance(known.get('data'), dict):
         known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
@@ -235,14 +265,15 @@ def load_model(directory: str) -> Forecaster:
         else Transformer.from_dict(record.transforms)
     forecaster = Forecaster(models, Scaler.from_dict(record.scaler),
                             pred=record.pred, meta=record.to_json(),
-                            transformer=transformer)
+                            transformer=transformer,
+                            calendar=record.calendar)
     forecaster.record = record
     forecaster.context = (record.backtest or {}).get('context')
     return forecaster
 
 
 def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
-                   members: int = 1, **kwargs):
+                   members: int = 1, calendar=None, **kwargs):
     """Trains a :class:`Forecaster`: transforms, standardises, trains.
 
     The transforms and the standardisation are fitted on ``train`` alone;
@@ -258,6 +289,9 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
             recursive validation (optional).
         members (int): Networks in the ensemble. Member ``k > 0`` is
             seeded ``seed + 1000 k`` and trains into ``out/member<k>``.
+        calendar (list): Calendar features of the time index the networks
+            read as covariates (e.g. ``['month']``; needs a DatetimeIndex).
+            Forecasts compute them for any time, past or future.
         **kwargs: Further :func:`get_trainer` arguments (``out``,
             ``epoch``, ``seq_len``, ``support_len``, ``seed``, ...).
 
@@ -272,8 +306,11 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         transformer = Transformer(['none'] * len(columns), columns=columns)
     transformer.check(train.to_numpy(np.float64))
     lag = transformer.lag
+    calendar = list(calendar or [])
+    extra = _calendar(train, calendar, test)
     z = pd.DataFrame(transformer.forward(train.to_numpy(np.float64)),
-                     index=train.index, columns=columns).iloc[lag:]
+                     index=train.index, columns=columns)
+    z = pd.concat([z, extra.iloc[:len(train)]], axis=1).iloc[lag:]
     scaler = Scaler.fit(z)
     bad = ~(np.isfinite(scaler.mean) & np.isfinite(scaler.scale))
     if bad.any():
@@ -285,7 +322,8 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         whole = pd.concat([train, test])
         test = pd.DataFrame(
             transformer.forward(whole.to_numpy(np.float64)),
-            index=whole.index, columns=columns).iloc[len(train):]
+            index=whole.index, columns=columns)
+        test = pd.concat([test, extra], axis=1).iloc[len(train):]
         test = scaler.transform(test)
     models, trainers = [], []
     seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
@@ -298,11 +336,20 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
             scaler.transform(z), n_units, test=test,
             seed=None if seed is None else seed + 1000 * k,
             out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
-            **kwargs)
+            covariates=extra.shape[1], **kwargs)
         trainer.run()
         model = trainer.updater.predictor.copy(mode='copy')
         model.to_device('@numpy')
         models.append(model)
         trainers.append(trainer)
     return Forecaster(models, scaler, pred=kwargs.get('pred', 1),
-                      transformer=transformer), trainers
+                      transformer=transformer, calendar=calendar), trainers
+
+
+def _calendar(train, names, test):
+    """Calendar features of the training (and test) rows."""
+    from lstm_chainer import calendar_features
+    index = train.index if test is None else train.index.append(test.index)
+    if not names:
+        return pd.DataFrame(index=index)
+    return calendar_features.features(index, names)

@@ -53,6 +53,8 @@ class SavedModel:
             (relative to this one) and rows; ``None`` when there is none.
         intervals (dict): Conformal half-widths per level, horizon step and
             variable, from the backtest (``None``: none).
+        calendar (list): Calendar features the network reads (``None``:
+            none); the scaler covers the outputs, then these.
         extra (dict): Any other JSON entries (``save_model(**meta)``).
     """
 
@@ -71,11 +73,12 @@ class SavedModel:
     backtest: dict = dataclasses.field(default_factory=dict)
     refit: Optional[dict] = None
     intervals: Optional[dict] = None
+    calendar: Optional[list] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _KEYS = ('model', 'scaler', 'pred', 'members', 'columns', 'time_column', 'freq',
              'seq_len', 'support_len', 'data', 'training', 'transforms',
-             'backtest', 'refit', 'intervals')
+             'backtest', 'refit', 'intervals', 'calendar')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
 
     def to_json(self):
@@ -133,9 +136,17 @@ class SavedModel:
                 raise TypeError('model.{} is not an integer'.format(key))
         scaler = Scaler.from_dict(self.scaler)
         n = config['n_output']
-        if scaler.mean.shape != (n,) or scaler.scale.shape != (n,):
+        n_in = config['n_input']
+        if scaler.mean.shape != (n_in,) or scaler.scale.shape != (n_in,):
             raise ValueError('the scaler has {} values, the model {} '
-                             'outputs'.format(scaler.mean.shape, n))
+                             'inputs'.format(scaler.mean.shape, n_in))
+        if self.calendar:
+            from lstm_chainer import calendar_features
+            names = calendar_features.parse(','.join(self.calendar))
+            if n + 2 * len(names) != n_in:
+                raise ValueError('{} outputs and calendar {} make {} inputs, '
+                                 'not {}'.format(n, names, n + 2 * len(names),
+                                                 n_in))
         if self.columns is not None and len(self.columns) != n:
             raise ValueError('{} columns for {} outputs'.format(
                 len(self.columns), n))
