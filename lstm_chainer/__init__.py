@@ -6,7 +6,7 @@ t + pred, so its output can be fed back and it forecasts recursively.
 # Before anything imports Chainer: shims for NumPy 2 / Python 3.12, and
 # Chainer imported once without its dependency warnings.
 from lstm_chainer import compat  # noqa: F401, I001
-from lstm_chainer import plotting, schedules
+from lstm_chainer import calendar_features, plotting, schedules
 from lstm_chainer.backtest import Backtest, backtest
 from lstm_chainer.baselines import LinearAR, persistence_squared_errors
 from lstm_chainer.csvdata import future_index, load_csv, split_series, time_step
@@ -42,7 +42,8 @@ from lstm_chainer.updater import LSTM_updater, time_major_converter
 __version__ = '0.2.0'
 
 __all__ = [
-    'Backtest', 'Forecaster', 'Transformer', 'backtest', 'choose_transforms',
+    'Backtest', 'Forecaster', 'Transformer', 'backtest', 'calendar_features',
+    'choose_transforms',
     'conformal_quantiles', 'with_intervals',
     'fit_forecaster',
     'LSTM_Iterator',

@@ -104,3 +104,24 @@ def test_backtest_of_a_transformed_ensemble_on_gpu_matches_cpu(context):
                                rtol=1e-4, atol=1e-4)
     future = lc.forecast(forecaster, frame, 5, context=context)
     assert isinstance(future, pd.DataFrame) and future.notna().all().all()
+
+
+def test_covariates_on_gpu_match_cpu():
+    np.random.seed(1)
+    index = pd.date_range('2010-01-01', periods=120, freq='MS')
+    t = np.arange(120, dtype=np.float64)
+    frame = pd.DataFrame({'y': 10 + 0.2 * t + np.sin(t / 2)}, index=index)
+    transformer = lc.Transformer(['diff'], columns=['y'])
+    z = transformer.forward(frame.to_numpy())[1:90]
+    calendar = lc.calendar_features.features(index[1:90], ['month'])
+    scaler = lc.Scaler.fit(np.concatenate([z, calendar.to_numpy()], axis=1))
+    forecaster = lc.Forecaster([lc.Model(3, 1, 16)], scaler,
+                               transformer=transformer, calendar=['month'])
+    cpu = lc.backtest(forecaster, frame, 5, start=89)
+    future_cpu = lc.forecast(forecaster, frame, 4)
+    forecaster.to_device(GPU)
+    gpu = lc.backtest(forecaster, frame, 5, start=89)
+    np.testing.assert_allclose(gpu.forecasts['model'], cpu.forecasts['model'],
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(lc.forecast(forecaster, frame, 4), future_cpu,
+                               rtol=1e-4, atol=1e-4)
