@@ -104,7 +104,8 @@ def check_columns(model, columns):
         model: Anything; checked when it has ``columns``.
         columns (list): The data's column names, or ``None``.
     """
-    expected = getattr(model, 'columns', None)
+    expected = getattr(model, 'data_columns', None) \
+        or getattr(model, 'columns', None)
     if expected is not None and columns is not None \
             and list(columns) != list(expected):
         raise ValueError('the data has columns {} but the model was trained '

@@ -139,6 +139,9 @@ def build_parser():
                        help='season length in rows (default from the time '
                        'column: 12 monthly, 4 quarterly, 52 weekly, 7 daily, '
                        '24 hourly; 0: none)')
+    train.add_argument('--covariates', type=_columns, metavar='a,b',
+                       help='columns the model reads but does not forecast '
+                       '(known in advance); pred then needs --future')
     train.add_argument('--calendar', metavar='month,...',
                        help='calendar features of the time column the model '
                        'reads as known-future inputs (sine/cosine pairs): '
@@ -197,6 +200,9 @@ def build_parser():
     _output_options(pred)
     pred.add_argument('--steps', type=int, required=True,
                       help='number of future values')
+    pred.add_argument('--future', metavar='CSV',
+                      help='values of the covariates at the forecast times '
+                      '(a model trained with --covariates needs them)')
     pred.add_argument('--data', metavar='CSV',
                       help='history to continue (default: the training data)')
     _data_options(pred, time_column=False)
@@ -332,8 +338,12 @@ def cmd_train(args, out):
                        **_reading(args))
     for note in data.attrs.get('notes', []):
         out.say('note: {}: {}'.format(args.data, note))
+    covariates = _covariates(args.covariates, data)
+    data = data[[c for c in data.columns if c not in covariates]
+                + covariates]  # targets first, as the model reads them
     train, test = lc.split_series(data, args.test_size)
     settings = _train_settings(args, data, train, test, out)
+    settings['covariates'] = covariates
     previous = _check_existing_model(args.out, data, args, settings)
     resuming = latest_snapshot(args.out) is not None
     forecaster, trainers = _fit(train, settings, args, comm, device,
@@ -368,7 +378,7 @@ def _report_train(args, out, data, train, test, settings, forecaster,
     out.doc['settings'] = {k: v for k, v in record.items()
                            if k not in ('data', 'intervals')}
     out.doc['settings']['transforms'] = dict(zip(
-        data.columns, settings['transformer'].names))
+        forecaster.columns, settings['transformer'].names))
     if settings['report'] is not None:
         out.doc['transform_choice'] = settings['report'].to_dict('index')
     return record
@@ -396,7 +406,9 @@ def _train_settings(args, data, train, test, out):
     horizon = args.horizon or min(default_horizon(freq),
                                   max(1, len(test) // 2))
     context = args.context or max(2 * horizon, 2 * (season or 0), 8)
-    transformer, report = _transformer(args.transform, train, season)
+    targets = [c for c in train.columns if c not in (args.covariates or [])]
+    transformer, report = _transformer(args.transform, train[targets],
+                                       season)
     seq_len = args.seq_len or context + horizon
     support_len = context - 1 if args.support_len is None \
         else check_int('--support-len', args.support_len, 0)
@@ -470,6 +482,7 @@ def _fit(train, settings, args, comm, device, directory, out, test=None):
     return lc.fit_forecaster(
         train, args.n_units, settings['transformer'], test=test,
         members=args.ensemble, calendar=settings['calendar'],
+        covariates=settings['covariates'],
         device=device, batch_size=args.batch_size, seq_len=settings['seq_len'],
         support_len=settings['support_len'], pred=args.pred, out=directory,
         snap=args.snap, epoch=settings['epochs'], seed=args.seed,
@@ -506,7 +519,7 @@ def _summary(result):
 def _record(args, data, test, settings, trainers, summary):
     """What model.json records of a training run (as it was run)."""
     return dict(
-        columns=list(data.columns), time_column=args.time_column,
+        columns=targets_of(data, settings), time_column=args.time_column,
         freq=settings['freq'], seq_len=settings['seq_len'],
         support_len=settings['support_len'],
         data={'path': os.path.abspath(args.data), 'rows': len(data),
@@ -610,7 +623,7 @@ def _refit(args, data, settings, comm, device, record, out):
     """Trains the final model on all rows, with the same settings."""
     names = settings['transformer'].names
     settings = dict(settings, transformer=lc.Transformer(
-        names, settings['season'], list(data.columns)))
+        names, settings['season'], targets_of(data, settings)))
     settings['epochs'] = args.epochs or _default_epochs(
         len(data) - settings['transformer'].lag, settings['seq_len'], args,
         args.ensemble)
@@ -632,6 +645,24 @@ def _refit(args, data, settings, comm, device, record, out):
               os.path.join(directory, 'model.json'))
     out.doc['refit'] = record['refit']
     out.say('saved the refitted model to {}; pred uses it'.format(directory))
+
+
+def _covariates(names, data):
+    """The covariate columns, checked against the data."""
+    names = list(names or [])
+    unknown = [c for c in names if c not in data.columns]
+    if unknown:
+        raise ValueError('unknown covariate column(s) {} (the data has {})'
+                         .format(', '.join(map(repr, unknown)),
+                                 ', '.join(map(repr, data.columns))))
+    if len(names) >= len(data.columns):
+        raise ValueError('every column is a covariate: nothing to forecast')
+    return names
+
+
+def targets_of(data, settings):
+    """The columns a training run forecasts."""
+    return [c for c in data.columns if c not in settings['covariates']]
 
 
 def _reading(args):
@@ -674,9 +705,12 @@ def _check_existing_model(out, data, args, settings):
         mismatch.append('other data ({} had sha256 {}..., {} has {}...)'
                         .format(record.data.path, record.data.sha256[:12],
                                 args.data, digest[:12]))
-    if record.columns != list(data.columns):
-        mismatch.append('columns {} (now {})'.format(record.columns,
-                                                     list(data.columns)))
+    if record.columns != targets_of(data, settings):
+        mismatch.append('columns {} (now {})'.format(
+            record.columns, targets_of(data, settings)))
+    if (record.covariates or []) != settings['covariates']:
+        mismatch.append('covariates {} (now {})'.format(
+            record.covariates or [], settings['covariates']))
     for key, value in (('n_units', args.n_units), ('n_layers', args.n_layers),
                        ('residual', args.residual)):
         if record.model.get(key, False) != value:
@@ -717,13 +751,14 @@ def _model_data(args, forecaster):
             raise ValueError('the training data {} is gone; pass --data'
                              .format(path))
     header = csvdata.read_header(path, reading['sep'])
-    missing = [c for c in forecaster.columns if c not in header]
+    missing = [c for c in forecaster.data_columns if c not in header]
     if missing:
         raise ValueError('{}: lacks the column(s) {} that the model in {} was '
                          'trained on ({})'.format(
                              path, ', '.join(map(repr, missing)),
                              args.model_dir, ', '.join(forecaster.columns)))
-    data = lc.load_csv(path, forecaster.columns, time_column, fill, **reading)
+    data = lc.load_csv(path, forecaster.data_columns, time_column, fill,
+                       **reading)
     if args.data is None and len(data) != record.data.rows:
         raise ValueError('{} has {} rows, {} when the model was trained; pass '
                          '--data to use it as it is now'.format(
@@ -788,8 +823,17 @@ def cmd_pred(args, out):
         out.say('note: the history has {} rows, fewer than the {} the model '
                 'warms up on (context {}); the forecast rests on less'.format(
                     len(history), context + forecaster.lag, context))
+    known = None
+    if forecaster.covariates:
+        if args.future is None:
+            raise ValueError('the model reads the covariate(s) {}: pass '
+                             '--future FILE with their next {} values'.format(
+                                 ', '.join(map(repr, forecaster.covariates)),
+                                 args.steps))
+        known = lc.load_csv(args.future, forecaster.covariates,
+                            record.time_column, None, **_reading(args))
     future = lc.forecast(forecaster, history, args.steps, freq=freq,
-                         context=context)
+                         context=context, future=known)
     future.index.name = history.index.name or 't'
     point = future
     half_widths = {float(level): numpy.asarray(half) for level, half in

@@ -245,7 +245,7 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
 
 def forecast(model, history, steps: int, s: int | None = None,
              diff: int | None = None, freq: str | None = None,
-             context: int | None = None) -> pd.DataFrame:
+             context: int | None = None, future=None) -> pd.DataFrame:
     """Forecasts ``steps`` values past the end of ``history``.
 
     The model is warmed up on the history (ground truth for steps
@@ -265,6 +265,8 @@ def forecast(model, history, steps: int, s: int | None = None,
             the rows a model's transforms look back); default: the context
             a loaded model was trained and backtested with (as ``pred``
             on the command line), else all rows.
+        future (pandas.DataFrame): For a model with covariates, their
+            values at the ``steps`` future times (indexed by them).
 
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
@@ -286,14 +288,46 @@ def forecast(model, history, steps: int, s: int | None = None,
                          'at least {}'.format(n, diff, diff))
     if s is None:
         s = n - 1
-    future = future_index(index, steps, freq)
-    if getattr(model, 'calendar', None):
-        # Rows for the future times: the calendar features are read there;
-        # the targets (the last values, repeated) are not.
+    times = future_index(index, steps, freq)
+    if getattr(model, 'calendar', None) or getattr(model, 'covariates', None):
+        # Rows for the future times: covariates and calendar features are
+        # read there; the targets (the last values, repeated) are not.
+        if not hasattr(history, 'columns'):
+            raise ValueError('a model with covariates forecasts from a '
+                             'DataFrame')
         ahead = pd.DataFrame(np.repeat(history.to_numpy()[-1:], steps, 0),
-                             index=future, columns=history.columns)
+                             index=times, columns=history.columns)
+        if model.covariates:
+            ahead[model.covariates] = _future_covariates(
+                model.covariates, future, times)
         history = pd.concat([history, ahead])
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
-    predictions.index = future
+    predictions.index = times
     return predictions
+
+
+def _future_covariates(names, future, times):
+    """The covariates' values at ``times``, checked."""
+    if future is None:
+        raise ValueError('the model reads the covariate(s) {}: give their '
+                         'values for the {} future times (from {})'.format(
+                             ', '.join(map(repr, names)), len(times),
+                             times[0]))
+    missing = [c for c in names if c not in future.columns]
+    if missing:
+        raise ValueError('the future values lack the covariate column(s) '
+                         '{}'.format(', '.join(map(repr, missing))))
+    if len(future) < len(times) or not future.index[:len(times)].equals(
+            times):
+        raise ValueError(
+            'the future rows must continue the history: {} rows from {} '
+            'every step, got {} rows from {}'.format(
+                len(times), times[0], len(future),
+                future.index[0] if len(future) else 'nothing'))
+    values = future[names].iloc[:len(times)]
+    if values.isna().any().any():
+        row, column = np.argwhere(values.isna().to_numpy())[0]
+        raise ValueError('the future value of {!r} at {} is empty'.format(
+            names[column], values.index[row]))
+    return values.to_numpy(np.float64)

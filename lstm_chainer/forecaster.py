@@ -37,11 +37,13 @@ class Forecaster(chainer.Chain):
         transformer (Transformer): Per-column transforms (default none).
         calendar (list): Calendar features the network reads as covariates
             (:mod:`lstm_chainer.calendar_features`); the scaler then covers
-            the targets and these features, in that order.
+            the targets, the covariates and these features, in that order.
+        covariates (list): Data columns the network reads but does not
+            forecast (their future values must be given to forecast).
     """
 
     def __init__(self, model, scaler, pred=1, meta=None, transformer=None,
-                 calendar=None):
+                 calendar=None, covariates=None):
         super().__init__()
         models = list(model) if isinstance(model, (list, tuple,
                                                     chainer.ChainList)) \
@@ -54,6 +56,7 @@ class Forecaster(chainer.Chain):
         self.record = None  # the SavedModel, once saved or loaded
         self.context = None  # rows of history a forecast warms up on
         self.calendar = list(calendar or [])
+        self.covariates = list(covariates or [])
         self.n_output = models[0].n_output
         if transformer is None:
             transformer = Transformer(
@@ -63,6 +66,13 @@ class Forecaster(chainer.Chain):
             raise ValueError('transforms need pred=1 (got pred={})'.format(
                 pred))
         self.transformer = transformer
+
+    @property
+    def data_columns(self):
+        """list: The columns data must have: targets, then covariates."""
+        if self.columns is None:
+            return None
+        return self.columns + self.covariates
 
     @property
     def model(self):
@@ -233,7 +243,8 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
                  members=len(forecaster.members),
                  scaler=forecaster.scaler.to_dict(), pred=forecaster.pred,
                  transforms=forecaster.transformer.to_dict(),
-                 calendar=forecaster.calendar or None)
+                 calendar=forecaster.calendar or None,
+                 covariates=forecaster.covariates or None)
     if isinstance(known.get('data'), dict):
         known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
@@ -266,14 +277,16 @@ def load_model(directory: str) -> Forecaster:
     forecaster = Forecaster(models, Scaler.from_dict(record.scaler),
                             pred=record.pred, meta=record.to_json(),
                             transformer=transformer,
-                            calendar=record.calendar)
+                            calendar=record.calendar,
+                            covariates=record.covariates)
     forecaster.record = record
     forecaster.context = (record.backtest or {}).get('context')
     return forecaster
 
 
 def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
-                   members: int = 1, calendar=None, **kwargs):
+                   members: int = 1, calendar=None, covariates=None,
+                   **kwargs):
     """Trains a :class:`Forecaster`: transforms, standardises, trains.
 
     The transforms and the standardisation are fitted on ``train`` alone;
@@ -292,6 +305,10 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         calendar (list): Calendar features of the time index the networks
             read as covariates (e.g. ``['month']``; needs a DatetimeIndex).
             Forecasts compute them for any time, past or future.
+        covariates (list): Columns of ``train`` the networks read but do
+            not forecast (known in advance: planned prices, holidays);
+            forecasts need their future values. ``transformer`` covers the
+            other columns.
         **kwargs: Further :func:`get_trainer` arguments (``out``,
             ``epoch``, ``seq_len``, ``support_len``, ``seed``, ...).
 
@@ -301,13 +318,26 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
     """
     from lstm_chainer.trainer import get_trainer
     members = check_int('members', members, 1)
-    columns = list(train.columns)
+    covariates = list(covariates or [])
+    unknown = [c for c in covariates if c not in train.columns]
+    if unknown:
+        raise ValueError('unknown covariate column(s) {}'.format(
+            ', '.join(map(repr, unknown))))
+    columns = [c for c in train.columns if c not in covariates]
+    if not columns:
+        raise ValueError('every column is a covariate: nothing to forecast')
+    known = train[covariates]
+    train = train[columns]
+    if test is not None:
+        known = pd.concat([known, test[covariates]])
+        test = test[columns]
     if transformer is None:
         transformer = Transformer(['none'] * len(columns), columns=columns)
     transformer.check(train.to_numpy(np.float64))
     lag = transformer.lag
     calendar = list(calendar or [])
-    extra = _calendar(train, calendar, test)
+    extra = pd.concat([known.astype(np.float64),
+                       _calendar(train, calendar, test)], axis=1)
     z = pd.DataFrame(transformer.forward(train.to_numpy(np.float64)),
                      index=train.index, columns=columns)
     z = pd.concat([z, extra.iloc[:len(train)]], axis=1).iloc[lag:]
@@ -343,7 +373,8 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         models.append(model)
         trainers.append(trainer)
     return Forecaster(models, scaler, pred=kwargs.get('pred', 1),
-                      transformer=transformer, calendar=calendar), trainers
+                      transformer=transformer, calendar=calendar,
+                      covariates=covariates), trainers
 
 
 def _calendar(train, names, test):

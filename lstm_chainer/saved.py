@@ -74,11 +74,12 @@ class SavedModel:
     refit: Optional[dict] = None
     intervals: Optional[dict] = None
     calendar: Optional[list] = None
+    covariates: Optional[list] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _KEYS = ('model', 'scaler', 'pred', 'members', 'columns', 'time_column', 'freq',
              'seq_len', 'support_len', 'data', 'training', 'transforms',
-             'backtest', 'refit', 'intervals', 'calendar')
+             'backtest', 'refit', 'intervals', 'calendar', 'covariates')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
 
     def to_json(self):
@@ -140,13 +141,16 @@ class SavedModel:
         if scaler.mean.shape != (n_in,) or scaler.scale.shape != (n_in,):
             raise ValueError('the scaler has {} values, the model {} '
                              'inputs'.format(scaler.mean.shape, n_in))
+        names = []
         if self.calendar:
             from lstm_chainer import calendar_features
             names = calendar_features.parse(','.join(self.calendar))
-            if n + 2 * len(names) != n_in:
-                raise ValueError('{} outputs and calendar {} make {} inputs, '
-                                 'not {}'.format(n, names, n + 2 * len(names),
-                                                 n_in))
+        width = n + len(self.covariates or []) + 2 * len(names)
+        if width != n_in:
+            raise ValueError('{} outputs, covariates {} and calendar {} make '
+                             '{} inputs, not {}'.format(
+                                 n, self.covariates or [], names, width,
+                                 n_in))
         if self.columns is not None and len(self.columns) != n:
             raise ValueError('{} columns for {} outputs'.format(
                 len(self.columns), n))

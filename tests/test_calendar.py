@@ -70,3 +70,84 @@ def test_cli_calendar(tmp_path, capsys):
     assert err.count('\n') == 1 and 'the hour feature needs' in err
     assert main(args) == 2  # the directory holds a calendar model
     assert 'calendar' in capsys.readouterr().err
+
+
+def with_price(n=144):
+    frame = monthly(n)
+    rng = np.random.RandomState(1)
+    frame['price'] = 5 + rng.rand(n).round(1)
+    frame['sales'] -= 3 * frame['price']  # demand falls with the price
+    return frame
+
+
+@pytest.fixture
+def covariate_model(tmp_path):
+    path = tmp_path / 'sales.csv'
+    with_price().iloc[:132].to_csv(path)
+    out = str(tmp_path / 'model')
+    assert main(['train', str(path), '--out', out, '--time-column', 'month',
+                 '--covariates', 'price', '--calendar', 'month', '--epochs',
+                 '2', '--n-units', '8', '--ensemble', '1', '--quiet']) == 0
+    return out
+
+
+def test_cli_covariates_need_their_future(covariate_model, tmp_path, capsys):
+    out = covariate_model
+    record = lc.load_model(out).record
+    assert record.columns == ['sales'] and record.covariates == ['price']
+    assert main(['valid', out, '--quiet']) == 0
+    capsys.readouterr()
+    assert main(['pred', out, '--steps', '3']) == 2
+    assert "reads the covariate(s) 'price': pass --future" in \
+        capsys.readouterr().err
+    future = with_price().iloc[132:135][['price']]
+    good = tmp_path / 'future.csv'
+    future.to_csv(good)
+    assert main(['pred', out, '--steps', '3', '--future', str(good),
+                 '--quiet']) == 0
+    capsys.readouterr()
+    written = pd.read_csv(f'{out}/forecast.csv', index_col=0)
+    assert list(written.columns[:1]) == ['sales'] and len(written) == 3
+
+
+@pytest.mark.parametrize('edit,message', [
+    (lambda f: f.rename(columns={'price': 'cost'}),
+     "future.csv: unknown column(s) 'price' (the file has 'cost')"),
+    (lambda f: f.iloc[1:], 'must continue the history: 3 rows from '
+     '2021-01-01 00:00:00 every step, got 2 rows from 2021-02-01'),
+    (lambda f: f.assign(price=[5.0, np.nan, 5.0]),
+     "1 empty or NaN cell(s), first at row 3 column 'price'"),
+])
+def test_bad_future_files(covariate_model, tmp_path, capsys, edit, message):
+    out = covariate_model
+    future = edit(with_price().iloc[132:135][['price']])
+    path = tmp_path / 'future.csv'
+    future.to_csv(path)
+    model_json = tmp_path / 'model' / 'model.json'
+    before = model_json.read_text()
+    code = main(['pred', out, '--steps', '3', '--future', str(path)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err
+    assert err.count('\n') == 1
+    assert model_json.read_text() == before
+    assert not (tmp_path / 'model' / 'forecast.csv').exists()
+
+
+def test_library_forecast_with_covariates(tmp_path):
+    frame = with_price()
+    forecaster, _ = lc.fit_forecaster(
+        frame.iloc[:120], 8, covariates=['price'], epoch=1, seq_len=10,
+        support_len=4, seed=0, progress=False, print_report=False,
+        out=str(tmp_path / 'm'))
+    assert forecaster.data_columns == ['sales', 'price']
+    future = frame.iloc[120:123][['price']]
+    got = lc.forecast(forecaster, frame.iloc[:120], 3, future=future)
+    assert list(got.columns) == ['sales'] and got.notna().all().all()
+    with pytest.raises(ValueError, match="reads the covariate.*'price'"):
+        lc.forecast(forecaster, frame.iloc[:120], 3)
+    with pytest.raises(ValueError, match="future value of 'price' at "
+                       '2020-02-01'):
+        lc.forecast(forecaster, frame.iloc[:120], 3,
+                    future=future.assign(price=[1.0, np.nan, 1.0]))
+    with pytest.raises(ValueError, match="unknown covariate column.*'cost'"):
+        lc.fit_forecaster(frame, 4, covariates=['cost'])
