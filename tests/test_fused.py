@@ -63,6 +63,11 @@ def test_fused_matches_step_by_step(seq_len, support_len, batch, units,
     ys_f, loss_f, grads_f = fused_path(model, xs, ts, support_len)
     np.testing.assert_allclose(ys_f, ys_s, rtol=1e-4, atol=1e-6)
     assert loss_f == pytest.approx(loss_s, rel=1e-5)
+    assert_same_grads(model, grads_s, grads_f)
+
+
+def assert_same_grads(model, grads_s, grads_f):
+    """Step-path and fused gradients agree, parameter by parameter."""
     for (name, _), gs, gf in zip(model.namedparams(), grads_s, grads_f):
         if gs is None:  # lateral weights are unused with a single step
             assert gf is None, name
