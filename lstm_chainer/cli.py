@@ -519,7 +519,7 @@ def _summary(result):
 def _record(args, data, test, settings, trainers, summary):
     """What model.json records of a training run (as it was run)."""
     return dict(
-        columns=targets_of(data, settings), time_column=args.time_column,
+        columns=_targets(data, settings), time_column=args.time_column,
         freq=settings['freq'], seq_len=settings['seq_len'],
         support_len=settings['support_len'],
         data={'path': os.path.abspath(args.data), 'rows': len(data),
@@ -623,7 +623,7 @@ def _refit(args, data, settings, comm, device, record, out):
     """Trains the final model on all rows, with the same settings."""
     names = settings['transformer'].names
     settings = dict(settings, transformer=lc.Transformer(
-        names, settings['season'], targets_of(data, settings)))
+        names, settings['season'], _targets(data, settings)))
     settings['epochs'] = args.epochs or _default_epochs(
         len(data) - settings['transformer'].lag, settings['seq_len'], args,
         args.ensemble)
@@ -660,7 +660,7 @@ def _covariates(names, data):
     return names
 
 
-def targets_of(data, settings):
+def _targets(data, settings):
     """The columns a training run forecasts."""
     return [c for c in data.columns if c not in settings['covariates']]
 
@@ -705,9 +705,9 @@ def _check_existing_model(out, data, args, settings):
         mismatch.append('other data ({} had sha256 {}..., {} has {}...)'
                         .format(record.data.path, record.data.sha256[:12],
                                 args.data, digest[:12]))
-    if record.columns != targets_of(data, settings):
+    if record.columns != _targets(data, settings):
         mismatch.append('columns {} (now {})'.format(
-            record.columns, targets_of(data, settings)))
+            record.columns, _targets(data, settings)))
     if (record.covariates or []) != settings['covariates']:
         mismatch.append('covariates {} (now {})'.format(
             record.covariates or [], settings['covariates']))

@@ -8,6 +8,7 @@ import chainer.functions as F
 import numpy as np
 import pandas as pd
 
+from lstm_chainer import calendar_features
 from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
 from lstm_chainer.model import Model
@@ -101,7 +102,6 @@ class Forecaster(chainer.Chain):
         DatetimeIndex; unchanged without calendar features)."""
         if not self.calendar:
             return data
-        from lstm_chainer import calendar_features
         extra = calendar_features.features(getattr(data, 'index', None),
                                            self.calendar)
         return pd.concat([data, extra], axis=1)
@@ -379,7 +379,6 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
 
 def _calendar(train, names, test):
     """Calendar features of the training (and test) rows."""
-    from lstm_chainer import calendar_features
     index = train.index if test is None else train.index.append(test.index)
     if not names:
         return pd.DataFrame(index=index)

@@ -7,7 +7,9 @@ from typing import Optional
 import chainer
 import numpy as np
 
+from lstm_chainer import calendar_features
 from lstm_chainer._io import atomic_write
+from lstm_chainer.transforms import Transformer
 
 MODEL_FILE = 'model.npz'
 META_FILE = 'model.json'
@@ -143,7 +145,6 @@ class SavedModel:
                              'inputs'.format(scaler.mean.shape, n_in))
         names = []
         if self.calendar:
-            from lstm_chainer import calendar_features
             names = calendar_features.parse(','.join(self.calendar))
         width = n + len(self.covariates or []) + 2 * len(names)
         if width != n_in:
@@ -165,7 +166,6 @@ class SavedModel:
                 raise ValueError('intervals at {} have shape {}, expected '
                                  '(horizon, {})'.format(level, shape, n))
         if self.transforms is not None:
-            from lstm_chainer.transforms import Transformer
             names = Transformer.from_dict(self.transforms).names
             if len(names) != n:
                 raise ValueError('{} transforms for {} outputs'.format(
