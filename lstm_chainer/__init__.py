@@ -27,7 +27,8 @@ from lstm_chainer.forecaster import (
     load_model,
     save_model,
 )
-from lstm_chainer.intervals import conformal_quantiles, with_intervals
+from lstm_chainer.intervals import (conformal_quantiles, tracked_quantiles,
+                                    with_intervals)
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
@@ -44,7 +45,7 @@ __version__ = '0.2.0'
 __all__ = [
     'Backtest', 'Forecaster', 'Transformer', 'backtest', 'calendar_features',
     'choose_transforms',
-    'conformal_quantiles', 'with_intervals',
+    'conformal_quantiles', 'tracked_quantiles', 'with_intervals',
     'fit_forecaster',
     'LSTM_Iterator',
     'LinearAR', 'LSTM_updater', 'LossFuncL', 'LossPlot',

@@ -19,7 +19,7 @@ from lstm_chainer.evaluation import (
     to_cpu,
     with_calendar,
 )
-from lstm_chainer.intervals import conformal_quantiles, interval_scores
+from lstm_chainer.intervals import interval_scores, tracked_quantiles
 from lstm_chainer.recursion import rollout_origins
 
 BASELINES = ('persistence', 'seasonal_naive', 'drift')
@@ -177,20 +177,23 @@ class Backtest:
         return table[list(self.forecasts)]
 
     def intervals(self, name='model', levels=(0.8, 0.95),
-                  calibration=0.5):
-        """Conformal intervals calibrated on the first origins, scored on
-        the rest.
+                  calibration=0.5, rate=0.2):
+        """Conformal intervals that start from the first origins and follow
+        the errors over the rest (:func:`tracked_quantiles`).
 
         Args:
             name (str): The model.
             levels (sequence): Coverage levels.
             calibration (float): Fraction of the origins (the earliest)
-                whose residuals calibrate the intervals.
+                whose residuals set the starting half-widths.
+            rate (float): How fast the half-widths follow the errors
+                (0: split conformal on the calibration origins only).
 
         Returns:
-            tuple: ``(half_widths, scores)``: level -> ``(H, n)`` from the
-            calibration origins, and :func:`interval_scores` on the later
-            origins (empirical coverage, width, MSIS).
+            tuple: ``(half_widths, scores)``: level -> ``(H, n)`` after the
+            last origin (for forecasts past the data), and
+            :func:`interval_scores` of the later origins, each with the
+            half-width known at it (coverage, width, MSIS).
         """
         if not 0 < calibration < 1:
             raise ValueError('calibration must be in (0, 1), got {!r}'
@@ -199,11 +202,14 @@ class Backtest:
         if not 0 < split < len(self.origins):
             raise ValueError('{} origins cannot be split into calibration '
                              'and evaluation'.format(len(self.origins)))
+        stride = int(self.origins[1] - self.origins[0])
+        delays = -(-np.arange(1, self.horizon + 1) // stride)
         residuals = self.forecasts[name] - self.actual
-        half = conformal_quantiles(residuals[:, :split], levels)
+        widths, final = tracked_quantiles(residuals, levels, split, delays,
+                                          rate)
         scores = interval_scores(self.forecasts[name][:, split:],
-                                 self.actual[:, split:], half, self.scale)
-        return half, scores
+                                 self.actual[:, split:], widths, self.scale)
+        return final, scores
 
     def summary(self):
         """pandas.DataFrame: Per model, mean MASE over horizons and

@@ -60,3 +60,24 @@ def features(index, names, step=None):
         frame[name + '_sin'] = np.sin(angle)
         frame[name + '_cos'] = np.cos(angle)
     return pd.DataFrame(frame, index=index)
+
+
+def repeating(index, names, season):
+    """The features of ``names`` whose values repeat every ``season`` rows
+    of ``index``: a seasonal difference of that lag already removes what
+    they describe (e.g. ``month`` on monthly data with season 12).
+
+    Args:
+        index (pandas.DatetimeIndex): Times.
+        names (list): Feature names.
+        season (int): Rows per season.
+
+    Returns:
+        list: Those of ``names`` that repeat.
+    """
+    if not season or len(index) <= season:
+        return []
+    values = features(index, names)
+    return [name for name in names
+            if np.allclose(values[columns([name])].to_numpy()[season:],
+                           values[columns([name])].to_numpy()[:-season])]

@@ -1,8 +1,13 @@
-"""Prediction intervals: split-conformal half-widths per horizon step.
+"""Prediction intervals: conformal half-widths per horizon step.
 
 Distribution-free and valid for any trained model: the absolute errors of a
 backtest's calibration origins give, per horizon step and variable, the
-half-width that covers a new value with the wanted probability.
+half-width that covers a new value with the wanted probability
+(:func:`conformal_quantiles`). Real errors are not exchangeable over time
+(calm and turbulent years), so :func:`tracked_quantiles` then moves each
+half-width after every outcome it missed or covered, as the quantile
+tracker of conformal PID control does (Angelopoulos, Candes & Tibshirani,
+2023).
 """
 from __future__ import annotations
 
@@ -43,13 +48,82 @@ def conformal_quantiles(residuals, levels=(0.8, 0.95)) -> dict:
     return result
 
 
+def tracked_quantiles(residuals, levels=(0.8, 0.95), calibration: int = 0,
+                      delays=None, rate: float = 0.2):
+    """Conformal half-widths that follow the errors over the origins.
+
+    Each half-width starts from :func:`conformal_quantiles` of the first
+    ``calibration`` origins; afterwards, as soon as an origin's outcome is
+    known (``delays[h]`` origins later for horizon step ``h``), it grows
+    by ``rate * (1 - level) * spread`` if that outcome fell outside, and
+    shrinks by ``rate * level * spread`` if inside (``spread``: the range of
+    the calibration errors), so that the long-run miss rate tends to
+    ``1 - level`` whatever the drift of the error scale.
+
+    Args:
+        residuals: ``(H, B, variables)`` forecast minus actual, origins in
+            time order.
+        levels (sequence): Coverage levels in (0, 1).
+        calibration (int): Leading origins that set the starting widths.
+        delays (sequence): Per horizon step, origins between an origin and
+            the one at which its outcome is known (default ``h + 1``: one
+            row between origins).
+        rate (float): Step size as a fraction of the calibration errors'
+            range (0: plain split conformal).
+
+    Returns:
+        tuple: ``(widths, final)``: level -> ``(H, B - calibration,
+        variables)``, the half-width each later origin had from what was
+        known at it, and level -> ``(H, variables)`` for forecasts past the
+        data: the mean half-width of the last quarter of the later origins,
+        once every outcome is in (one tracked value jumps by the steps).
+    """
+    residuals = np.abs(np.asarray(residuals, dtype=np.float64))
+    steps, n_origins, _ = residuals.shape
+    if not 0 < calibration < n_origins:
+        raise ValueError('{} origins cannot be split into {} calibration '
+                         'origins and later ones'.format(n_origins,
+                                                         calibration))
+    if rate < 0:
+        raise ValueError('rate must be >= 0, got {!r}'.format(rate))
+    delays = np.arange(1, steps + 1) if delays is None \
+        else np.asarray(delays, dtype=np.int64)
+    start = conformal_quantiles(residuals[:, :calibration], levels)
+    calib = residuals[:, :calibration]
+    spread = calib.max(axis=1) - calib.min(axis=1)
+    later = residuals[:, calibration:]
+    n_later = later.shape[1]
+    rows = np.arange(steps)
+    widths, final = {}, {}
+    for level in levels:
+        half = start[level].copy()
+        out = np.empty_like(later)
+        # At origin t the outcomes of origins t - delays[h] become known.
+        for t in range(n_later + int(delays.max())):
+            known = t - delays
+            ok = (known >= 0) & (known < n_later)
+            if ok.any():
+                h, b = rows[ok], known[ok]
+                miss = later[h, b] > out[h, b]
+                half[h] += rate * spread[h] * (miss - (1 - level))
+                np.maximum(half, 0, out=half)
+            if t < n_later:
+                out[:, t] = half
+        widths[level] = out
+        final[level] = np.concatenate(
+            [out[:, n_later - n_later // 4:], half[:, None]], axis=1) \
+            .mean(axis=1)
+    return widths, final
+
+
 def interval_scores(forecasts, actual, half_widths, scale):
     """Coverage, mean width and MSIS of ``forecast +- half_width``.
 
     Args:
         forecasts: ``(H, B, n)``.
         actual: ``(H, B, n)``.
-        half_widths (dict): level -> ``(H, n)``.
+        half_widths (dict): level -> ``(H, n)``, or ``(H, B, n)`` per
+            origin.
         scale: ``(n,)`` MASE denominators (MSIS is scaled like MASE).
 
     Returns:
@@ -59,8 +133,11 @@ def interval_scores(forecasts, actual, half_widths, scale):
     """
     rows = {}
     for level, half in half_widths.items():
-        lower = forecasts - half[:, None, :]
-        upper = forecasts + half[:, None, :]
+        half = np.asarray(half)
+        if half.ndim == 2:
+            half = half[:, None, :]
+        lower = forecasts - half
+        upper = forecasts + half
         alpha = 1 - level
         score = (upper - lower) \
             + 2 / alpha * np.maximum(lower - actual, 0) \

@@ -60,7 +60,8 @@ def test_cli_calendar(tmp_path, capsys):
     monthly().to_csv(path)
     out = str(tmp_path / 'model')
     args = ['train', str(path), '--out', out, '--time-column', 'month',
-            '--epochs', '1', '--n-units', '8', '--ensemble', '1']
+            '--epochs', '1', '--n-units', '8', '--ensemble', '1',
+            '--transform', 'diff']
     assert main(args + ['--calendar', 'month', '--quiet']) == 0
     assert lc.load_model(out).record.calendar == ['month']
     assert main(['pred', out, '--steps', '3', '--quiet']) == 0
@@ -70,6 +71,22 @@ def test_cli_calendar(tmp_path, capsys):
     assert err.count('\n') == 1 and 'the hour feature needs' in err
     assert main(args) == 2  # the directory holds a calendar model
     assert 'calendar' in capsys.readouterr().err
+
+
+def test_calendar_beside_a_seasonal_difference_is_left_out(tmp_path,
+                                                          capsys):
+    index = pd.date_range('2010-01-01', periods=40, freq='D')
+    assert calendar_features.repeating(index, ['dayofweek', 'month'],
+                                       7) == ['dayofweek']
+    path = tmp_path / 'm.csv'
+    monthly().to_csv(path)
+    out = str(tmp_path / 'model')
+    assert main(['train', str(path), '--out', out, '--time-column', 'month',
+                 '--epochs', '1', '--n-units', '8', '--ensemble', '1',
+                 '--transform', 'seasonal-diff', '--calendar', 'month']) == 0
+    assert 'note: --calendar month left out: every column is seasonally ' \
+        'differenced (12 rows)' in capsys.readouterr().out
+    assert lc.load_model(out).record.calendar in (None, [])
 
 
 def with_price(n=144):
