@@ -16,10 +16,9 @@ def series(n, seed=0):
 
 def make_updater(batch, units, seq_len, support_len, fused, device='@numpy'):
     """A seeded Adam updater for a 2-variable Model on ``device``."""
-    import chainer  # after lstm_chainer (imported above)
     np.random.seed(0)
     model = lc.Model(2, 2, units)
-    optimizer = chainer.optimizers.Adam()
+    optimizer = lc.FlatAdam()
     optimizer.setup(lc.LossFuncL(model))
     it = lc.LSTM_Iterator(series(2000), batch_size=batch, seq_len=seq_len,
                           support_len=support_len, seed=0)

@@ -32,6 +32,7 @@ from lstm_chainer.intervals import (conformal_quantiles, tracked_quantiles,
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
+from lstm_chainer.optimizers import FlatAdam
 from lstm_chainer.recursion import unroll
 from lstm_chainer.scaling import Scaler
 from lstm_chainer.selection import choose_transforms
@@ -43,7 +44,8 @@ from lstm_chainer.updater import LSTM_updater, time_major_converter
 __version__ = '0.2.0'
 
 __all__ = [
-    'Backtest', 'Forecaster', 'Transformer', 'backtest', 'calendar_features',
+    'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',
+    'calendar_features',
     'choose_transforms',
     'conformal_quantiles', 'tracked_quantiles', 'with_intervals',
     'fit_forecaster',

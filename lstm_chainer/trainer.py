@@ -16,6 +16,7 @@ from lstm_chainer.extensions import EpochLine, LossPlot, RecursiveEvaluator
 from lstm_chainer.iterator import LSTM_Iterator
 from lstm_chainer.loss import LossFuncL
 from lstm_chainer.model import Model
+from lstm_chainer.optimizers import FlatAdam
 from lstm_chainer.schedules import SupportLen
 from lstm_chainer.snapshots import SNAPSHOT
 from lstm_chainer.triggers import EarlyStopping
@@ -71,7 +72,8 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
         seed (int): Seed for the parameters and the training windows.
         n_layers (int): Stacked LSTM layers.
         dropout (float): Dropout ratio after each LSTM layer.
-        optimizer (chainer.Optimizer): Default ``Adam()``.
+        optimizer (chainer.Optimizer): Default :class:`FlatAdam` (Adam,
+            bit for bit, in one update for all parameters).
         test_seq_len (int): Validation horizon (default ``seq_len``).
         test_s (int): Last validation step fed with ground truth.
         test_batch_size (int): Windows per validation batch.
@@ -168,7 +170,7 @@ def _model(n_in, n_out, n_units, n_layers, dropout, residual, seed):
 def _optimizer(group, model, optimizer, grad_clip, weight_decay):
     target = LossFuncL(model)
     if optimizer is None:
-        optimizer = chainer.optimizers.Adam()
+        optimizer = FlatAdam()
     optimizer.setup(target)
     if grad_clip is not None:
         optimizer.add_hook(chainer.optimizer_hooks.GradientClipping(
