@@ -25,6 +25,7 @@ import chainer
 import numpy
 from chainer import backend
 
+from lstm_chainer.loss import mse_sum, mse_sum_grad
 from lstm_chainer.model import Model
 
 
@@ -64,6 +65,25 @@ def _times(x, W, Wt):
     return x @ Wt
 
 
+_CONSTANTS = {}
+
+
+def _gate_constants(n_units, like):
+    """Gate order, scale ``S`` and offset for ``n_units`` (cached per size,
+    dtype and device: they are the same for every window)."""
+    xp = backend.get_array_module(like)
+    key = (n_units, like.dtype.str, xp.__name__,
+           str(backend.get_device_from_array(like)))
+    if key not in _CONSTANTS:
+        H = n_units
+        S = xp.full(4 * H, 0.5, dtype=like.dtype)
+        S[:H] = 1
+        offset = xp.full(4 * H, 0.5, dtype=like.dtype)
+        offset[:H] = 0
+        _CONSTANTS[key] = (_gate_order(H, xp), S, offset)
+    return _CONSTANTS[key]
+
+
 def _with_ones(x, xp):
     """``[x, 1]``: appends a column of ones to a 2-D array."""
     out = xp.empty((x.shape[0], x.shape[1] + 1), x.dtype)
@@ -97,12 +117,8 @@ class _Weights:
         self.W3, self.b3 = arrays[-2], arrays[-1]
         H = self.n_units = self.W1.shape[0]
         L = self.n_layers = (len(arrays) - 4) // 3
-        dtype = self.W1.dtype
-        self.order = _gate_order(H, xp)
-        S = self.S = xp.full(4 * H, 0.5, dtype=dtype)
-        S[:H] = 1
-        self.offset = xp.full(4 * H, 0.5, dtype=dtype)
-        self.offset[:H] = 0
+        self.order, S, self.offset = _gate_constants(H, self.W1)
+        self.S = S
         column = S[:, None]
         layers = arrays[2:-2]
         self.U = [layers[3 * k][self.order] * column for k in range(L)]
@@ -304,13 +320,13 @@ class _Window:
 
     def _cell(self, z, k, i):
         xp, w, H = self.w.xp, self.w, self.w.n_units
-        t = xp.tanh(z, out=z)
         if self.store:
+            # act_grad keeps tanh(z) until _act_grads turns it into the
+            # derivative, for all steps at once.
+            t = xp.tanh(z, out=self.act_grad[k][i])
             act = xp.multiply(t, w.S, out=self.act[k][i])
-            # d act / d z = (1 - t^2) S = S - t (t S).
-            grad = xp.multiply(t, act, out=self.act_grad[k][i])
-            xp.subtract(w.S, grad, out=grad)
         else:
+            t = xp.tanh(z, out=z)
             act = t
             act *= w.S
         act += w.offset
@@ -330,8 +346,18 @@ class _Window:
         if not self.store:
             self._c_last[k] = c
 
+    def _act_grads(self):
+        """``d act / d z = (1 - t^2) S = S - t (t S)`` from the stored
+        ``t = tanh(z)``, for every step and layer at once."""
+        S = self.w.S
+        for t in self.act_grad:
+            grad = t * S
+            grad *= t
+            self.w.xp.subtract(S, grad, out=t)
+
     def backward(self, gy):
         """Gradients of the weights (block gate order) given ``dL/dy``."""
+        self._act_grads()
         if self.w.residual:
             return self._backward_explicit(gy)
         w, wt, xp = self.w, self.w.transposed, self.w.xp
@@ -684,3 +710,32 @@ def forecast_from_origins(model, series, origins, horizon, chunk=4096):
                          state=(layers, out[0, start:stop]))
         out[1:, start:stop] = window.y
     return out
+
+
+def mse_gradients(model, xs, ts, support_len, truth_mask=None):
+    """Loss and parameter gradients of a training window, without a graph.
+
+    What ``window_loss(F.mean_squared_error, fused_window(model, xs, ...),
+    ts).backward()`` computes, bit for bit, as array code only: Chainer's
+    function nodes, variables and backprop bookkeeping cost more than the
+    arithmetic on the article's small windows.
+
+    Args:
+        model (Model): The model.
+        xs: Inputs ``(seq_len, batch, n_input)``.
+        ts: Targets ``(seq_len, batch, n_output)``.
+        support_len (int): Last step fed with ground truth.
+        truth_mask: Boolean ``(seq_len, batch)``, see :func:`unroll`.
+
+    Returns:
+        tuple: ``(loss, grads)``: the 0-d loss and, per
+        :func:`model_parameters`, its gradient (``None`` for an unused one).
+    """
+    arrays = [p.array for p in model_parameters(model)]
+    weights = _Weights(arrays, support_len + 1 < len(xs), model.residual)
+    window = _Window(weights, xs, len(xs), support_len, store=True,
+                     truth_mask=truth_mask)
+    diff = window.y - ts
+    loss = mse_sum(diff)
+    gy = mse_sum_grad(diff, weights.xp.ones_like(loss))
+    return loss, weights.parameter_grads(window.backward(gy))

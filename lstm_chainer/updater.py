@@ -2,9 +2,11 @@
 import contextlib
 
 import chainer
+import chainer.functions as F
 import numpy as np
 from chainer import training
 
+from lstm_chainer import fused as fused_path
 from lstm_chainer._random import global_random, serialize_random
 from lstm_chainer.loss import window_loss
 from lstm_chainer.recursion import check_feedback, rollout, use_fused
@@ -103,6 +105,28 @@ class LSTM_updater(training.StandardUpdater):
             mask = chainer.get_device(self.input_device or '@numpy').send(mask)
 
         target.predictor.reset_state()
+        if self.fused and target.lossfun is F.mean_squared_error \
+                and self.loss_scale is None:
+            # The same gradients as the graph below, as array code only.
+            loss, grads = fused_path.mse_gradients(
+                target.predictor, xs, ts, support_len, mask)
+            target.cleargrads()
+            for param, grad in zip(
+                    fused_path.model_parameters(target.predictor), grads):
+                if grad is not None:
+                    param.grad = grad
+        else:
+            loss = self._graph_gradients(target, xs, ts, support_len, mask)
+        report = {'loss': loss / len(ts), 'support_len': support_len}
+        if not isinstance(self.schedule, Constant):
+            report['truth_probability'] = probability
+        chainer.report(report, target)
+        optimizer.update()
+        if self.auto_new_epoch and train_iter.is_new_epoch:
+            optimizer.new_epoch(auto=True)
+
+    def _graph_gradients(self, target, xs, ts, support_len, mask):
+        """Backward through Chainer's graph; returns the loss array."""
         # Only the step-by-step path can meet dropout (or a user's own
         # randomness); the fused path draws nothing.
         with contextlib.nullcontext() if self.fused \
@@ -113,13 +137,7 @@ class LSTM_updater(training.StandardUpdater):
             target.cleargrads()
             loss.backward(loss_scale=self.loss_scale)
         loss.unchain_backward()
-        report = {'loss': loss.array / len(ts), 'support_len': support_len}
-        if not isinstance(self.schedule, Constant):
-            report['truth_probability'] = probability
-        chainer.report(report, target)
-        optimizer.update()
-        if self.auto_new_epoch and train_iter.is_new_epoch:
-            optimizer.new_epoch(auto=True)
+        return loss.array
 
     def serialize(self, serializer):
         """Saves or restores the updater, including its random streams."""

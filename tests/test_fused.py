@@ -10,6 +10,7 @@ from lstm_chainer.fused import (
     forecast_array,
     fused_window,
     model_parameters,
+    mse_gradients,
 )
 from lstm_chainer.loss import window_loss
 
@@ -75,6 +76,39 @@ def assert_same_grads(model, grads_s, grads_f):
             np.testing.assert_allclose(gf, gs, rtol=1e-4,
                                        atol=1e-5 * np.abs(gs).max(),
                                        err_msg=name)
+
+
+@pytest.mark.parametrize('residual', [False, True])
+@pytest.mark.parametrize('seq_len,support_len,batch,units,layers,inputs',
+                         [(10, 10, 10, 100, 1, 3), (20, 4, 5, 16, 1, 3),
+                          (8, 0, 3, 7, 2, 3), (9, 2, 4, 6, 1, 5),
+                          (1, 0, 3, 4, 1, 3)])
+@pytest.mark.parametrize('masked', [False, True])
+def test_array_gradients_equal_the_graph_bit_for_bit(
+        seq_len, support_len, batch, units, layers, inputs, residual,
+        masked):
+    # What the updater's fused path computes without a graph: the same
+    # loss and gradients as FusedWindow + WindowMSE + Chainer's backward.
+    if residual and inputs != 3:
+        return  # residual models need as many inputs as outputs
+    rng = np.random.RandomState(seq_len + 7 * support_len)
+    np.random.seed(2)
+    model = Model(inputs, 3, units, n_layers=layers, residual=residual)
+    xs = rng.randn(seq_len, batch, inputs).astype(np.float32)
+    ts = rng.randn(seq_len, batch, 3).astype(np.float32)
+    mask = rng.rand(seq_len, batch) < 0.3 if masked else None
+    model.cleargrads()
+    loss = window_loss(F.mean_squared_error,
+                       fused_window(model, xs, support_len, mask), ts)
+    loss.backward()
+    expected = grads(model)
+    value, got = mse_gradients(model, xs, ts, support_len, mask)
+    assert value == loss.array
+    for k, (e, g) in enumerate(zip(expected, got)):
+        if e is None:
+            assert g is None, k
+        else:
+            np.testing.assert_array_equal(g, e, err_msg=str(k))
 
 
 def test_generic_loss_function_is_summed_per_step():
