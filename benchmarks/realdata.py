@@ -10,8 +10,9 @@ persistence, seasonal naive and drift (lstm_chainer), damped-trend
 exponential smoothing (with the season when there is one) and a VAR on
 differences where the training part needs them (an AR for one variable),
 both refitted at every origin (statsmodels). Then the coverage of the
-LSTM's conformal 80 % and 95 % intervals, calibrated on the first half of
-the origins and counted on the later half.
+LSTM's conformal 80 % and 95 % intervals, started on the first half of the
+origins and tracked over the later half (each origin with the width known
+at it), counted on the later half.
 
     pip install statsmodels            # benchmark-only extra
     python benchmarks/realdata.py                 # seed 0 (~3 minutes)
@@ -148,8 +149,9 @@ def main():
         print('\nseed {}: mean MASE over horizons and variables'.format(seed))
         print(table[['rows', 'vars', 'season', 'horizon', 'origins',
                      'transforms', 'train s'] + shown].to_string())
-        print('\nLSTM conformal intervals (calibrated on the first half of '
-              'the origins): coverage on the later half')
+        print('\nLSTM conformal intervals (started on the first half of '
+              'the origins, tracked over the later half): coverage on the '
+              'later half')
         print(table[['cover 80', 'cover 95']].to_string())
         ratio = table[shown].astype(float).div(
             table['persistence'].astype(float), axis=0)
