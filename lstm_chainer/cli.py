@@ -853,8 +853,7 @@ def cmd_pred(args, out):
                          context=context, future=known)
     future.index.name = history.index.name or 't'
     point = future
-    half_widths = {float(level): numpy.asarray(half) for level, half in
-                   ((record.intervals or {}).get('half_widths') or {}).items()}
+    half_widths = forecaster.half_widths
     if half_widths:
         future = lc.with_intervals(point, half_widths)
         measured = len(next(iter(half_widths.values())))

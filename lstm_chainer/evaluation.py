@@ -10,6 +10,7 @@ import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.csvdata import future_index
+from lstm_chainer.intervals import with_intervals
 from lstm_chainer.recursion import check_feedback, rollout
 
 if TYPE_CHECKING:
@@ -245,7 +246,8 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
 
 def forecast(model, history, steps: int, s: int | None = None,
              diff: int | None = None, freq: str | None = None,
-             context: int | None = None, future=None) -> pd.DataFrame:
+             context: int | None = None, future=None,
+             intervals: bool = False) -> pd.DataFrame:
     """Forecasts ``steps`` values past the end of ``history``.
 
     The model is warmed up on the history (ground truth for steps
@@ -267,11 +269,20 @@ def forecast(model, history, steps: int, s: int | None = None,
             on the command line), else all rows.
         future (pandas.DataFrame): For a model with covariates, their
             values at the ``steps`` future times (indexed by them).
+        intervals (bool): Add ``<column>_lower_<pct>`` and
+            ``_upper_<pct>`` columns from the conformal half-widths that
+            ``lstm-chainer train`` saved with the model
+            (:func:`~lstm_chainer.with_intervals`).
 
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
         positions after the history).
     """
+    half_widths = getattr(model, 'half_widths', None) or {}
+    if intervals and not half_widths:
+        raise ValueError('the model has no saved prediction intervals: '
+                         '`lstm-chainer train` calibrates them on its '
+                         'backtest (or use with_intervals with your own)')
     steps = check_int('steps', steps, 1)
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
     if context is None:
@@ -304,7 +315,8 @@ def forecast(model, history, steps: int, s: int | None = None,
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
     predictions.index = times
-    return predictions
+    return with_intervals(predictions, half_widths) if intervals \
+        else predictions
 
 
 def _future_covariates(names, future, times):

@@ -76,6 +76,15 @@ class Forecaster(chainer.Chain):
         return self.columns + self.covariates
 
     @property
+    def half_widths(self):
+        """dict: Level -> ``(H, n)`` conformal half-widths saved with the
+        model by ``lstm-chainer train`` (empty if it has none)."""
+        saved = (getattr(self.record, 'intervals', None) or {}).get(
+            'half_widths') or {}
+        return {float(level): np.asarray(half, dtype=np.float64)
+                for level, half in saved.items()}
+
+    @property
     def model(self):
         """Model: The (first) network."""
         return self.members[0]

@@ -405,6 +405,22 @@ def test_json_holds_the_numbers_of_the_files(model_dir, capsys):
     assert ((lower < future['temp']) & (future['temp'] < upper)).all()
 
 
+def test_library_forecast_with_the_saved_intervals(model_dir, csv):
+    assert main(['pred', model_dir, '--steps', '3', '--quiet']) == 0
+    written = pd.read_csv(os.path.join(model_dir, 'forecast.csv'),
+                          index_col=0)
+    model = load_model(model_dir)
+    history = pd.read_csv(csv, index_col='date', parse_dates=True)[
+        model.data_columns]
+    future = lc.forecast(model, history, 3, intervals=True)
+    assert list(future.columns) == list(written.columns)
+    np.testing.assert_allclose(future.to_numpy(), written.to_numpy(),
+                               rtol=1e-9)
+    with pytest.raises(ValueError, match='no saved prediction intervals'):
+        lc.forecast(lc.Model(2, 2, 4), history.to_numpy(np.float32), 3,
+                    intervals=True)
+
+
 def test_train_json(csv, tmp_path, capsys):
     out = str(tmp_path / 'm')
     assert main(['train', csv, '--out', out, '--time-column', 'date',
