@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 OUT ?= result
 
-.PHONY: example test lint venv clean test-numpy2 wheelhouse
+.PHONY: example test lint venv clean test-numpy2 wheelhouse peers
 
 venv: $(STAMP)
 
@@ -32,6 +32,15 @@ $(MPI_STAMP): $(STAMP)
 
 example: $(STAMP)
 	$(BIN)/python examples/sine_cos.py --out $(OUT) $(ARGS)
+
+# The PyTorch peer of benchmarks/peers.py, an optional benchmark extra:
+# torch's own requirements would upgrade setuptools past what Chainer runs
+# with, so it is installed without them and its imports are added.
+peers: $(STAMP)
+	$(BIN)/python -c 'import torch' 2>/dev/null || { \
+	  $(PIP) install --no-deps torch==2.13.0 && \
+	  $(PIP) install -c constraints.txt typing-extensions sympy networkx jinja2 fsspec filelock; }
+	$(BIN)/python benchmarks/peers.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -39,3 +39,26 @@ def timed_block(step, seconds, sync=None):
         elapsed = time.perf_counter() - start
         if elapsed >= seconds and calls >= 3:
             return calls, elapsed
+
+
+def interleaved_rates(runners, seq_len, rounds, seconds):
+    """Time steps/s of each runner, the runners alternating per round so
+    that machine noise hits them alike.
+
+    Args:
+        runners (dict): Name -> one training iteration (callable).
+        seq_len (int): Time steps per iteration.
+        rounds (int): Rounds.
+        seconds (float): Time per runner and round.
+
+    Returns:
+        dict: Name -> list of the rounds' rates.
+    """
+    for run in runners.values():
+        run()  # warm-up
+    rates = {key: [] for key in runners}
+    for _ in range(rounds):
+        for key, run in runners.items():
+            calls, elapsed = timed_block(run, seconds)
+            rates[key].append(calls * seq_len / elapsed)
+    return rates

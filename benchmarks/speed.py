@@ -14,51 +14,34 @@ Runs on one thread unless --threads says otherwise.
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 
-WORKLOADS = [
-    # name, batch, units, seq_len, support_len
-    ('(a) article', 10, 100, 10, 10),
-    ('(b) recursive', 10, 100, 20, 4),
-    ('(c) large', 64, 256, 50, 10),
-]
+from _timing import WORKLOADS, parse_timing_args, timing_parser
+
 VALID_LENGTHS = (250_000, 1_000_000)
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--threads', type=int, default=1)
-    parser.add_argument('--rounds', type=int, default=5)
-    parser.add_argument('--block-seconds', type=float, default=1.0,
-                        help='time per measured block of iterations')
-    parser.add_argument('--quick', action='store_true')
+    parser = timing_parser(__doc__.splitlines()[0])
     parser.add_argument('--skip-valid', action='store_true')
-    parser.add_argument('--workloads', default='abc',
-                        help='letters of the training workloads to run')
     parser.add_argument('--skip-backtest', action='store_true')
     parser.add_argument('--valid-child', nargs=2, metavar=('ROWS', 'PATH'),
                         help=argparse.SUPPRESS)
     parser.add_argument('--backtest-child', nargs=2, metavar=('ROWS', 'MODE'),
                         help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.quick:
-        args.rounds, args.block_seconds = 3, 0.3
-    return args
+    return parse_timing_args(parser)
 
 
 ARGS = parse_args()
-for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ[_var] = str(ARGS.threads)
 
 # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
 import lstm_chainer as lc  # noqa: E402, I001
 from lstm_chainer import fused  # noqa: E402, I001
 import chainer  # noqa: E402, I001
 import numpy as np  # noqa: E402, I001
-from _common import make_updater, series, timed_block  # noqa: E402, I001
+from _common import interleaved_rates, make_updater, series  # noqa: E402, I001
 
 
 class ArrayReference:
@@ -106,13 +89,8 @@ def training_table():
                                   ).update,
             'array': ArrayReference(batch, units, seq_len, support_len),
         }
-        for run in runners.values():
-            run()  # warm-up
-        rates = {key: [] for key in runners}
-        for _ in range(ARGS.rounds):
-            for key, run in runners.items():
-                calls, elapsed = timed_block(run, ARGS.block_seconds)
-                rates[key].append(calls * seq_len / elapsed)
+        rates = interleaved_rates(runners, seq_len, ARGS.rounds,
+                                  ARGS.block_seconds)
         med = {key: float(np.median(v)) for key, v in rates.items()}
         ratio = float(np.median(np.array(rates['fused'])
                                 / np.array(rates['step'])))
