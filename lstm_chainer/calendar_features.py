@@ -9,9 +9,9 @@ import pandas as pd
 # name: (period, position in the period, the longest time step it allows)
 FEATURES = {
     'month': (12, lambda index: index.month - 1, pd.Timedelta(days=93)),
-    'dayofweek': (7, lambda index: index.dayofweek, pd.Timedelta(days=1)),
+    'dayofweek': (7, lambda index: index.day_of_week, pd.Timedelta(days=1)),
     'hour': (24, lambda index: index.hour, pd.Timedelta(hours=1)),
-    'dayofyear': (365.25, lambda index: index.dayofyear - 1,
+    'dayofyear': (365.25, lambda index: index.day_of_year - 1,
                   pd.Timedelta(days=1)),
 }
 
