@@ -41,8 +41,10 @@ class LSTM_updater(training.StandardUpdater):
 
     For a plain :class:`Model` without dropout the window runs through the
     fused path (:mod:`lstm_chainer.fused`): the same computation as one
-    function node, several times faster. Any other predictor (a Chain with
-    ``reset_state()``) runs step by step.
+    function node, several times faster; with the default mean squared
+    error, loss and gradients are computed as array code without a graph
+    (:func:`~lstm_chainer.fused.mse_gradients`, the same bits). Any other
+    predictor (a Chain with ``reset_state()``) runs step by step.
 
     Args:
         train_iter (LSTM_Iterator): Training iterator.
