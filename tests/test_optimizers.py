@@ -82,3 +82,23 @@ def test_flat_adam_snapshot_resumes_exactly(series, tmp_path):
     assert_same(model, straight)
     assert_same(fresh, straight)
     assert resumed.t == 6 and fresh.l1.W.update_rule.t == 6
+
+
+def test_adam_snapshots_resume_into_flat_adam(series, tmp_path):
+    # The states are Adam's, key for key: a run saved by Adam continues
+    # under FlatAdam as it would have under Adam.
+    straight, _ = train(chainer.optimizers.Adam(), series, iterations=6)
+    model, optimizer = train(chainer.optimizers.Adam(), series, iterations=3)
+    path = str(tmp_path / 'adam.npz')
+    chainer.serializers.save_npz(path, optimizer)
+    resumed = FlatAdam().setup(lc.LossFuncL(model))
+    chainer.serializers.load_npz(path, resumed)
+    it = lc.LSTM_Iterator(series, batch_size=4, seq_len=6, support_len=2,
+                          seed=0)
+    for _ in range(3):
+        it.next()
+    updater = lc.LSTM_updater(it, resumed)
+    for _ in range(3):
+        updater.update()
+    assert resumed._flat is not None
+    assert_same(model, straight)
