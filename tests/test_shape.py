@@ -1,5 +1,6 @@
 """The shared pieces: saved-model record, rollout path choice, process
 group, file helpers."""
+import base64
 import json
 import os
 import shutil
@@ -15,7 +16,27 @@ from lstm_chainer import distributed, saved
 from lstm_chainer._io import atomic_write
 from lstm_chainer.recursion import rollout, use_fused
 
-FIXTURE = os.path.join(os.path.dirname(__file__), 'data', 'model_v1')
+DATA = os.path.join(os.path.dirname(__file__), 'data')
+
+
+def saved_by_old_version(tmp_path, name):
+    """A model directory as an older lstm_chainer wrote it: its model.json
+    as saved, and its model.npz rebuilt from the arrays kept as text in
+    ``tests/data/<name>/model_arrays.json`` (same keys, dtypes, bytes)."""
+    directory = tmp_path / name
+    directory.mkdir()
+    shutil.copy(os.path.join(DATA, name, 'model.json'), directory)
+    with open(os.path.join(DATA, name, 'model_arrays.json')) as f:
+        arrays = {key: np.frombuffer(base64.b64decode(a['base64']),
+                                     dtype=a['dtype']).reshape(a['shape'])
+                  for key, a in json.load(f).items()}
+    np.savez_compressed(directory / 'model.npz', **arrays)
+    return str(directory)
+
+
+@pytest.fixture
+def model_v1(tmp_path):
+    return saved_by_old_version(tmp_path, 'model_v1')
 
 
 def fixture_frame():
@@ -23,8 +44,8 @@ def fixture_frame():
     return pd.DataFrame({'a': np.sin(t / 3), 'b': 10 + np.cos(t / 5)})
 
 
-def test_model_saved_by_format_1_still_loads():
-    forecaster = lc.load_model(FIXTURE)
+def test_model_saved_by_format_1_still_loads(model_v1):
+    forecaster = lc.load_model(model_v1)
     assert forecaster.columns == ['a', 'b']
     assert forecaster.record.seq_len == 8
     assert forecaster.record.data.test_rows == 10
@@ -35,9 +56,9 @@ def test_model_saved_by_format_1_still_loads():
                             [0.079399, 10.109673]], rtol=1e-4)
 
 
-def test_model_saved_by_format_2_still_loads():
+def test_model_saved_by_format_2_still_loads(tmp_path):
     # Two members, 'b' differenced (0.2.0).
-    forecaster = lc.load_model(FIXTURE.replace('v1', 'v2'))
+    forecaster = lc.load_model(saved_by_old_version(tmp_path, 'model_v2'))
     assert len(forecaster.members) == 2
     assert forecaster.transformer.names == ['none', 'diff']
     t = np.arange(40.)
@@ -60,7 +81,7 @@ def test_saved_files_follow_the_umask(tmp_path):
 
 def _edited(tmp_path, edit):
     directory = tmp_path / 'm'
-    shutil.copytree(FIXTURE, directory)
+    shutil.copytree(saved_by_old_version(tmp_path, 'model_v1'), directory)
     path = directory / 'model.json'
     doc = json.loads(path.read_text())
     edit(doc)
@@ -156,8 +177,8 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
     assert os.listdir(tmp_path) == ['f.txt']
 
 
-def test_saved_model_owns_the_keys(tmp_path):
-    record = saved.SavedModel.read(FIXTURE)
+def test_saved_model_owns_the_keys(model_v1):
+    record = saved.SavedModel.read(model_v1)
     doc = record.to_json()
     assert set(saved.SavedModel._KEYS) <= set(doc)
     assert doc['format'] == saved.FORMAT
