@@ -78,6 +78,6 @@ def repeating(index, names, season):
     if not season or len(index) <= season:
         return []
     values = features(index, names)
-    return [name for name in names
-            if np.allclose(values[columns([name])].to_numpy()[season:],
-                           values[columns([name])].to_numpy()[:-season])]
+    pairs = {name: values[columns([name])].to_numpy() for name in names}
+    return [name for name, a in pairs.items()
+            if np.allclose(a[season:], a[:-season])]

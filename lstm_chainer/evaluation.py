@@ -278,7 +278,8 @@ def forecast(model, history, steps: int, s: int | None = None,
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
         positions after the history).
     """
-    half_widths = getattr(model, 'half_widths', None) or {}
+    half_widths = (getattr(model, 'half_widths', None) or {}) \
+        if intervals else {}
     if intervals and not half_widths:
         raise ValueError('the model has no saved prediction intervals: '
                          '`lstm-chainer train` calibrates them on its '
@@ -315,7 +316,7 @@ def forecast(model, history, steps: int, s: int | None = None,
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
     predictions.index = times
-    return with_intervals(predictions, half_widths) if intervals \
+    return with_intervals(predictions, half_widths) if half_widths \
         else predictions
 
 

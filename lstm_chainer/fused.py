@@ -539,6 +539,13 @@ class _Window:
         carry_c[k] = dc
 
 
+def _training_window(arrays, xs, support_len, residual, truth_mask):
+    """A window's forward that keeps what backward needs."""
+    weights = _Weights(arrays, support_len + 1 < len(xs), residual)
+    return _Window(weights, xs, len(xs), support_len, store=True,
+                   truth_mask=truth_mask)
+
+
 class FusedWindow(chainer.FunctionNode):
     """Unrolls :class:`Model` over a window: ``(xs, *params) -> ys``.
 
@@ -566,13 +573,10 @@ class FusedWindow(chainer.FunctionNode):
             W1.ndim == 2, xs.shape[2] == W1.shape[1])
 
     def forward(self, inputs):
-        xs, params = inputs[0], inputs[1:]
         self.retain_inputs(())
-        feedback = self.support_len + 1 < len(xs)
-        weights = _Weights(params, feedback, self.residual)
-        self._window = _Window(weights, xs, len(xs),
-                               self.support_len, store=True,
-                               truth_mask=self.truth_mask)
+        self._window = _training_window(inputs[1:], inputs[0],
+                                        self.support_len, self.residual,
+                                        self.truth_mask)
         return self._window.y,
 
     def backward(self, indexes, grad_outputs):
@@ -731,11 +735,9 @@ def mse_gradients(model, xs, ts, support_len, truth_mask=None):
         tuple: ``(loss, grads)``: the 0-d loss and, per
         :func:`model_parameters`, its gradient (``None`` for an unused one).
     """
-    arrays = [p.array for p in model_parameters(model)]
-    weights = _Weights(arrays, support_len + 1 < len(xs), model.residual)
-    window = _Window(weights, xs, len(xs), support_len, store=True,
-                     truth_mask=truth_mask)
+    window = _training_window([p.array for p in model_parameters(model)],
+                              xs, support_len, model.residual, truth_mask)
     diff = window.y - ts
     loss = mse_sum(diff)
-    gy = mse_sum_grad(diff, weights.xp.ones_like(loss))
-    return loss, weights.parameter_grads(window.backward(gy))
+    gy = mse_sum_grad(diff, window.w.xp.ones_like(loss))
+    return loss, window.w.parameter_grads(window.backward(gy))
