@@ -648,10 +648,13 @@ def supports(predictor, training):
 
     Returns:
         bool: True for a :class:`Model`, or a subclass that keeps its
-        ``forward``, without dropout when training.
+        ``forward`` and ``__call__`` (the article overrides ``__call__``),
+        without dropout when training.
     """
+    cls = type(predictor)
     return isinstance(predictor, Model) \
-        and type(predictor).forward is Model.forward \
+        and cls.forward is Model.forward \
+        and cls.__call__ is Model.__call__ \
         and not (training and predictor.dropout)
 
 

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from chainer import gradient_check
 
-from lstm_chainer import LossFuncL, LSTM_Iterator, LSTM_updater, Model, unroll
+from lstm_chainer import (
+    LossFuncL,
+    LSTM_Iterator,
+    LSTM_updater,
+    Model,
+    forecast_windows,
+    unroll,
+)
 from lstm_chainer.fused import (
     FusedWindow,
     forecast_array,
@@ -219,3 +226,21 @@ def test_forcing_the_fused_path_on_an_unsupported_model(series, model):
 def test_feedback_needs_matching_input_and_output(series):
     with pytest.raises(ValueError, match='maps 2 inputs to 3 outputs'):
         make_updater(series, Model(2, 3, 4), None)
+
+
+class ScaledCall(Model):
+    """The article's style: ``__call__`` overridden, not ``forward``."""
+
+    def __call__(self, x):
+        return 2 * super().__call__(x)
+
+
+def test_a_model_overriding_call_runs_its_own_call(series):
+    model = ScaledCall(2, 2, 4)
+    assert make_updater(series, model, None).fused is False
+    xs = np.asarray(series, dtype=np.float32)[:5, None, :]
+    plain = Model(2, 2, 4)
+    plain.copyparams(model)
+    ours = forecast_windows(model, xs, 5, s=4)
+    base = forecast_windows(plain, xs, 5, s=4)
+    np.testing.assert_allclose(ours, 2 * base, rtol=1e-5, atol=1e-6)
