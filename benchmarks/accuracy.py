@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import lstm_chainer as lc  # noqa: E402
-from lstm_chainer.schedules import Curriculum  # noqa: E402
+from lstm_chainer.core.schedules import Curriculum  # noqa: E402
 
 LYAPUNOV_EXPONENT = 0.906
 DT = 0.01

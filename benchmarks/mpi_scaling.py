@@ -24,7 +24,7 @@ WORKLOADS = {
 def child(args):
     # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
     import lstm_chainer as lc  # noqa: I001
-    from lstm_chainer import distributed  # noqa: I001
+    from lstm_chainer.training import distributed  # noqa: I001
     import chainer  # noqa: I001
     import numpy as np
     from _common import series, timed_block

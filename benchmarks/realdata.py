@@ -36,7 +36,7 @@ import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
 from lstm_chainer import cli  # noqa: E402
-from lstm_chainer.selection import KPSS_CRITICAL, kpss  # noqa: E402
+from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _realdata_sets import DATASETS  # noqa: E402

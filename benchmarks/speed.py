@@ -38,7 +38,7 @@ ARGS = parse_args()
 
 # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
 import lstm_chainer as lc  # noqa: E402, I001
-from lstm_chainer import fused  # noqa: E402, I001
+from lstm_chainer.core import fused  # noqa: E402, I001
 import chainer  # noqa: E402, I001
 import numpy as np  # noqa: E402, I001
 from _common import interleaved_rates, make_updater, series  # noqa: E402, I001

@@ -6,13 +6,15 @@ t + pred, so its output can be fed back and it forecasts recursively.
 # Before anything imports Chainer: shims for NumPy 2 / Python 3.12, and
 # Chainer imported once without its dependency warnings.
 from lstm_chainer import compat  # noqa: F401, I001
-from lstm_chainer import calendar_features, plotting, schedules
-from lstm_chainer.backtest import Backtest, backtest
-from lstm_chainer.baselines import LinearAR, persistence_squared_errors
-from lstm_chainer.csvdata import future_index, load_csv, split_series, time_step
-from lstm_chainer.datasets import sine_cos
+from lstm_chainer import plotting
+from lstm_chainer.core import schedules
+from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.backtest import Backtest, backtest
+from lstm_chainer.forecasting.baselines import LinearAR, persistence_squared_errors
+from lstm_chainer.data.csvdata import future_index, load_csv, split_series, time_step
+from lstm_chainer.data.datasets import sine_cos
 from lstm_chainer.device import get_device
-from lstm_chainer.evaluation import (
+from lstm_chainer.forecasting.evaluation import (
     forecast,
     forecast_windows,
     pred,
@@ -20,28 +22,55 @@ from lstm_chainer.evaluation import (
     rmse_table,
     valid,
 )
-from lstm_chainer.extensions import LossPlot, RecursiveEvaluator
-from lstm_chainer.forecaster import (
+from lstm_chainer.training.extensions import LossPlot, RecursiveEvaluator
+from lstm_chainer.forecasting.forecaster import (
     Forecaster,
     fit_forecaster,
     load_model,
     save_model,
 )
-from lstm_chainer.intervals import (conformal_quantiles, tracked_quantiles,
+from lstm_chainer.forecasting.intervals import (conformal_quantiles, tracked_quantiles,
                                     with_intervals)
-from lstm_chainer.iterator import LSTM_Iterator
-from lstm_chainer.loss import LossFuncL
-from lstm_chainer.model import Model
-from lstm_chainer.optimizers import FlatAdam
-from lstm_chainer.recursion import unroll
-from lstm_chainer.scaling import Scaler
-from lstm_chainer.selection import choose_transforms
-from lstm_chainer.transforms import Transformer
-from lstm_chainer.snapshots import latest_snapshot
-from lstm_chainer.trainer import get_trainer
-from lstm_chainer.updater import LSTM_updater, time_major_converter
+from lstm_chainer.core.iterator import LSTM_Iterator
+from lstm_chainer.core.loss import LossFuncL
+from lstm_chainer.core.model import Model
+from lstm_chainer.core.optimizers import FlatAdam
+from lstm_chainer.core.recursion import unroll
+from lstm_chainer.forecasting.scaling import Scaler
+from lstm_chainer.forecasting.selection import choose_transforms
+from lstm_chainer.forecasting.transforms import Transformer
+from lstm_chainer.training.snapshots import latest_snapshot
+from lstm_chainer.training.trainer import get_trainer
+from lstm_chainer.core.updater import LSTM_updater, time_major_converter
 
-__version__ = '0.2.0'
+from lstm_chainer.version import __version__  # noqa: F401
+
+# The modules' earlier homes (0.2 and before: one flat package), kept as
+# aliases so that old imports keep working.
+_MOVED = {
+    'core': ('fused', 'iterator', 'loss', 'model', 'optimizers', 'recursion',
+             'schedules', 'updater'),
+    'data': ('csvdata', 'datasets'),
+    'forecasting': ('backtest', 'baselines', 'calendar_features',
+                    'evaluation', 'forecaster', 'intervals', 'saved',
+                    'scaling', 'selection', 'transforms'),
+    'training': ('distributed', 'extensions', 'outdir', 'snapshots',
+                 'trainer', 'triggers'),
+}
+
+
+def _alias_moved_modules():
+    import importlib
+    import sys
+    for package, names in _MOVED.items():
+        for name in names:
+            module = importlib.import_module(
+                'lstm_chainer.{}.{}'.format(package, name))
+            sys.modules['lstm_chainer.' + name] = module
+            globals().setdefault(name, module)
+
+
+_alias_moved_modules()
 
 __all__ = [
     'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',

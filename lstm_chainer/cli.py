@@ -15,19 +15,22 @@ import numpy
 import pandas as pd
 
 import lstm_chainer as lc
-from lstm_chainer import calendar_features, csvdata, outdir, plotting
+from lstm_chainer import plotting
 from lstm_chainer._checks import check_int
 from lstm_chainer._io import atomic_write_all
-from lstm_chainer.distributed import create_communicator
-from lstm_chainer.saved import META_FILE, SavedModel
-from lstm_chainer.selection import (
+from lstm_chainer.data import csvdata
+from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.saved import META_FILE, SavedModel
+from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
     SEASONAL_STRENGTH,
     choose_transforms,
     default_horizon,
     default_season,
 )
-from lstm_chainer.snapshots import latest_snapshot
+from lstm_chainer.training import outdir
+from lstm_chainer.training.distributed import create_communicator
+from lstm_chainer.training.snapshots import latest_snapshot
 
 REFIT_DIR = 'refit'
 # Bounds that keep a command quick and its files usable.

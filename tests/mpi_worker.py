@@ -11,7 +11,7 @@ import chainer
 import numpy as np
 
 import lstm_chainer as lc
-from lstm_chainer.distributed import create_communicator
+from lstm_chainer.training.distributed import create_communicator
 
 
 def main():

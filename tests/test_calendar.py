@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer import calendar_features
 from lstm_chainer.cli import main
+from lstm_chainer.forecasting import calendar_features
 
 
 def test_features_are_sine_cosine_pairs():

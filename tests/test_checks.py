@@ -96,7 +96,7 @@ def test_trainer_arguments(kwargs, match, tmp_path):
 def test_communicator_without_mpi4py(monkeypatch):
     import sys
 
-    from lstm_chainer.distributed import create_communicator
+    from lstm_chainer.training.distributed import create_communicator
     monkeypatch.setitem(sys.modules, 'mpi4py', None)
     monkeypatch.setitem(sys.modules, 'mpi4py.MPI', None)
     with pytest.raises(ValueError, match="communicator 'naive' needs MPI and "

@@ -10,9 +10,9 @@ from test_fused import assert_same_grads, grads  # noqa: I001
 
 import lstm_chainer as lc
 from lstm_chainer import Model, unroll
-from lstm_chainer.fused import FusedWindow, forecast_array, fused_window
-from lstm_chainer.loss import window_loss
-from lstm_chainer.recursion import rollout, rollout_origins
+from lstm_chainer.core.fused import FusedWindow, forecast_array, fused_window
+from lstm_chainer.core.loss import window_loss
+from lstm_chainer.core.recursion import rollout, rollout_origins
 
 
 def step_path(model, xs, ts, support_len, mask=None):

@@ -12,14 +12,14 @@ from lstm_chainer import (
     forecast_windows,
     unroll,
 )
-from lstm_chainer.fused import (
+from lstm_chainer.core.fused import (
     FusedWindow,
     forecast_array,
     fused_window,
     model_parameters,
     mse_gradients,
 )
-from lstm_chainer.loss import window_loss
+from lstm_chainer.core.loss import window_loss
 
 CASES = [
     # seq_len, support_len, batch, units, layers

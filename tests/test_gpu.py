@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.fused import fused_window
-from lstm_chainer.loss import window_loss
+from lstm_chainer.core.fused import fused_window
+from lstm_chainer.core.loss import window_loss
 
 pytestmark = pytest.mark.gpu
 GPU = '@cupy:0'

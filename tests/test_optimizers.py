@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.optimizers import FlatAdam
+from lstm_chainer.core.optimizers import FlatAdam
 
 
 def train(optimizer, series, iterations=6, hooks=(), seed=0):

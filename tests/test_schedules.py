@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.schedules import Constant, Curriculum, ScheduledSampling
+from lstm_chainer.core.schedules import Constant, Curriculum, ScheduledSampling
 
 
 class Progress:

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstm_chainer.selection import (
+from lstm_chainer.forecasting.selection import (
     choose_column,
     choose_transforms,
     default_horizon,

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-import lstm_chainer.fused
-from lstm_chainer import distributed, saved
+import lstm_chainer.core.fused
 from lstm_chainer._io import atomic_write
-from lstm_chainer.recursion import rollout, use_fused
+from lstm_chainer.core.recursion import rollout, use_fused
+from lstm_chainer.forecasting import saved
+from lstm_chainer.training import distributed
 
 DATA = os.path.join(os.path.dirname(__file__), 'data')
 

@@ -145,7 +145,7 @@ def test_optimizer_hooks(series, tmp_path):
 
 
 def test_snapshot_listing_tells_ranks_apart(tmp_path):
-    from lstm_chainer.snapshots import snapshot_epochs
+    from lstm_chainer.training.snapshots import snapshot_epochs
     for name in ('snapshot_epoch_2', 'snapshot_epoch_10', 'snapshot_epoch_3.0',
                  'snapshot_epoch_3.1', 'snapshot_epoch_5.1', 'snapshot_epoch_x',
                  '.snapshot_epoch_7.tmp'):

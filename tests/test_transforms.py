@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.transforms import NAMES, ColumnTransform, Transformer
+from lstm_chainer.forecasting.transforms import NAMES, ColumnTransform, Transformer
 
 
 def positive_series(n=60, seed=0):

@@ -8,14 +8,14 @@ import chainer.functions as F
 import numpy as np
 import pandas as pd
 
-from lstm_chainer import calendar_features
 from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
-from lstm_chainer.model import Model
-from lstm_chainer.recursion import rollout, rollout_origins
-from lstm_chainer.saved import MODEL_FILE, DataSource, SavedModel
-from lstm_chainer.scaling import Scaler
-from lstm_chainer.transforms import Transformer
+from lstm_chainer.core.model import Model
+from lstm_chainer.core.recursion import rollout, rollout_origins
+from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.saved import MODEL_FILE, DataSource, SavedModel
+from lstm_chainer.forecasting.scaling import Scaler
+from lstm_chainer.forecasting.transforms import Transformer
 
 
 class Forecaster(chainer.Chain):
@@ -37,7 +37,7 @@ class Forecaster(chainer.Chain):
         meta (dict): Anything else worth keeping (see :func:`save_model`).
         transformer (Transformer): Per-column transforms (default none).
         calendar (list): Calendar features the network reads as covariates
-            (:mod:`lstm_chainer.calendar_features`); the scaler then covers
+            (:mod:`lstm_chainer.forecasting.calendar_features`); the scaler then covers
             the targets, the covariates and these features, in that order.
         covariates (list): Data columns the network reads but does not
             forecast (their future values must be given to forecast).
@@ -131,7 +131,7 @@ class Forecaster(chainer.Chain):
         return y * self.scaler.scale[:n] + self.scaler.mean[:n]
 
     def rollout(self, xs, n_steps, support_len, fused=None):
-        """:func:`~lstm_chainer.recursion.rollout` in data units.
+        """:func:`~lstm_chainer.core.recursion.rollout` in data units.
 
         With differencing transforms the first :attr:`lag` outputs are NaN
         (their inputs cannot be transformed) and ``support_len`` must be at
@@ -182,7 +182,7 @@ class Forecaster(chainer.Chain):
 
     def rollout_origins(self, series, origins, horizon, context=None,
                         fused=None):
-        """:func:`~lstm_chainer.recursion.rollout_origins` in data units."""
+        """:func:`~lstm_chainer.core.recursion.rollout_origins` in data units."""
         series = chainer.backend.CpuDevice().send(series).astype(np.float64)
         origins = np.asarray(origins, dtype=np.int64)
         lag = self.lag
@@ -239,7 +239,7 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     Args:
         directory (str): Destination (created if missing).
         forecaster (Forecaster): What to save.
-        **meta: Further entries of :class:`~lstm_chainer.saved.SavedModel`
+        **meta: Further entries of :class:`~lstm_chainer.forecasting.saved.SavedModel`
             (``columns``, ``seq_len``, ``data``, ...) or any other
             JSON-serialisable ones.
     """
@@ -271,7 +271,7 @@ def load_model(directory: str) -> Forecaster:
 
     Returns:
         Forecaster: The model in data units; ``record`` is its
-        :class:`~lstm_chainer.saved.SavedModel` and ``meta`` the JSON.
+        :class:`~lstm_chainer.forecasting.saved.SavedModel` and ``meta`` the JSON.
     """
     record = SavedModel.read(directory)
     models = [Model.from_config(record.model) for _ in range(record.members)]
@@ -325,7 +325,7 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         tuple: ``(forecaster, trainers)``: the forecaster (networks copied
         to the CPU) and each member's trainer, after ``run()``.
     """
-    from lstm_chainer.trainer import get_trainer
+    from lstm_chainer.training.trainer import get_trainer
     members = check_int('members', members, 1)
     covariates = list(covariates or [])
     unknown = [c for c in covariates if c not in train.columns]

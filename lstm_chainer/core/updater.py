@@ -6,11 +6,11 @@ import chainer.functions as F
 import numpy as np
 from chainer import training
 
-from lstm_chainer import fused as fused_path
 from lstm_chainer._random import global_random, serialize_random
-from lstm_chainer.loss import window_loss
-from lstm_chainer.recursion import check_feedback, rollout, use_fused
-from lstm_chainer.schedules import Constant, as_schedule
+from lstm_chainer.core import fused as fused_path
+from lstm_chainer.core.loss import window_loss
+from lstm_chainer.core.recursion import check_feedback, rollout, use_fused
+from lstm_chainer.core.schedules import Constant, as_schedule
 
 
 @chainer.dataset.converter()
@@ -40,10 +40,10 @@ class LSTM_updater(training.StandardUpdater):
     sampling, ``main/truth_probability``) are reported too.
 
     For a plain :class:`Model` without dropout the window runs through the
-    fused path (:mod:`lstm_chainer.fused`): the same computation as one
+    fused path (:mod:`lstm_chainer.core.fused`): the same computation as one
     function node, several times faster; with the default mean squared
     error, loss and gradients are computed as array code without a graph
-    (:func:`~lstm_chainer.fused.mse_gradients`, the same bits). Any other
+    (:func:`~lstm_chainer.core.fused.mse_gradients`, the same bits). Any other
     predictor (a Chain with ``reset_state()``) runs step by step.
 
     Args:
@@ -53,7 +53,7 @@ class LSTM_updater(training.StandardUpdater):
             ``lossfun(y, t)``).
         device: Model and batch device, anything ``chainer.get_device``
             accepts (``None``: leave the model where it is).
-        support_len: An int or a schedule from :mod:`lstm_chainer.schedules`
+        support_len: An int or a schedule from :mod:`lstm_chainer.core.schedules`
             (default: ``train_iter.support_len``).
         converter: Batch converter (default :func:`time_major_converter`).
         fused (bool): ``None`` picks the fused path when it supports the

@@ -47,7 +47,7 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         data, self.columns = as_series('dataset', dataset)
         self.batch_size = check_int('batch_size', batch_size, 1)
         self.seq_len = check_int('seq_len', seq_len, 1)
-        # An int, or a schedule (lstm_chainer.schedules) for the updater.
+        # An int, or a schedule (lstm_chainer.core.schedules) for the updater.
         self.support_len = support_len if callable(support_len) \
             else check_int('support_len', support_len, 0)
         self.pred = check_int('pred', pred, 1)

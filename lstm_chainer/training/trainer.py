@@ -8,19 +8,19 @@ import numpy
 from chainer import training
 from chainer.training import extensions
 
-from lstm_chainer import distributed
 from lstm_chainer._checks import check_int, check_positive
 from lstm_chainer._random import global_random
+from lstm_chainer.core.iterator import LSTM_Iterator
+from lstm_chainer.core.loss import LossFuncL
+from lstm_chainer.core.model import Model
+from lstm_chainer.core.optimizers import FlatAdam
+from lstm_chainer.core.schedules import SupportLen
+from lstm_chainer.core.updater import LSTM_updater
 from lstm_chainer.device import get_device
-from lstm_chainer.extensions import EpochLine, LossPlot, RecursiveEvaluator
-from lstm_chainer.iterator import LSTM_Iterator
-from lstm_chainer.loss import LossFuncL
-from lstm_chainer.model import Model
-from lstm_chainer.optimizers import FlatAdam
-from lstm_chainer.schedules import SupportLen
-from lstm_chainer.snapshots import SNAPSHOT
-from lstm_chainer.triggers import EarlyStopping
-from lstm_chainer.updater import LSTM_updater
+from lstm_chainer.training import distributed
+from lstm_chainer.training.extensions import EpochLine, LossPlot, RecursiveEvaluator
+from lstm_chainer.training.snapshots import SNAPSHOT
+from lstm_chainer.training.triggers import EarlyStopping
 
 BEST_MODEL = 'best_model.npz'
 
@@ -62,7 +62,7 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
         batch_size (int): Windows per iteration.
         seq_len (int): Steps per training window.
         support_len: Last step fed with ground truth in training: an int
-            or a schedule (:mod:`lstm_chainer.schedules`).
+            or a schedule (:mod:`lstm_chainer.core.schedules`).
         pred (int): Target offset.
         out (str): Output directory.
         snap (int): Snapshot interval in epochs.

@@ -7,7 +7,7 @@ recursive validation adds squared-error sums over processes. Start with
 """
 import numpy as np
 
-from lstm_chainer.snapshots import latest_snapshot, resume, snapshot_epochs
+from lstm_chainer.training.snapshots import latest_snapshot, resume, snapshot_epochs
 
 
 def create_communicator(name='naive'):

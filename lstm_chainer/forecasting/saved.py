@@ -7,9 +7,10 @@ from typing import Optional
 import chainer
 import numpy as np
 
-from lstm_chainer import calendar_features
 from lstm_chainer._io import atomic_write
-from lstm_chainer.transforms import Transformer
+from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.transforms import Transformer
+from lstm_chainer.version import __version__
 
 MODEL_FILE = 'model.npz'
 META_FILE = 'model.json'
@@ -86,7 +87,6 @@ class SavedModel:
 
     def to_json(self):
         """dict: The JSON document, with the format and versions."""
-        from lstm_chainer import __version__
         doc = dict(self.extra)
         doc.update({key: getattr(self, key) for key in self._KEYS})
         doc['data'] = dataclasses.asdict(self.data)
@@ -131,8 +131,8 @@ class SavedModel:
         return record
 
     def _check(self):
-        from lstm_chainer.model import Model
-        from lstm_chainer.scaling import Scaler
+        from lstm_chainer.core.model import Model
+        from lstm_chainer.forecasting.scaling import Scaler
         config = dict(self.model)
         for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
             if not isinstance(config[key], int):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.transforms import Transformer
+from lstm_chainer.forecasting.transforms import Transformer
 
 # Forecast horizons of the M4 competition, by the data's time step.
 _HORIZONS = {'Y': 6, 'Q': 8, 'M': 18, 'W': 13, 'D': 14, 'h': 48}

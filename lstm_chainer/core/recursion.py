@@ -5,7 +5,7 @@ from __future__ import annotations
 import chainer
 import chainer.functions as F
 
-from lstm_chainer import fused as fused_path
+from lstm_chainer.core import fused as fused_path
 
 
 def uses_truth(i, support_len):

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
-from lstm_chainer.csvdata import future_index
-from lstm_chainer.intervals import with_intervals
-from lstm_chainer.recursion import check_feedback, rollout
+from lstm_chainer.core.recursion import check_feedback, rollout
+from lstm_chainer.data.csvdata import future_index
+from lstm_chainer.forecasting.intervals import with_intervals
 
 if TYPE_CHECKING:
-    from lstm_chainer.iterator import LSTM_Iterator
+    from lstm_chainer.core.iterator import LSTM_Iterator
 
 
 def _predictor(model):

@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
-from lstm_chainer.evaluation import (
+from lstm_chainer.core.recursion import rollout_origins
+from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
     to_cpu,
     with_calendar,
 )
-from lstm_chainer.intervals import interval_scores, tracked_quantiles
-from lstm_chainer.recursion import rollout_origins
+from lstm_chainer.forecasting.intervals import interval_scores, tracked_quantiles
 
 BASELINES = ('persistence', 'seasonal_naive', 'drift')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')

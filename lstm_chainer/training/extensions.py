@@ -6,7 +6,7 @@ from chainer import training
 from chainer.training import extensions
 
 from lstm_chainer import plotting
-from lstm_chainer.evaluation import recursive_squared_errors
+from lstm_chainer.forecasting.evaluation import recursive_squared_errors
 
 
 class RecursiveEvaluator(extensions.Evaluator):

@@ -25,8 +25,8 @@ import chainer
 import numpy
 from chainer import backend
 
-from lstm_chainer.loss import mse_sum, mse_sum_grad
-from lstm_chainer.model import Model
+from lstm_chainer.core.loss import mse_sum, mse_sum_grad
+from lstm_chainer.core.model import Model
 
 
 def _gate_order(n_units, xp):

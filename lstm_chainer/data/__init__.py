@@ -1,0 +1,1 @@
+"""Data: CSV files and the example data set."""

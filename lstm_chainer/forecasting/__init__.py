@@ -1,0 +1,3 @@
+"""Forecasting in data units: the Forecaster and its saved record,
+preprocessing, settings chosen from the data, backtests, baselines and
+intervals."""

@@ -1,0 +1,2 @@
+"""Training: the Trainer and its extensions, triggers, snapshots,
+output directories and data-parallel training."""

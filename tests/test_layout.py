@@ -1,0 +1,23 @@
+import importlib
+
+import pytest
+
+import lstm_chainer as lc
+
+MOVED = [(name, package) for package, names in lc._MOVED.items()
+         for name in names]
+
+
+@pytest.mark.parametrize('name,package', MOVED)
+def test_old_import_paths_are_the_new_modules(name, package):
+    old = importlib.import_module('lstm_chainer.' + name)
+    assert old is importlib.import_module(
+        'lstm_chainer.{}.{}'.format(package, name))
+    assert getattr(lc, name) is old
+
+
+def test_from_import_through_an_old_path():
+    from lstm_chainer.forecaster import Forecaster
+    from lstm_chainer.fused import supports
+    assert Forecaster is lc.Forecaster
+    assert supports(lc.Model(2, 2, 3), training=True)
