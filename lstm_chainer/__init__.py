@@ -9,6 +9,7 @@ from lstm_chainer import compat  # noqa: F401, I001
 from lstm_chainer import plotting
 from lstm_chainer.core import schedules
 from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.auto import AutoResult, backtest_saved, fit_auto
 from lstm_chainer.forecasting.backtest import Backtest, backtest
 from lstm_chainer.forecasting.baselines import LinearAR, persistence_squared_errors
 from lstm_chainer.data.csvdata import future_index, load_csv, split_series, time_step
@@ -38,6 +39,7 @@ from lstm_chainer.core.optimizers import FlatAdam
 from lstm_chainer.core.recursion import unroll
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.selection import choose_transforms
+from lstm_chainer.forecasting.settings import AutoSettings, resolve_settings
 from lstm_chainer.forecasting.transforms import Transformer
 from lstm_chainer.training.snapshots import latest_snapshot
 from lstm_chainer.training.trainer import get_trainer
@@ -73,6 +75,8 @@ def _alias_moved_modules():
 _alias_moved_modules()
 
 __all__ = [
+    'AutoResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
+    'resolve_settings',
     'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',
     'calendar_features',
     'choose_transforms',

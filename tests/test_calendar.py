@@ -84,7 +84,7 @@ def test_calendar_beside_a_seasonal_difference_is_left_out(tmp_path,
     assert main(['train', str(path), '--out', out, '--time-column', 'month',
                  '--epochs', '1', '--n-units', '8', '--ensemble', '1',
                  '--transform', 'seasonal-diff', '--calendar', 'month']) == 0
-    assert 'note: --calendar month left out: every column is seasonally ' \
+    assert 'note: calendar month left out: every column is seasonally ' \
         'differenced (12 rows)' in capsys.readouterr().out
     assert lc.load_model(out).record.calendar in (None, [])
 

@@ -188,10 +188,10 @@ BAD_TRAIN = [
      ['--transform', 'temp=log'], "column 'temp': the log transform needs "
      'positive values'),
     ('season too long', lambda p: frame_csv(p, lambda f: None),
-     ['--season', '500'], '--season 500 is longer than the training part '
+     ['--season', '500'], 'season 500 is longer than the training part '
      '(180 rows)'),
     ('zero ensemble', lambda p: frame_csv(p, lambda f: None),
-     ['--ensemble', '0'], '--ensemble must be >= 1, got 0'),
+     ['--ensemble', '0'], 'argument --ensemble: must be >= 1, got 0'),
     ('missing', lambda p: str(p / 'nope.csv'), [], 'nope.csv: no such file'),
     ('empty', lambda p: write(p, ''), [], 'the file is empty'),
     ('header only', lambda p: write(p, 'date,temp,sales\n'), [],
@@ -216,7 +216,8 @@ BAD_TRAIN = [
     ('too short', lambda p: frame_csv(p, lambda f: f.iloc[:12]), [],
      '12 rows are too few'),
     ('support len', lambda p: frame_csv(p, lambda f: None),
-     ['--support-len', '-1'], '--support-len must be >= 0, got -1'),
+     ['--support-len', '-1'],
+     'argument --support-len: must be >= 0, got -1'),
     ('test size', lambda p: frame_csv(p, lambda f: None),
      ['--test-size', '1.5'], 'argument --test-size: must be in (0, 1), got 1.5'),
     ('other columns', lambda p: frame_csv(p, lambda f: None),

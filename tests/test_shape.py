@@ -181,5 +181,5 @@ def test_atomic_write_leaves_nothing_on_error(tmp_path):
 def test_saved_model_owns_the_keys(model_v1):
     record = saved.SavedModel.read(model_v1)
     doc = record.to_json()
-    assert set(saved.SavedModel._KEYS) <= set(doc)
+    assert set(saved.SavedModel.keys()) <= set(doc)
     assert doc['format'] == saved.FORMAT

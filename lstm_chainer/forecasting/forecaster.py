@@ -15,6 +15,7 @@ from lstm_chainer.core.recursion import rollout, rollout_origins
 from lstm_chainer.forecasting import calendar_features
 from lstm_chainer.forecasting.saved import MODEL_FILE, DataSource, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
+from lstm_chainer.forecasting.settings import AutoSettings
 from lstm_chainer.forecasting.transforms import Transformer
 
 
@@ -56,6 +57,7 @@ class Forecaster(chainer.Chain):
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
         self.context = None  # rows of history a forecast warms up on
+        self.settings = None  # the AutoSettings of fit_auto's run
         self.calendar = list(calendar or [])
         self.covariates = list(covariates or [])
         self.n_output = models[0].n_output
@@ -77,10 +79,10 @@ class Forecaster(chainer.Chain):
 
     @property
     def half_widths(self):
-        """dict: Level -> ``(H, n)`` conformal half-widths saved with the
-        model by ``lstm-chainer train`` (empty if it has none)."""
-        saved = (getattr(self.record, 'intervals', None) or {}).get(
-            'half_widths') or {}
+        """dict: Level -> ``(H, n)`` conformal half-widths calibrated by
+        :func:`fit_auto` (or ``lstm-chainer train``) and saved with the
+        model (empty if it has none)."""
+        saved = (self.meta.get('intervals') or {}).get('half_widths') or {}
         return {float(level): np.asarray(half, dtype=np.float64)
                 for level, half in saved.items()}
 
@@ -245,7 +247,7 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     """
     info = dict(forecaster.meta)
     info.update(meta)
-    known = {k: info.pop(k) for k in SavedModel._KEYS if k in info}
+    known = {k: info.pop(k) for k in SavedModel.keys() if k in info}
     for key in SavedModel._VERSIONS:
         info.pop(key, None)
     known.update(model=forecaster.model.config(),
@@ -263,17 +265,23 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     forecaster.record = record
 
 
-def load_model(directory: str) -> Forecaster:
+def load_model(directory: str, refit: bool = False) -> Forecaster:
     """Loads what :func:`save_model` wrote.
 
     Args:
         directory (str): Directory with ``model.npz`` and ``model.json``.
+        refit (bool): Load the model refitted on all rows instead, where
+            the directory has one (``fit_auto(refit=True)``).
 
     Returns:
         Forecaster: The model in data units; ``record`` is its
-        :class:`~lstm_chainer.forecasting.saved.SavedModel` and ``meta`` the JSON.
+        :class:`~lstm_chainer.forecasting.saved.SavedModel`, ``meta`` the
+        JSON and ``settings`` the :class:`AutoSettings` it was trained
+        with (``None`` for a model set up by hand or saved before 0.3).
     """
     record = SavedModel.read(directory)
+    if refit and record.refit:
+        return load_model(os.path.join(directory, record.refit['dir']))
     models = [Model.from_config(record.model) for _ in range(record.members)]
     model = models[0] if len(models) == 1 else chainer.ChainList(*models)
     path = os.path.join(directory, MODEL_FILE)
@@ -290,6 +298,8 @@ def load_model(directory: str) -> Forecaster:
                             covariates=record.covariates)
     forecaster.record = record
     forecaster.context = (record.backtest or {}).get('context')
+    if record.settings is not None:
+        forecaster.settings = AutoSettings.from_dict(record.settings)
     return forecaster
 
 

@@ -15,9 +15,9 @@ from lstm_chainer.version import __version__
 MODEL_FILE = 'model.npz'
 META_FILE = 'model.json'
 # Version 1: 0.1.0. Version 2 (0.2.0): transforms, backtest settings, the
-# refit model. Each change of the schema adds one; load reads every older
-# version and refuses a newer one.
-FORMAT = 2
+# refit model. Version 3 (0.3.0): the run's settings. Each change of the
+# schema adds one; load reads every older version and refuses a newer one.
+FORMAT = 3
 
 
 @dataclasses.dataclass
@@ -58,6 +58,9 @@ class SavedModel:
             variable, from the backtest (``None``: none).
         calendar (list): Calendar features the network reads (``None``:
             none); the scaler covers the outputs, then these.
+        covariates (list): Data columns read but not forecast.
+        settings (dict): :meth:`AutoSettings.to_dict` of the run that
+            trained it (``None``: set by hand, or format < 3).
         extra (dict): Any other JSON entries (``save_model(**meta)``).
     """
 
@@ -78,17 +81,36 @@ class SavedModel:
     intervals: Optional[dict] = None
     calendar: Optional[list] = None
     covariates: Optional[list] = None
+    settings: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
-    _KEYS = ('model', 'scaler', 'pred', 'members', 'columns', 'time_column', 'freq',
-             'seq_len', 'support_len', 'data', 'training', 'transforms',
-             'backtest', 'refit', 'intervals', 'calendar', 'covariates')
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
+
+    @classmethod
+    def keys(cls):
+        """tuple: The keys of ``model.json`` this record owns."""
+        return tuple(f.name for f in dataclasses.fields(cls)
+                     if f.name != 'extra')
+
+    def identity(self):
+        """dict: What the saved model is, in the terms of
+        :meth:`AutoSettings.identity` (keys an old record lacks are left
+        out)."""
+        found = {'columns': self.columns,
+                 'covariates': list(self.covariates or []),
+                 'n_units': self.model.get('n_units'),
+                 'n_layers': self.model.get('n_layers'),
+                 'residual': self.model.get('residual', False),
+                 'pred': self.pred, 'calendar': list(self.calendar or []),
+                 'ensemble': self.members}
+        if self.transforms is not None:
+            found['transforms'] = list(self.transforms.get('names', []))
+        return found
 
     def to_json(self):
         """dict: The JSON document, with the format and versions."""
         doc = dict(self.extra)
-        doc.update({key: getattr(self, key) for key in self._KEYS})
+        doc.update({key: getattr(self, key) for key in self.keys()})
         doc['data'] = dataclasses.asdict(self.data)
         doc.update({'format': FORMAT, 'lstm_chainer': __version__,
                     'chainer': chainer.__version__})
@@ -118,10 +140,10 @@ class SavedModel:
                 'one reads formats up to {}: upgrade lstm_chainer'.format(
                     where, doc.get('lstm_chainer', '?'), version, FORMAT))
         try:
-            fields = {key: doc[key] for key in cls._KEYS if key in doc}
+            fields = {key: doc[key] for key in cls.keys() if key in doc}
             fields['data'] = DataSource(**doc.get('data') or {})
             fields['extra'] = {k: v for k, v in doc.items()
-                               if k not in cls._KEYS + cls._VERSIONS}
+                               if k not in cls.keys() + cls._VERSIONS}
             record = cls(**fields)
             record._check()
         except (ValueError, KeyError, TypeError) as e:
@@ -184,6 +206,10 @@ class SavedModel:
         os.makedirs(directory, exist_ok=True)
         atomic_write(os.path.join(directory, MODEL_FILE),
                      lambda p: chainer.serializers.save_npz(p, model))
+        self.save_json(directory)
+
+    def save_json(self, directory):
+        """Rewrites ``model.json`` alone, atomically."""
         atomic_write(os.path.join(directory, META_FILE),
                      lambda p: _write_json(p, self.to_json()))
 

@@ -1,0 +1,102 @@
+"""What the commands print: text for people, or one JSON document."""
+import json
+import sys
+
+import numpy
+
+from lstm_chainer.forecasting.auto import per_variable, verdict
+
+
+class Output:
+    """What a command prints: text for people, or one JSON document."""
+
+    def __init__(self, args):
+        self.json = args.json
+        self.quiet = args.quiet or args.json
+        self.verbose = args.verbose
+        self.doc = {'command': args.command}
+        self.files = []
+
+    def mute(self):
+        """Prints nothing more (the other ranks under MPI)."""
+        self.quiet = True
+        self.json = False
+        self.final = lambda text: None
+
+    def say(self, text=''):
+        """Informative text (not under --quiet or --json)."""
+        if not self.quiet:
+            print(text, flush=True)
+
+    def final(self, text):
+        """The final summary (printed under --quiet too)."""
+        if not self.json:
+            print(text, flush=True)
+
+    def wrote(self, *paths):
+        self.files.extend(paths)
+
+    def finish(self):
+        if self.json:
+            self.doc['files'] = self.files
+            print(json.dumps(plain(self.doc)))
+
+    def training(self):
+        """What the Trainer prints (``fit_auto(report=)``): a bar on a
+        terminal, plain lines in a log."""
+        if self.quiet:
+            return 'none'
+        if self.verbose:
+            return 'full'
+        return 'bar' if sys.stdout.isatty() else 'lines'
+
+
+def plain(value):
+    """JSON-ready: NumPy scalars to Python, NaN to null."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, numpy.generic):
+        value = value.item()
+    if isinstance(value, float) and not numpy.isfinite(value):
+        return None
+    return value
+
+
+def report_backtest(result, out, levels):
+    """Prints the compact summary, the intervals' coverage and the
+    verdict; fills the JSON."""
+    compact = per_variable(result)
+    out.say(compact.to_string(float_format='{:.3g}'.format))
+    mase = result.mase()
+    if out.verbose:
+        out.say('\nMASE per horizon step (mean over variables):')
+        out.say(mase.to_string(float_format='{:.3g}'.format))
+    if len(result.origins) >= 4:
+        _, scores = result.intervals('model', levels)
+        short = [level for level in scores.index
+                 if not numpy.isfinite(scores.loc[level, 'width'])]
+        if short:
+            out.say('note: too few calibration origins ({}) for {} '
+                    'intervals'.format(len(result.origins) // 2, ', '.join(
+                        '{:.0%}'.format(level) for level in short)))
+            scores = scores.drop(index=short)
+        out.say('\nconformal intervals started on the first half of the '
+                'origins and tracked over the later half: coverage, mean '
+                'width and MSIS (scaled like MASE):')
+        out.say(scores.rename(index='{:.0%}'.format).to_string(
+            float_format='{:.3g}'.format))
+        out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
+                                scores.to_dict('index').items()}
+    summary = result.summary()
+    line = verdict(summary['MASE'])
+    out.final(line)
+    out.doc['backtest'] = {
+        'origins': len(result.origins), 'horizon': result.horizon,
+        'first_origin': str(result.labels[0]),
+        'summary': summary.to_dict('index'),
+        'per_variable': compact.to_dict('index'),
+        'mase_per_horizon': {name: mase[name].tolist() for name in mase},
+        'metrics': result.metrics.reset_index().to_dict('records')}
+    out.doc['verdict'] = line

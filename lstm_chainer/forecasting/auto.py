@@ -1,0 +1,445 @@
+"""One call from a table to a validated, calibrated forecaster:
+:func:`fit_auto`, the library behind ``lstm-chainer train``."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from lstm_chainer._checks import check_int
+from lstm_chainer.data.csvdata import split_series
+from lstm_chainer.forecasting.backtest import Backtest, backtest
+from lstm_chainer.forecasting.forecaster import (
+    Forecaster,
+    fit_forecaster,
+    save_model,
+)
+from lstm_chainer.forecasting.intervals import conformal_quantiles
+from lstm_chainer.forecasting.saved import META_FILE, SavedModel
+from lstm_chainer.forecasting.selection import (
+    KPSS_CRITICAL,
+    SEASONAL_STRENGTH,
+)
+from lstm_chainer.forecasting.settings import (
+    AutoSettings,
+    Resolution,
+    default_epochs,
+    resolve_settings,
+)
+from lstm_chainer.training.snapshots import latest_snapshot
+
+REFIT_DIR = 'refit'
+# What the Trainer prints: nothing, a progress bar, one line per tenth of
+# the epochs, or the bar and the whole log table.
+REPORTS = ('none', 'bar', 'lines', 'full')
+
+
+@dataclasses.dataclass
+class AutoResult:
+    """What :func:`fit_auto` made.
+
+    Attributes:
+        forecaster (Forecaster): The model to forecast with: the one
+            refitted on all rows with ``refit=True``, else :attr:`validated`.
+            It carries its settings, context and intervals.
+        validated (Forecaster): The model trained on the first part, whose
+            forecasts :attr:`backtest` scored.
+        backtest (Backtest): Rolling-origin backtest of :attr:`validated`
+            on the held-out part, beside the baselines (``None`` on MPI
+            ranks other than 0).
+        settings (AutoSettings): Every setting of the run.
+        intervals (dict): Level -> ``(horizon, variables)`` conformal
+            half-widths; levels too few origins reach are left out.
+        resolution (Resolution): How the settings were chosen.
+        notes (list): What the run could not do as asked, and why.
+        trainers (list): Each member's Trainer (of the refit too, after).
+    """
+
+    forecaster: Forecaster
+    validated: Forecaster
+    backtest: Backtest | None
+    settings: AutoSettings
+    intervals: dict
+    resolution: Resolution
+    notes: list
+    trainers: list
+
+    def summary(self):
+        """str: One line: does the model beat persistence?"""
+        return verdict(self.backtest.summary()['MASE'])
+
+
+def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
+             out: str | None = None, device=-1, comm=None,
+             source: dict | None = None, log: Callable | None = None,
+             report: str = 'none', **overrides) -> AutoResult:
+    """Trains, backtests and calibrates a forecaster with settings chosen
+    from the data.
+
+    The last ``test_size`` of the rows (default 25 %) are held out: the
+    settings (season, horizon, context, transforms, window lengths, epochs)
+    are resolved from the time step and the training part
+    (:func:`~lstm_chainer.forecasting.settings.resolve_settings`), an
+    ensemble is trained on the first part, backtested from every origin of
+    the held-out part, and conformal intervals are calibrated on that
+    backtest. With ``refit=True`` the same settings train a final model on
+    all rows.
+
+    Args:
+        data (pandas.DataFrame): The series, oldest row first; a
+            DatetimeIndex gives the season, horizon and future timestamps.
+        covariates (list): Columns read but not forecast (their future
+            values are needed to forecast).
+        refit (bool): Train the final model on all rows too.
+        out (str): Directory for snapshots, logs and the saved model
+            (``model.npz``, ``model.json``; the refit into ``out/refit``);
+            a run on a directory that holds snapshots resumes. Default: a
+            temporary directory, nothing saved.
+        device: Device specifier (``-1``: CPU, ``0``: first GPU).
+        comm: ChainerMN communicator for data-parallel training (rank 0
+            backtests and saves).
+        source (dict): Where the data came from (``path``, ``sha256``,
+            ``fill``, ``reading``), recorded and checked on resume.
+        log (callable): Receives lines about the choices (default: silent).
+        report (str): What the Trainer prints: ``none``, ``bar``,
+            ``lines`` or ``full``.
+        **overrides: Any :class:`AutoSettings` field or rule input
+            (``season``, ``horizon``, ``context``, ``transform``,
+            ``n_units``, ``ensemble``, ``epochs``, ``seed``, ``levels``,
+            ``test_size``, ``calendar``, ...).
+
+    Returns:
+        AutoResult: The forecaster, its backtest, settings and intervals.
+    """
+    if report not in REPORTS:
+        raise ValueError('report must be one of {}, got {!r}'.format(
+            ', '.join(REPORTS), report))
+    log = log or (lambda text: None)
+    covariates = _covariates(covariates, data)
+    data = data[[c for c in data.columns if c not in covariates]
+                + covariates]  # targets first, as the model reads them
+    targets = data.columns[:len(data.columns) - len(covariates)].tolist()
+    test_size = overrides.pop('test_size', 0.25)
+    train, test = split_series(data, test_size)
+    resolution = resolve_settings(data, train, test, covariates,
+                                  test_size=test_size, **overrides)
+    log(describe(resolution))
+    for note in resolution.notes:
+        log('note: ' + note)
+    settings = resolution.settings
+    with _directory(out) as directory:
+        previous = check_resumable(directory, settings, targets, source)
+        resuming = latest_snapshot(directory) is not None
+        validated, trainers = _fit(train, settings, resolution.transformer,
+                                   directory, device, comm, report, test)
+        notes = []
+        if resuming:
+            notes, settings = _resumed(previous, trainers, settings)
+        for note in notes:
+            log('note: ' + note)
+        result = AutoResult(validated, validated, None, settings, {},
+                            resolution, resolution.notes + notes, trainers)
+        if comm is None or comm.rank == 0:
+            _validate(result, data, train, test, source, out)
+        if refit:
+            _refit(result, data, targets, directory, device, comm, report,
+                   overrides.get('epochs'), out, log)
+    return result
+
+
+def backtest_saved(forecaster: Forecaster, data, horizon: int | None = None,
+                   context: int | None = None, stride: int = 1,
+                   test_rows: int | None = None) -> Backtest:
+    """Backtests a trained forecaster as it was validated.
+
+    Args:
+        forecaster (Forecaster): From :func:`fit_auto` or ``load_model``.
+        data (pandas.DataFrame): The series, with the model's columns.
+        horizon (int): Default: the horizon it was backtested with.
+        context (int): Default: the context it was backtested with.
+        stride (int): Rows between origins.
+        test_rows (int): Held-out rows at the end (default: the last 25 %).
+
+    Returns:
+        Backtest: Its forecasts from every origin beside the baselines'.
+    """
+    saved = forecaster.meta.get('backtest') or {}
+    horizon = check_int('horizon', horizon or saved.get('horizon')
+                        or forecaster.meta.get('seq_len') or 10, 1)
+    context = context or saved.get('context')
+    if context is not None:
+        check_int('context', context, 1)
+    stride = check_int('stride', stride, 1)
+    held_out = test_rows or max(1, int(round(0.25 * len(data))))
+    return backtest(forecaster, data, horizon, start=len(data) - held_out - 1,
+                    stride=stride, context=context,
+                    season=saved.get('season'), name='model')
+
+
+def describe(resolution):
+    """str: The lines that say which settings were chosen and why."""
+    s = resolution.settings
+    season = s.season or 'none ({})'.format(resolution.no_season_because)
+    lines = ['season {}, horizon {}, context {} rows; transforms: {}'.format(
+        season, s.horizon, s.context, resolution.transformer.describe())]
+    if resolution.choice is not None:
+        lines.append(
+            '  chosen on the training part: levels that pass KPSS (< {}) '
+            'stay, others are differenced, seasonally when the season is '
+            'strong (> {}) and the seasonal differences pass:'.format(
+                KPSS_CRITICAL, SEASONAL_STRENGTH))
+        lines.append('  ' + resolution.choice.to_string(
+            float_format='{:.3g}'.format, na_rep='-').replace('\n', '\n  '))
+    return '\n'.join(lines)
+
+
+def calibrate(result: Backtest, levels, name='model'):
+    """Conformal half-widths for forecasts past the data.
+
+    Started on the first half of the backtest's origins and tracked over
+    the rest (split conformal on all of them when there are fewer than 4);
+    levels that too few origins can reach are left out.
+
+    Returns:
+        dict: ``levels``, ``origins`` and ``half_widths`` (level as text ->
+        ``(H, n)`` nested lists), as ``model.json`` keeps them.
+    """
+    if len(result.origins) >= 4:
+        half, _ = result.intervals(name, levels)
+    else:
+        half = conformal_quantiles(result.forecasts[name] - result.actual,
+                                   levels)
+    finite = {level: h for level, h in half.items() if np.isfinite(h).all()}
+    return {'levels': sorted(finite), 'origins': len(result.origins),
+            'half_widths': {repr(level): h.tolist()
+                            for level, h in sorted(finite.items())}}
+
+
+def verdict(mase):
+    """The one-line summary: does the model beat persistence?
+
+    Args:
+        mase (pandas.Series): Mean MASE per model (``Backtest.summary()``).
+
+    Returns:
+        str: The line.
+    """
+    model, persistence = mase['model'], mase['persistence']
+    baselines = mase.drop('model')
+    best = baselines.idxmin()
+    if model < persistence:
+        line = 'summary: the model beats persistence (MASE {:.3g} vs {:.3g}, ' \
+            'ratio {:.2f})'.format(model, persistence, model / persistence)
+        if baselines[best] < model:
+            line += '; {} does better still ({:.3g})'.format(
+                best.replace('_', ' '), baselines[best])
+        return line
+    return ('summary: the model LOSES to persistence (MASE {:.3g} vs {:.3g}, '
+            'ratio {:.2f}); try the transform diff (or seasonal-diff), more '
+            'epochs, or another context'.format(
+                model, persistence, model / persistence))
+
+
+def per_variable(result: Backtest):
+    """Per variable (and all): the model's MASE, the best baseline's, the
+    skill against persistence, and the model's MASE at a few horizons.
+
+    Returns:
+        pandas.DataFrame: One row per variable (``all`` when several).
+    """
+    means = result.metrics['MASE'].groupby(level=['model', 'variable']) \
+        .mean().unstack('model')
+    horizons = sorted({1, (result.horizon + 1) // 2, result.horizon})
+    by_horizon = result.metrics['MASE'].xs('model', level='model') \
+        .unstack('horizon')[horizons]
+    rows = list(result.columns)
+    if len(rows) > 1:
+        means.loc['all'] = means.mean()
+        by_horizon.loc['all'] = by_horizon.mean()
+        rows.append('all')
+    baselines = means.drop(columns='model')
+    best = baselines.idxmin(axis=1)
+    table = pd.DataFrame({
+        'model MASE': means['model'],
+        'best baseline': best.str.replace('_', ' '),
+        'its MASE': baselines.min(axis=1),
+        'skill': 1 - means['model'] / means['persistence']},
+        index=means.index)
+    for h in horizons:
+        table['h{}'.format(h)] = by_horizon[h]
+    table.index.name = 'variable'
+    return table.loc[rows]
+
+
+def check_resumable(directory, settings, targets, source=None):
+    """Refuses a directory that holds a model of other data or settings.
+
+    Returns:
+        SavedModel: The record found there, or ``None``.
+    """
+    if not os.path.isfile(os.path.join(directory, META_FILE)):
+        return None
+    record = SavedModel.read(directory)
+    mismatch = []
+    digest = (source or {}).get('sha256')
+    if record.data.sha256 and digest and record.data.sha256 != digest:
+        mismatch.append('other data ({} had sha256 {}..., {} has {}...)'
+                        .format(record.data.path, record.data.sha256[:12],
+                                source.get('path'), digest[:12]))
+    now = settings.identity(targets)
+    before = record.identity()
+    mismatch += ['{} {} (now {})'.format(key, before[key], now[key])
+                 for key in now if before.get(key, now[key]) != now[key]]
+    if mismatch:
+        raise ValueError('{} holds a model trained with {}; use another '
+                         'output directory'.format(directory,
+                                                   ', '.join(mismatch)))
+    return record
+
+
+def _covariates(names, data):
+    """The covariate columns, checked against the data."""
+    names = list(names or [])
+    unknown = [c for c in names if c not in data.columns]
+    if unknown:
+        raise ValueError('unknown covariate column(s) {} (the data has {})'
+                         .format(', '.join(map(repr, unknown)),
+                                 ', '.join(map(repr, data.columns))))
+    if len(names) >= len(data.columns):
+        raise ValueError('every column is a covariate: nothing to forecast')
+    return names
+
+
+class _directory:
+    """``out``, or a temporary directory removed afterwards."""
+
+    def __init__(self, out):
+        self.out = out
+        self.tmp = None
+
+    def __enter__(self):
+        if self.out is not None:
+            return self.out
+        self.tmp = tempfile.TemporaryDirectory(prefix='lstm_chainer-')
+        return self.tmp.name
+
+    def __exit__(self, *exc):
+        if self.tmp is not None:
+            self.tmp.cleanup()
+
+
+def _trainer_output(report, epochs):
+    if report == 'none':
+        return dict(progress=False, print_report=False)
+    if report == 'full':
+        return dict(progress=True, print_report=True)
+    if report == 'bar':
+        return dict(progress=True, print_report=False)
+    return dict(progress=False, print_report=False,
+                epoch_lines=max(1, epochs // 10))
+
+
+def _fit(train, settings, transformer, directory, device, comm, report,
+         test=None):
+    s = settings
+    forecaster, trainers = fit_forecaster(
+        train, s.n_units, transformer, test=test, members=s.ensemble,
+        calendar=list(s.calendar), covariates=list(s.covariates),
+        device=device, batch_size=s.batch_size, seq_len=s.seq_len,
+        support_len=s.support_len, pred=s.pred, out=directory, snap=s.snap,
+        epoch=s.epochs, seed=s.seed, n_layers=s.n_layers, comm=comm,
+        dropout=s.dropout, residual=s.residual, grad_clip=s.grad_clip,
+        early_stopping=s.early_stopping, test_seq_len=s.horizon,
+        **_trainer_output(report, s.epochs))
+    forecaster.context = s.context
+    forecaster.settings = s
+    return forecaster, trainers
+
+
+def _resumed(previous, trainers, settings):
+    """What a resumed run could not honour, and its settings as run."""
+    notes = []
+    done = trainers[0].updater.epoch
+    if done > settings.epochs:
+        notes.append('epochs {} had no effect: the directory already holds '
+                     '{} epochs'.format(settings.epochs, done))
+    seed = None if previous is None else previous.training.get('seed')
+    if seed is not None and seed != settings.seed:
+        notes.append('seed {} was ignored: training resumed from the '
+                     'snapshots of seed {}'.format(settings.seed, seed))
+        settings = dataclasses.replace(settings, seed=seed)
+    return notes, settings
+
+
+def _validate(result, data, train, test, source, out):
+    """Backtests and calibrates ``result.validated``; saves it to ``out``."""
+    s = result.settings
+    forecaster = result.validated
+    bt = backtest(forecaster, data, s.horizon, start=len(train) - 1,
+                  stride=s.stride, context=s.context, season=s.season,
+                  name='model')
+    summary = bt.summary()
+    trainer = result.trainers[0]
+    index = data.index
+    record = dict(
+        columns=forecaster.columns,
+        time_column=index.name if isinstance(index, pd.DatetimeIndex)
+        else None,
+        freq=s.freq, seq_len=s.seq_len, support_len=s.support_len,
+        data=dict(source or {}, rows=len(data), test_size=s.test_size,
+                  test_rows=len(test)),
+        training={'epochs': trainer.updater.epoch,
+                  'batch_size': s.batch_size, 'seed': s.seed,
+                  'members': s.ensemble,
+                  'iterations': trainer.updater.iteration},
+        backtest={'season': s.season, 'horizon': s.horizon,
+                  'context': s.context, 'stride': s.stride,
+                  'summary': {
+                      'origins': len(bt.origins),
+                      'mase': {k: float(v)
+                               for k, v in summary['MASE'].items()},
+                      'vs_persistence': float(
+                          summary.loc['model', 'vs persistence'])}},
+        intervals=calibrate(bt, s.levels), settings=s.to_dict())
+    forecaster.meta.update(record)
+    if out is not None:
+        save_model(out, forecaster)
+    result.backtest = bt
+    result.intervals = forecaster.half_widths
+
+
+def _refit(result, data, targets, directory, device, comm, report, epochs,
+           out, log):
+    """Trains the final model on all rows, with the same settings."""
+    s = result.settings
+    transformer = s.transformer(targets)
+    s = dataclasses.replace(s, epochs=epochs or default_epochs(
+        len(data) - transformer.lag, s.seq_len, s.batch_size, s.ensemble))
+    where = os.path.join(directory, REFIT_DIR)
+    log('\nrefit: training on all {} rows into {}'.format(
+        len(data), os.path.join(out, REFIT_DIR) if out else 'memory'))
+    forecaster, trainers = _fit(data, s, transformer, where, device, comm,
+                                report)
+    result.trainers = result.trainers + trainers
+    result.forecaster = forecaster
+    if comm is not None and comm.rank != 0:
+        return
+    meta = result.validated.meta
+    forecaster.meta.update(
+        meta, settings=s.to_dict(),
+        training=dict(meta['training'], epochs=s.epochs,
+                      iterations=trainers[0].updater.iteration),
+        data=dict(meta['data'], test_rows=0))
+    refit = {'dir': REFIT_DIR, 'rows': len(data)}
+    meta['refit'] = refit
+    if out is not None:
+        save_model(where, forecaster)
+        # The refit's key alone: the model files stay as they were.
+        record = SavedModel.read(out)
+        record.refit = refit
+        record.save_json(out)
+        log('saved the refitted model to {}; pred uses it'.format(where))

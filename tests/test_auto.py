@@ -1,0 +1,104 @@
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstm_chainer as lc
+from lstm_chainer.cli import main
+
+
+def make_frame(n=120):
+    t = np.arange(n)
+    rng = np.random.RandomState(1)
+    return pd.DataFrame({
+        'date': pd.date_range('2015-01-01', periods=n, freq='MS'),
+        'sales': 100 + t + 10 * np.sin(2 * np.pi * t / 12) + rng.randn(n),
+        'temp': 15 + 5 * np.cos(2 * np.pi * t / 12) + 0.3 * rng.randn(n),
+    })
+
+
+FAST = dict(epochs=2, n_units=8, ensemble=2, seed=3)
+
+
+@pytest.fixture(scope='module')
+def csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp('data') / 'monthly.csv'
+    make_frame().to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def result(csv):
+    data = lc.load_csv(csv, time_column='date')
+    return data, lc.fit_auto(data, refit=True, **FAST)
+
+
+def test_settings_follow_the_data(result):
+    data, result = result
+    s = result.settings
+    assert (s.freq, s.season, s.horizon) == ('MS', 12, 15)
+    assert s.context == max(2 * s.horizon, 2 * s.season, 8)
+    assert s.seq_len == s.context + s.horizon
+    assert s.transforms == tuple(result.validated.transformer.names)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.horizon = 3
+    # 15 origins: too few for a calibrated 95 % interval.
+    assert list(result.intervals) == [0.8]
+    assert result.forecaster is not result.validated
+    assert result.forecaster.context == s.context
+    assert result.summary().startswith('summary: the model ')
+
+
+def test_python_and_the_command_line_forecast_the_same_to_the_bit(
+        result, csv, tmp_path):
+    data, result = result
+    out = str(tmp_path / 'm')
+    assert main(['train', csv, '--out', out, '--time-column', 'date',
+                 '--epochs', '2', '--n-units', '8', '--ensemble', '2',
+                 '--seed', '3', '--refit', '-q']) == 0
+    assert main(['pred', out, '--steps', '7', '-q']) == 0
+    written = pd.read_csv(tmp_path / 'm' / 'forecast.csv', index_col=0,
+                          parse_dates=True, float_precision='round_trip')
+    ours = lc.forecast(result.forecaster, data, 7, intervals=True)
+    assert list(written.columns) == list(ours.columns)
+    assert np.array_equal(written.to_numpy(), ours.to_numpy())
+    assert lc.load_model(out).settings == result.settings
+
+
+def test_save_and_load_keep_settings_context_and_intervals(result, tmp_path):
+    data, result = result
+    lc.save_model(str(tmp_path), result.forecaster)
+    loaded = lc.load_model(str(tmp_path))
+    assert loaded.settings == result.settings
+    assert loaded.context == result.forecaster.context
+    assert loaded.half_widths.keys() == result.intervals.keys()
+    for level, half in result.intervals.items():
+        assert np.array_equal(loaded.half_widths[level], half)
+    assert np.array_equal(
+        lc.forecast(loaded, data, 4, intervals=True).to_numpy(),
+        lc.forecast(result.forecaster, data, 4, intervals=True).to_numpy())
+
+
+def test_overrides_and_their_errors():
+    data = make_frame().set_index('date')
+    train, test = lc.split_series(data, 0.25)
+    chosen = lc.resolve_settings(data, train, test, season=0, horizon=4,
+                                 transform='none', n_units=5).settings
+    assert (chosen.season, chosen.horizon, chosen.n_units) == (None, 4, 5)
+    assert chosen.transforms == ('none', 'none')
+    with pytest.raises(ValueError, match='unknown setting.*n_unit'):
+        lc.resolve_settings(data, train, test, n_unit=5)
+    with pytest.raises(ValueError, match='ensemble must be >= 1, got 0'):
+        lc.fit_auto(data, ensemble=0)
+    with pytest.raises(ValueError, match='report must be one of'):
+        lc.fit_auto(data, report='loud')
+
+
+def test_backtest_saved_repeats_the_validation(result):
+    data, result = result
+    again = lc.backtest_saved(result.validated, data,
+                              test_rows=result.validated.meta['data'][
+                                  'test_rows'])
+    assert np.array_equal(again.origins, result.backtest.origins)
+    pd.testing.assert_frame_equal(again.metrics, result.backtest.metrics)
