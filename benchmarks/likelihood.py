@@ -22,8 +22,6 @@ default ensemble's for reference.
     python benchmarks/likelihood.py --only co2 nile
 """
 import argparse
-import contextlib
-import io
 import os
 import sys
 import tempfile
@@ -37,7 +35,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
-from lstm_chainer import cli  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _realdata_sets import DATASETS  # noqa: E402
@@ -99,13 +96,8 @@ def run(name, seed, iterations, samples):
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, name + '.csv')
         data.to_csv(path, index_label='date')
-        out = os.path.join(tmp, 'model')
-        with contextlib.redirect_stdout(io.StringIO()):
-            status = cli.main(['train', path, '--out', out, '--time-column',
-                               'date', '--seed', str(seed)])
-        if status:
-            raise SystemExit(name + ': train failed')
-        forecaster = lc.load_model(out)
+        data = lc.load_csv(path, time_column='date')
+    forecaster = lc.fit_auto(data, seed=seed).validated
     record = forecaster.record
     n = forecaster.n_output
     horizon, context = record.backtest['horizon'], record.backtest['context']

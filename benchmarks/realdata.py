@@ -19,6 +19,7 @@ at it), counted on the later half.
     python benchmarks/realdata.py --seeds 0 1 2   # seed spread
 """
 import argparse
+import ast
 import os
 import sys
 import tempfile
@@ -28,14 +29,10 @@ import warnings
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
-import contextlib  # noqa: E402
-import io  # noqa: E402
-
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
-from lstm_chainer import cli  # noqa: E402
 from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -82,26 +79,20 @@ def var_forecasts(series, origins, horizon, train_rows, season):
     return out
 
 
-def run_dataset(name, seed, extra=()):
+def run_dataset(name, seed, overrides=None):
     data = DATASETS[name]()
     with tempfile.TemporaryDirectory() as tmp:
+        # Through a CSV, as a user's data would come (dates and all).
         path = os.path.join(tmp, name + '.csv')
         data.to_csv(path, index_label='date')
-        out = os.path.join(tmp, 'model')
-        start = time.perf_counter()
-        log = io.StringIO()
-        with contextlib.redirect_stdout(log):
-            status = cli.main(['train', path, '--out', out, '--time-column',
-                               'date', '--seed', str(seed)] + list(extra))
-        seconds = time.perf_counter() - start
-        if status != 0:
-            raise SystemExit('{}: train failed\n{}'.format(name,
-                                                           log.getvalue()))
-        forecaster = lc.load_model(out)
-    record = forecaster.record
-    settings = record.backtest
+        data = lc.load_csv(path, time_column='date')
+    start = time.perf_counter()
+    fit = lc.fit_auto(data, seed=seed, **(overrides or {}))
+    seconds = time.perf_counter() - start
+    forecaster = fit.validated
+    settings = forecaster.meta['backtest']
     series = data.to_numpy(np.float64)
-    train_rows = record.data.rows - record.data.test_rows
+    train_rows = len(data) - forecaster.meta['data']['test_rows']
     result = lc.backtest(forecaster, data, settings['horizon'],
                          start=train_rows - 1, context=settings['context'],
                          season=settings['season'], name='LSTM')
@@ -125,22 +116,31 @@ def run_dataset(name, seed, extra=()):
     return row
 
 
+def _setting(text):
+    key, _, value = text.partition('=')
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value  # a plain string: calendar=month
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
     parser.add_argument('--only', nargs='+', choices=sorted(DATASETS))
-    parser.add_argument('--train-args', default='', metavar='"--calendar '
-                        'month"', help='further options for lstm-chainer '
-                        'train')
+    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='settings for fit_auto, e.g. calendar=month '
+                        'ensemble=3 (values read as Python literals)')
     args = parser.parse_args()
     names = args.only or list(DATASETS)
+    overrides = dict(_setting(text) for text in args.set)
     models = ['LSTM', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
               'damped ES']
     ratios = {}
     for seed in args.seeds:
         rows = {}
         for name in names:
-            rows[name] = run_dataset(name, seed, args.train_args.split())
+            rows[name] = run_dataset(name, seed, overrides)
             print('seed {} {}: done in {} s'.format(seed, name,
                                                     rows[name]['train s']),
                   file=sys.stderr, flush=True)

@@ -15,6 +15,7 @@ from lstm_chainer.data.csvdata import split_series
 from lstm_chainer.forecasting.backtest import Backtest, backtest
 from lstm_chainer.forecasting.forecaster import (
     Forecaster,
+    describe_model,
     fit_forecaster,
     save_model,
 )
@@ -405,7 +406,7 @@ def _validate(result, data, train, test, source, out):
                       'vs_persistence': float(
                           summary.loc['model', 'vs persistence'])}},
         intervals=calibrate(bt, s.levels), settings=s.to_dict())
-    forecaster.meta.update(record)
+    describe_model(forecaster, **record)
     if out is not None:
         save_model(out, forecaster)
     result.backtest = bt
@@ -429,17 +430,15 @@ def _refit(result, data, targets, directory, device, comm, report, epochs,
     if comm is not None and comm.rank != 0:
         return
     meta = result.validated.meta
-    forecaster.meta.update(
+    describe_model(forecaster, **dict(
         meta, settings=s.to_dict(),
         training=dict(meta['training'], epochs=s.epochs,
                       iterations=trainers[0].updater.iteration),
-        data=dict(meta['data'], test_rows=0))
+        data=dict(meta['data'], test_rows=0)))
     refit = {'dir': REFIT_DIR, 'rows': len(data)}
-    meta['refit'] = refit
+    describe_model(result.validated, refit=refit)
     if out is not None:
         save_model(where, forecaster)
-        # The refit's key alone: the model files stay as they were.
-        record = SavedModel.read(out)
-        record.refit = refit
-        record.save_json(out)
+        # The refit's key alone: the parameters stay as they were.
+        result.validated.record.save_json(out)
         log('saved the refitted model to {}; pred uses it'.format(where))

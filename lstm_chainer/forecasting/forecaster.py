@@ -240,10 +240,27 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
 
     Args:
         directory (str): Destination (created if missing).
-        forecaster (Forecaster): What to save.
+        forecaster (Forecaster): What to save (with what its ``meta``
+            holds: the settings, context and intervals of :func:`fit_auto`).
         **meta: Further entries of :class:`~lstm_chainer.forecasting.saved.SavedModel`
             (``columns``, ``seq_len``, ``data``, ...) or any other
             JSON-serialisable ones.
+    """
+    record = describe_model(forecaster, **meta)
+    record.save(directory, forecaster.model if len(forecaster.members) == 1
+                else forecaster.members)
+
+
+def describe_model(forecaster: Forecaster, **meta) -> SavedModel:
+    """The record :func:`save_model` writes, without writing it; it
+    becomes the forecaster's ``record`` (and its JSON ``meta``).
+
+    Args:
+        forecaster (Forecaster): The model.
+        **meta: Entries beside (or over) its ``meta``.
+
+    Returns:
+        SavedModel: The record.
     """
     info = dict(forecaster.meta)
     info.update(meta)
@@ -259,10 +276,9 @@ def save_model(directory: str, forecaster: Forecaster, **meta) -> None:
     if isinstance(known.get('data'), dict):
         known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
-    record.save(directory, forecaster.model if len(forecaster.members) == 1
-                else forecaster.members)
     forecaster.meta = record.to_json()
     forecaster.record = record
+    return record
 
 
 def load_model(directory: str, refit: bool = False) -> Forecaster:
