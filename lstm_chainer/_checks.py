@@ -7,6 +7,8 @@ import numbers
 
 import numpy as np
 
+from lstm_chainer.core.protocols import DataUnitsModel
+
 
 def check_int(name, value, minimum=None):
     """Returns ``value`` as an ``int`` or raises ``ValueError``.
@@ -104,8 +106,9 @@ def check_columns(model, columns):
         model: Anything; checked when it has ``columns``.
         columns (list): The data's column names, or ``None``.
     """
-    expected = getattr(model, 'data_columns', None) \
-        or getattr(model, 'columns', None)
+    if not isinstance(model, DataUnitsModel):
+        return
+    expected = model.data_columns
     if expected is not None and columns is not None \
             and list(columns) != list(expected):
         raise ValueError('the data has columns {} but the model was trained '

@@ -1,5 +1,6 @@
 import importlib
 
+import chainer
 import pytest
 
 import lstm_chainer as lc
@@ -22,3 +23,23 @@ def test_from_import_through_an_old_path():
     from lstm_chainer.fused import supports
     assert Forecaster is lc.Forecaster
     assert supports(lc.Model(2, 2, 3), training=True)
+
+
+def test_the_model_protocols():
+    from lstm_chainer.core.protocols import (
+        DataUnitsModel,
+        OneStepModel,
+        SizedModel,
+        n_outputs,
+    )
+    model = lc.Model(3, 2, 4)
+    forecaster = lc.Forecaster(lc.Model(2, 2, 4), lc.Scaler(
+        [0.0, 0.0], [1.0, 1.0], ['a', 'b']))
+    chain = chainer.links.LSTM(2, 2)
+    assert isinstance(model, SizedModel) and not isinstance(
+        model, DataUnitsModel)
+    assert isinstance(forecaster, DataUnitsModel)
+    assert isinstance(chain, OneStepModel) and not isinstance(
+        chain, SizedModel)
+    assert n_outputs(model, 3) == 2 and n_outputs(chain, 3) == 3
+    assert n_outputs(lc.LossFuncL(model), 3) == 2

@@ -1,5 +1,4 @@
 """The commands: read the files, call the library, report."""
-import hashlib
 import os
 
 import numpy
@@ -32,7 +31,7 @@ def cmd_train(args, out):
         'context', 'stride', 'transform', 'season', 'calendar', 'ensemble',
         'levels', 'batch_size', 'pred', 'snap', 'seed')}
     source = {'path': os.path.abspath(args.data), 'fill': args.fill,
-              'sha256': _sha256(args.data), 'reading': _reading(args)}
+              'sha256': csvdata.sha256(args.data), 'reading': _reading(args)}
     result = lc.fit_auto(data, covariates=args.covariates, refit=args.refit,
                          out=args.out, device=device, comm=comm, source=source,
                          log=out.say, report=out.training(), **overrides)
@@ -75,44 +74,10 @@ def _reading(args):
             'dayfirst': args.dayfirst, 'time_unit': args.time_unit}
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _model_data(args, forecaster):
-    """The CSV a command works on, read with the model's columns."""
-    record = forecaster.record
-    time_column = record.time_column
-    reading = _reading(args)
-    if args.data is not None:
-        path, fill = args.data, args.fill
-    else:
-        path = record.data.path
-        fill = args.fill or record.data.fill
-        for key, value in (record.data.reading or {}).items():
-            if reading[key] is None:
-                reading[key] = value
-        if not os.path.isfile(path):
-            raise ValueError('the training data {} is gone; pass --data'
-                             .format(path))
-    header = csvdata.read_header(path, reading['sep'])
-    missing = [c for c in forecaster.data_columns if c not in header]
-    if missing:
-        raise ValueError('{}: lacks the column(s) {} that the model in {} was '
-                         'trained on ({})'.format(
-                             path, ', '.join(map(repr, missing)),
-                             args.model_dir, ', '.join(forecaster.columns)))
-    data = lc.load_csv(path, forecaster.data_columns, time_column, fill,
-                       **reading)
-    if args.data is None and len(data) != record.data.rows:
-        raise ValueError('{} has {} rows, {} when the model was trained; pass '
-                         '--data to use it as it is now'.format(
-                             path, len(data), record.data.rows))
-    return data
+    """The CSV a command works on: --data, else the training file."""
+    return csvdata.load_model_data(forecaster, args.data, args.fill,
+                                   _reading(args), where=args.model_dir)
 
 
 def cmd_valid(args, out):

@@ -6,6 +6,7 @@ import chainer
 import chainer.functions as F
 
 from lstm_chainer.core import fused as fused_path
+from lstm_chainer.core.protocols import DataUnitsModel, n_outputs, sizes
 
 
 def uses_truth(i, support_len):
@@ -71,8 +72,7 @@ def check_feedback(model, n_steps, support_len):
         n_steps (int): Steps that will run.
         support_len (int): Last step fed with ground truth.
     """
-    n_in = getattr(model, 'n_input', None)
-    n_out = getattr(model, 'n_output', None)
+    n_in, n_out = sizes(model)
     if support_len + 1 < n_steps and n_in is not None and (
             n_in < n_out or n_in > n_out and getattr(model, 'residual',
                                                      False)):
@@ -105,7 +105,7 @@ def use_fused(model, fused: bool | None, training: bool) -> bool:
 
 
 def _check_width(model, xs):
-    n_in = getattr(model, 'n_input', None)
+    n_in, _ = sizes(model)
     if n_in is not None and xs.shape[-1] != n_in:
         raise ValueError('the model takes {} variable(s) per step, the data '
                          'has {}'.format(n_in, xs.shape[-1]))
@@ -136,11 +136,11 @@ def rollout(model, xs, n_steps: int, support_len: int, truth_mask=None,
         ``(n_steps, batch, n_output)``: a ``chainer.Variable`` when
         ``training``, else an array on the model's device.
     """
-    if not training and hasattr(model, 'rollout'):
+    if not training and isinstance(model, DataUnitsModel):
         return model.rollout(xs, n_steps, support_len, fused=fused)
     _check_width(model, xs)
     check_feedback(model, n_steps, support_len)
-    n_out = getattr(model, 'n_output', xs.shape[-1])
+    n_out = n_outputs(model, xs.shape[-1])
     if xs.shape[-1] > n_out and support_len + 1 < n_steps \
             and len(xs) < n_steps:
         raise ValueError('the model reads {} covariate(s) at every step: '
@@ -182,7 +182,7 @@ def rollout_origins(model, series, origins, horizon: int,
     Returns:
         array: ``(horizon, len(origins), n_output)`` on the model's device.
     """
-    if hasattr(model, 'rollout_origins'):
+    if isinstance(model, DataUnitsModel):
         return model.rollout_origins(series, origins, horizon, context, fused)
     _check_width(model, series)
     origins = [int(o) for o in origins]
@@ -199,8 +199,7 @@ def rollout_origins(model, series, origins, horizon: int,
                              origins[0], origins[0] + 1, context))
     xp = model.xp
     # Covariates are read at the forecast steps too: longer windows.
-    covariates = series.shape[-1] > getattr(model, 'n_output',
-                                             series.shape[-1])
+    covariates = series.shape[-1] > n_outputs(model, series.shape[-1])
     steps = xp.arange(context + (horizon - 1 if covariates else 0))[:, None]
     parts = []
     # 1,024 windows at a time: the teacher-forced pre-activations of a

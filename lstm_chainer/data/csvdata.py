@@ -7,6 +7,7 @@ counted as in a spreadsheet: the header is row 1).
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 import warnings
@@ -390,3 +391,61 @@ def future_index(index, steps, freq=None):
         return pd.RangeIndex(start, start + steps * index.step, index.step,
                              name=index.name)
     return pd.RangeIndex(len(index), len(index) + steps, name=index.name)
+
+
+def sha256(path):
+    """str: The SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_model_data(forecaster, path=None, fill=None, reading=None,
+                    where='the model'):
+    """Reads the CSV a saved model works on, with the model's columns.
+
+    Args:
+        forecaster: A loaded :class:`Forecaster` (its ``record`` says how
+            its training file was read).
+        path (str): Another file (default: the training file, which must
+            still have the rows it had).
+        fill (str): ``'interpolate'`` to fill empty cells (default: as in
+            training, for the training file).
+        reading (dict): ``sep``, ``thousands``, ``dayfirst``, ``time_unit``
+            (``None`` entries: as in training, for the training file).
+        where (str): Names the model in messages.
+
+    Returns:
+        pandas.DataFrame: The data, targets then covariates.
+    """
+    record = forecaster.record
+    reading = dict({'sep': None, 'thousands': None, 'dayfirst': None,
+                    'time_unit': None}, **(reading or {}))
+    if path is None:
+        path = record.data.path
+        fill = fill or record.data.fill
+        for key, value in (record.data.reading or {}).items():
+            if reading.get(key) is None:
+                reading[key] = value
+        if not path or not os.path.isfile(path):
+            raise ValueError('the training data {} is gone; pass --data'
+                             .format(path))
+        rows = record.data.rows
+    else:
+        rows = None
+    header = read_header(path, reading['sep'])
+    missing = [c for c in forecaster.data_columns if c not in header]
+    if missing:
+        raise ValueError('{}: lacks the column(s) {} that the model in {} was '
+                         'trained on ({})'.format(
+                             path, ', '.join(map(repr, missing)), where,
+                             ', '.join(forecaster.columns)))
+    data = load_csv(path, forecaster.data_columns, record.time_column, fill,
+                    **reading)
+    if rows is not None and len(data) != rows:
+        raise ValueError('{} has {} rows, {} when the model was trained; pass '
+                         '--data to use it as it is now'.format(
+                             path, len(data), rows))
+    return data

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
+from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
@@ -272,8 +273,7 @@ def backtest(model, data, horizon: int, start: int | None = None,
                          'horizon or more rows'.format(n, start, horizon))
     h = np.arange(1, horizon + 1)[:, None]
     # A model with covariates forecasts only its first n_output columns.
-    n_out = getattr(getattr(model, 'predictor', model), 'n_output',
-                    array.shape[1])
+    n_out = n_outputs(model, array.shape[1])
     targets = array[:, :n_out]
     actual = targets[origins[None, :] + h]
     columns = (columns or list(range(array.shape[1])))[:n_out]
@@ -295,7 +295,7 @@ def backtest(model, data, horizon: int, start: int | None = None,
 def _model_forecasts(model, array, origins, horizon, context, fused):
     net = isolated(model)
     with forward_mode():
-        series = array if hasattr(net, 'rollout_origins') \
+        series = array if isinstance(net, DataUnitsModel) \
             else net.device.send(array.astype(np.float32))
         ys = rollout_origins(net, series, origins, horizon, context, fused)
     return to_cpu(ys).astype(np.float64)

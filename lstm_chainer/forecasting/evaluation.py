@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
+from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import check_feedback, rollout
 from lstm_chainer.data.csvdata import future_index
 from lstm_chainer.forecasting.intervals import with_intervals
@@ -41,7 +42,7 @@ def with_calendar(model, data, array):
         numpy.ndarray: ``(T, targets + features)``, or ``array``.
     """
     model = _predictor(model)
-    if not getattr(model, 'calendar', None):
+    if not isinstance(model, DataUnitsModel) or not model.calendar:
         return array
     extra = model.prepare(data).to_numpy(np.float64)[:, array.shape[1]:]
     return np.concatenate([array, extra], axis=1)
@@ -176,7 +177,7 @@ def valid(model, test_iter: LSTM_Iterator, total: str = 'Total', s: int = 0,
     check_columns(model, test_iter.columns)
     sse, count = recursive_squared_errors(model, test_iter, s, fused)
     # A model in data units says how to pool its variables in the total.
-    scale = getattr(model, 'unit_scale', None)
+    scale = model.unit_scale if isinstance(model, DataUnitsModel) else None
     columns = test_iter.columns
     if columns is not None:
         columns = columns[:test_iter.n_targets]
@@ -220,7 +221,7 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
     seq = check_int('seq', seq, 1)
     s = check_int('s', s, 0)
     diff = check_int('diff', diff, 1)
-    n_out = getattr(_predictor(model), 'n_output', array.shape[1])
+    n_out = n_outputs(model, array.shape[1])
     # Covariates (inputs past the outputs) are read at every step.
     n_truth = min(s + 1, seq) if n_out == array.shape[1] else seq
     if n_truth > len(array):
@@ -278,22 +279,22 @@ def forecast(model, history, steps: int, s: int | None = None,
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
         positions after the history).
     """
-    half_widths = (getattr(model, 'half_widths', None) or {}) \
-        if intervals else {}
+    units = isinstance(model, DataUnitsModel)
+    half_widths = model.half_widths if intervals and units else {}
     if intervals and not half_widths:
         raise ValueError('the model has no saved prediction intervals: '
                          '`lstm-chainer train` calibrates them on its '
                          'backtest (or use with_intervals with your own)')
     steps = check_int('steps', steps, 1)
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
-    if context is None:
-        context = getattr(model, 'context', None)
+    if context is None and units:
+        context = model.context
     if context is not None:
-        keep = check_int('context', context, 1) + getattr(model, 'lag', 0)
+        keep = check_int('context', context, 1) + (model.lag if units else 0)
         history = history.iloc[-keep:] if hasattr(history, 'iloc') \
             else history[-keep:]
     if diff is None:
-        diff = getattr(model, 'pred', 1)
+        diff = model.pred if units else 1
     n = len(history)
     if n < diff:
         raise ValueError('history has {} rows; forecasting with pred={} needs '
@@ -301,7 +302,7 @@ def forecast(model, history, steps: int, s: int | None = None,
     if s is None:
         s = n - 1
     times = future_index(index, steps, freq)
-    if getattr(model, 'calendar', None) or getattr(model, 'covariates', None):
+    if units and (model.calendar or model.covariates):
         # Rows for the future times: covariates and calendar features are
         # read there; the targets (the last values, repeated) are not.
         if not hasattr(history, 'columns'):
