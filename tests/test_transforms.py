@@ -125,3 +125,24 @@ def test_windows_need_the_rows_the_transform_looks_back(trend_forecaster):
     table = lc.valid(trend_forecaster, lc.LSTM_Iterator(
         frame.iloc[60:], seq_len=6, repeat=False), s=2)
     assert table.iloc[0].isna().all() and table.iloc[1:].notna().all().all()
+
+
+def test_pipeline_round_trip_and_saved_form():
+    from lstm_chainer.forecasting.pipeline import Pipeline
+    index = pd.date_range('2020-01-01', periods=40, freq='MS')
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({'a': 10 + np.cumsum(rng.rand(40)),
+                          'b': rng.randn(40), 'x': rng.rand(40)}, index=index)
+    transformer = lc.Transformer(['diff', 'none'], columns=['a', 'b'])
+    pipeline = Pipeline.fit(frame, transformer, 2, ['month'])
+    z = pipeline.transform_frame(frame)
+    assert list(z.columns) == ['a', 'b', 'x', 'month_sin', 'month_cos']
+    assert np.allclose(z.iloc[1:].mean(), 0) and np.allclose(z.iloc[1:].std(ddof=0), 1)
+    array = pipeline.with_calendar(frame).to_numpy(np.float64)
+    np.testing.assert_array_equal(pipeline.transform(array), z.to_numpy())
+    back = pipeline.inverse(pipeline.inverse_scaling(z.to_numpy()[20:, :2]),
+                            frame.to_numpy()[19:20, :2])
+    np.testing.assert_allclose(back, frame.to_numpy()[20:, :2], rtol=1e-12)
+    again = Pipeline.from_dict(pipeline.to_dict(), 2)
+    np.testing.assert_array_equal(again.transform(array), z.to_numpy())
+    assert again.calendar == ['month'] and again.lag == 1

@@ -12,7 +12,7 @@ from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
-from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.pipeline import Pipeline
 from lstm_chainer.forecasting.saved import MODEL_FILE, DataSource, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
@@ -52,13 +52,11 @@ class Forecaster(chainer.Chain):
             else [model]
         with self.init_scope():
             self.members = chainer.ChainList(*models)
-        self.scaler = scaler
         self.pred = pred
         self.meta = dict(meta or {})
         self.record = None  # the SavedModel, once saved or loaded
         self.context = None  # rows of history a forecast warms up on
         self.settings = None  # the AutoSettings of fit_auto's run
-        self.calendar = list(calendar or [])
         self.covariates = list(covariates or [])
         self.n_output = models[0].n_output
         if transformer is None:
@@ -68,7 +66,22 @@ class Forecaster(chainer.Chain):
         if not transformer.is_identity and pred != 1:
             raise ValueError('transforms need pred=1 (got pred={})'.format(
                 pred))
-        self.transformer = transformer
+        self.pipeline = Pipeline(transformer, scaler, self.n_output, calendar)
+
+    @property
+    def scaler(self):
+        """Scaler: The standardisation of the network's inputs."""
+        return self.pipeline.scaler
+
+    @property
+    def transformer(self):
+        """Transformer: The targets' reversible transforms."""
+        return self.pipeline.transformer
+
+    @property
+    def calendar(self):
+        """list: Calendar features the network reads."""
+        return self.pipeline.calendar
 
     @property
     def data_columns(self):
@@ -111,26 +124,17 @@ class Forecaster(chainer.Chain):
     def prepare(self, data):
         """The data with the calendar features appended (a DataFrame with a
         DatetimeIndex; unchanged without calendar features)."""
-        if not self.calendar:
-            return data
-        extra = calendar_features.features(getattr(data, 'index', None),
-                                           self.calendar)
-        return pd.concat([data, extra], axis=1)
+        return self.pipeline.with_calendar(data)
 
     def _to_model(self, a):
         """Data units (float64, CPU) -> model inputs on the device."""
-        n = self.n_output
-        t = self.transformer.forward(a[..., :n])
-        if a.shape[-1] > n:
-            t = np.concatenate([t, a[..., n:]], axis=-1)
-        z = self.scaler.transform(t)
+        z = self.pipeline.transform(a)
         return self.model.device.send(z.astype(np.float32))
 
     def _from_model(self, y):
         """Model outputs -> transformed data units (float64, CPU)."""
-        y = chainer.backend.CpuDevice().send(y).astype(np.float64)
-        n = self.n_output
-        return y * self.scaler.scale[:n] + self.scaler.mean[:n]
+        return self.pipeline.inverse_scaling(
+            chainer.backend.CpuDevice().send(y))
 
     def rollout(self, xs, n_steps, support_len, fused=None):
         """:func:`~lstm_chainer.core.recursion.rollout` in data units.
@@ -166,7 +170,7 @@ class Forecaster(chainer.Chain):
             net, z, n_steps - lag, support_len - lag, fused=fused)))
         xs = xs[..., :self.n_output]
         if lag == 0:  # elementwise transforms (none, log)
-            return device.send(self.transformer.inverse(ys, xs[:0]))
+            return device.send(self.pipeline.inverse(ys, xs[:0]))
         out = np.full((n_steps,) + xs.shape[1:], np.nan)
         # Outputs lag .. s-1 forecast known rows: each from the truth before.
         known = np.arange(lag, min(support_len, n_steps))
@@ -174,10 +178,10 @@ class Forecaster(chainer.Chain):
             past = xs[known[:, None] + np.arange(1 - lag, 1)[None, :]]
             past = np.moveaxis(past, 1, 0).reshape((lag, -1) + xs.shape[2:])
             one = ys[known - lag].reshape((1, -1) + xs.shape[2:])
-            out[known] = self.transformer.inverse(one, past).reshape(
+            out[known] = self.pipeline.inverse(one, past).reshape(
                 (len(known),) + xs.shape[1:])
         if support_len < n_steps:
-            out[support_len:] = self.transformer.inverse(
+            out[support_len:] = self.pipeline.inverse(
                 ys[support_len - lag:],
                 xs[support_len + 1 - lag:support_len + 1])
         return device.send(out)
@@ -197,9 +201,9 @@ class Forecaster(chainer.Chain):
             net, z, origins - lag, horizon, context, fused)))
         series = series[:, :self.n_output]
         if lag == 0:
-            return self.transformer.inverse(ys, series[:0, None])
+            return self.pipeline.inverse(ys, series[:0, None])
         past = series[origins[None, :] + np.arange(1 - lag, 1)[:, None]]
-        return self.transformer.inverse(ys, past)
+        return self.pipeline.inverse(ys, past)
 
     @property
     def columns(self):
@@ -361,35 +365,16 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
     columns = [c for c in train.columns if c not in covariates]
     if not columns:
         raise ValueError('every column is a covariate: nothing to forecast')
-    known = train[covariates]
-    train = train[columns]
-    if test is not None:
-        known = pd.concat([known, test[covariates]])
-        test = test[columns]
+    train = train[columns + covariates]
     if transformer is None:
         transformer = Transformer(['none'] * len(columns), columns=columns)
-    transformer.check(train.to_numpy(np.float64))
-    lag = transformer.lag
     calendar = list(calendar or [])
-    extra = pd.concat([known.astype(np.float64),
-                       _calendar(train, calendar, test)], axis=1)
-    z = pd.DataFrame(transformer.forward(train.to_numpy(np.float64)),
-                     index=train.index, columns=columns)
-    z = pd.concat([z, extra.iloc[:len(train)]], axis=1).iloc[lag:]
-    scaler = Scaler.fit(z)
-    bad = ~(np.isfinite(scaler.mean) & np.isfinite(scaler.scale))
-    if bad.any():
-        raise ValueError(
-            'column(s) {} hold values too large to standardise (their '
-            'variance overflows); rescale them'.format(', '.join(
-                repr(c) for c, b in zip(columns, bad) if b)))
+    pipeline = Pipeline.fit(train, transformer, len(columns), calendar)
+    z = pipeline.transform_frame(train).iloc[transformer.lag:]
     if test is not None:
-        whole = pd.concat([train, test])
-        test = pd.DataFrame(
-            transformer.forward(whole.to_numpy(np.float64)),
-            index=whole.index, columns=columns)
-        test = pd.concat([test, extra], axis=1).iloc[len(train):]
-        test = scaler.transform(test)
+        test = pipeline.transform_frame(pd.concat(
+            [train, test[columns + covariates]])).iloc[len(train):]
+    n_extra = z.shape[1] - len(columns)
     models, trainers = [], []
     seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
     prefix = kwargs.pop('line_prefix', '')
@@ -398,23 +383,15 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
             kwargs['line_prefix'] = 'member {}/{}  {}'.format(k + 1, members,
                                                              prefix)
         trainer = get_trainer(
-            scaler.transform(z), n_units, test=test,
+            z, n_units, test=test,
             seed=None if seed is None else seed + 1000 * k,
             out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
-            covariates=extra.shape[1], **kwargs)
+            covariates=n_extra, **kwargs)
         trainer.run()
         model = trainer.updater.predictor.copy(mode='copy')
         model.to_device('@numpy')
         models.append(model)
         trainers.append(trainer)
-    return Forecaster(models, scaler, pred=kwargs.get('pred', 1),
+    return Forecaster(models, pipeline.scaler, pred=kwargs.get('pred', 1),
                       transformer=transformer, calendar=calendar,
                       covariates=covariates), trainers
-
-
-def _calendar(train, names, test):
-    """Calendar features of the training (and test) rows."""
-    index = train.index if test is None else train.index.append(test.index)
-    if not names:
-        return pd.DataFrame(index=index)
-    return calendar_features.features(index, names)

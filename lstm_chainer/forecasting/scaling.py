@@ -49,8 +49,13 @@ class Scaler:
         return self._apply(data, lambda a: (a - self.mean) / self.scale)
 
     def inverse_transform(self, data):
-        """Standardised units -> data units (DataFrames keep their index)."""
-        return self._apply(data, lambda a: a * self.scale + self.mean)
+        """Standardised units -> data units (DataFrames keep their index);
+        data narrower than the scaler are its leading columns (a model's
+        outputs)."""
+        def inverse(a):
+            k = a.shape[-1]
+            return a * self.scale[:k] + self.mean[:k]
+        return self._apply(data, inverse)
 
     def to_dict(self):
         """dict: JSON-ready statistics."""
