@@ -100,18 +100,18 @@ def run(name, seed, iterations, samples):
     forecaster = lc.fit_auto(data, seed=seed).validated
     record = forecaster.record
     n = forecaster.n_output
-    horizon, context = record.backtest['horizon'], record.backtest['context']
+    horizon, context = record.backtest.horizon, record.backtest.context
     train_rows = record.data.rows - record.data.test_rows
     series = data.to_numpy(np.float64)
     lag = forecaster.lag
     z = forecaster._to_model(series)[lag:]  # transformed, scaled
     settings = {'units': forecaster.model.n_units,
-                'batch': record.training['batch_size'],
+                'batch': record.training.batch_size,
                 'seq_len': record.seq_len, 'support_len': record.support_len}
     model = train_gaussian(z[:train_rows - lag], n, settings, iterations,
                            seed)
     result = lc.backtest(forecaster, data, horizon, start=train_rows - 1,
-                         context=context, season=record.backtest['season'],
+                         context=context, season=record.backtest.season,
                          name='LSTM ensemble')
     origins = result.origins
     # Row o of the series is row o - lag of z; the window ends at origin o.

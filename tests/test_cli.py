@@ -349,7 +349,7 @@ def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
                if line.startswith('summary: the model')]
     assert len(summary) == 1 and 'persistence' in summary[0]
     record = load_model(out).record
-    assert record.refit == {'dir': 'refit', 'rows': N}
+    assert (record.refit.dir, record.refit.rows) == ('refit', N)
     assert record.backtest['horizon'] == 5
     # From the last training row (179) to the last with 5 rows after it.
     assert record.backtest['summary']['origins'] == 234 - 179 + 1

@@ -183,3 +183,23 @@ def test_saved_model_owns_the_keys(model_v1):
     doc = record.to_json()
     assert set(saved.SavedModel.keys()) <= set(doc)
     assert doc['format'] == saved.FORMAT
+
+
+def test_record_sections_are_typed_and_round_trip(tmp_path):
+    model = lc.Model(2, 2, 3)
+    forecaster = lc.Forecaster(model, lc.Scaler([0.0, 0.0], [1.0, 1.0],
+                                                ['a', 'b']))
+    lc.save_model(str(tmp_path), forecaster, training={'seed': 4},
+                  backtest={'horizon': 3, 'context': 8},
+                  refit={'dir': 'refit', 'rows': 50})
+    record = lc.load_model(str(tmp_path)).record
+    assert isinstance(record.training, saved.TrainingRecord)
+    assert record.training.seed == 4 and record.training['seed'] == 4
+    assert (record.backtest.horizon, record.backtest.get('stride', 1)) == (3, 1)
+    assert record.refit == saved.RefitRecord('refit', 50)
+    doc = json.loads((tmp_path / 'model.json').read_text())
+    assert doc['refit'] == {'dir': 'refit', 'rows': 50}
+    doc['training']['speed'] = 'fast'
+    (tmp_path / 'model.json').write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="corrupted.*speed"):
+        lc.load_model(str(tmp_path))

@@ -116,11 +116,11 @@ def cmd_pred(args, out):
     if record.refit:
         forecaster = lc.load_model(args.model_dir, refit=True)
         used = 'the model refitted on all {} rows ({})'.format(
-            record.refit['rows'], os.path.join(args.model_dir,
-                                               record.refit['dir']))
+            record.refit.rows, os.path.join(args.model_dir,
+                                               record.refit.dir))
     # Another file's own time step, unless it has too few rows to tell.
     freq = record.freq if args.data is None or len(history) < 3 else None
-    context = (record.backtest or {}).get('context')
+    context = record.backtest.context
     if context and len(history) < context + forecaster.lag:
         out.say('note: the history has {} rows, fewer than the {} the model '
                 'warms up on (context {}); the forecast rests on less'.format(

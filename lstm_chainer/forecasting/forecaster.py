@@ -13,7 +13,7 @@ from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
 from lstm_chainer.forecasting.pipeline import Pipeline
-from lstm_chainer.forecasting.saved import MODEL_FILE, DataSource, SavedModel
+from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
 from lstm_chainer.forecasting.transforms import Transformer
@@ -277,8 +277,6 @@ def describe_model(forecaster: Forecaster, **meta) -> SavedModel:
                  transforms=forecaster.transformer.to_dict(),
                  calendar=forecaster.calendar or None,
                  covariates=forecaster.covariates or None)
-    if isinstance(known.get('data'), dict):
-        known['data'] = DataSource(**known['data'])
     record = SavedModel(extra=info, **known)
     forecaster.meta = record.to_json()
     forecaster.record = record
@@ -301,7 +299,7 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
     """
     record = SavedModel.read(directory)
     if refit and record.refit:
-        return load_model(os.path.join(directory, record.refit['dir']))
+        return load_model(os.path.join(directory, record.refit.dir))
     models = [Model.from_config(record.model) for _ in range(record.members)]
     model = models[0] if len(models) == 1 else chainer.ChainList(*models)
     path = os.path.join(directory, MODEL_FILE)
@@ -317,7 +315,7 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
                             calendar=record.calendar,
                             covariates=record.covariates)
     forecaster.record = record
-    forecaster.context = (record.backtest or {}).get('context')
+    forecaster.context = record.backtest.context
     if record.settings is not None:
         forecaster.settings = AutoSettings.from_dict(record.settings)
     return forecaster

@@ -20,8 +20,31 @@ META_FILE = 'model.json'
 FORMAT = 3
 
 
+class _Section:
+    """A part of the record, read as attributes or, as the JSON object it
+    is saved as, with ``[key]`` and ``get`` (``None``: absent)."""
+
+    @classmethod
+    def from_dict(cls, state):
+        """The section of a JSON object (unknown keys: TypeError)."""
+        return state if isinstance(state, cls) else cls(**(state or {}))
+
+    def __getitem__(self, key):
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key, default=None):
+        value = getattr(self, key, None) \
+            if key in self.__dataclass_fields__ else None
+        return default if value is None else value
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
 @dataclasses.dataclass
-class DataSource:
+class DataSource(_Section):
     """Where the training data came from and how it was split."""
 
     path: Optional[str] = None
@@ -31,6 +54,51 @@ class DataSource:
     fill: Optional[str] = None
     sha256: Optional[str] = None
     reading: Optional[dict] = None
+
+
+@dataclasses.dataclass
+class TrainingRecord(_Section):
+    """How the networks were trained."""
+
+    epochs: Optional[int] = None
+    batch_size: Optional[int] = None
+    seed: Optional[int] = None
+    members: Optional[int] = None
+    iterations: Optional[int] = None
+
+
+@dataclasses.dataclass
+class BacktestRecord(_Section):
+    """The validation backtest's settings and its summary."""
+
+    season: Optional[int] = None
+    horizon: Optional[int] = None
+    context: Optional[int] = None
+    stride: Optional[int] = None
+    summary: Optional[dict] = None
+
+
+@dataclasses.dataclass
+class RefitRecord(_Section):
+    """The model refitted on all rows: its directory (relative) and rows."""
+
+    dir: str
+    rows: int
+
+
+@dataclasses.dataclass
+class IntervalsRecord(_Section):
+    """Conformal half-widths: level (as text) -> ``(horizon, variables)``."""
+
+    levels: list = dataclasses.field(default_factory=list)
+    origins: Optional[int] = None
+    half_widths: dict = dataclasses.field(default_factory=dict)
+
+
+# Sections saved as JSON objects, and their types.
+_SECTIONS = {'data': DataSource, 'training': TrainingRecord,
+             'backtest': BacktestRecord, 'refit': RefitRecord,
+             'intervals': IntervalsRecord}
 
 
 @dataclasses.dataclass
@@ -48,14 +116,15 @@ class SavedModel:
         seq_len (int): Training window length.
         support_len: Last teacher-forced step of a training window.
         data (DataSource): The training data.
-        training (dict): Epochs, batch size, seed, iterations, ...
+        training (TrainingRecord): Epochs, batch size, seed, iterations.
         transforms (dict): :meth:`Transformer.to_dict`, or ``None``.
-        backtest (dict): Settings of the validation backtest (season,
-            horizon, context, stride) and its summary.
-        refit (dict): The model refitted on all rows: its directory
-            (relative to this one) and rows; ``None`` when there is none.
-        intervals (dict): Conformal half-widths per level, horizon step and
-            variable, from the backtest (``None``: none).
+        backtest (BacktestRecord): Settings of the validation backtest
+            (season, horizon, context, stride) and its summary.
+        refit (RefitRecord): The model refitted on all rows: its
+            directory (relative to this one) and rows; ``None`` when there
+            is none.
+        intervals (IntervalsRecord): Conformal half-widths per level,
+            horizon step and variable, from the backtest (``None``: none).
         calendar (list): Calendar features the network reads (``None``:
             none); the scaler covers the outputs, then these.
         covariates (list): Data columns read but not forecast.
@@ -74,17 +143,25 @@ class SavedModel:
     seq_len: Optional[int] = None
     support_len: Optional[object] = None
     data: DataSource = dataclasses.field(default_factory=DataSource)
-    training: dict = dataclasses.field(default_factory=dict)
+    training: TrainingRecord = dataclasses.field(
+        default_factory=TrainingRecord)
     transforms: Optional[dict] = None
-    backtest: dict = dataclasses.field(default_factory=dict)
-    refit: Optional[dict] = None
-    intervals: Optional[dict] = None
+    backtest: BacktestRecord = dataclasses.field(
+        default_factory=BacktestRecord)
+    refit: Optional[RefitRecord] = None
+    intervals: Optional[IntervalsRecord] = None
     calendar: Optional[list] = None
     covariates: Optional[list] = None
     settings: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')
+
+    def __post_init__(self):
+        for key, section in _SECTIONS.items():
+            value = getattr(self, key)
+            if value is not None or key in ('data', 'training', 'backtest'):
+                setattr(self, key, section.from_dict(value))
 
     @classmethod
     def keys(cls):
@@ -111,7 +188,9 @@ class SavedModel:
         """dict: The JSON document, with the format and versions."""
         doc = dict(self.extra)
         doc.update({key: getattr(self, key) for key in self.keys()})
-        doc['data'] = dataclasses.asdict(self.data)
+        for key in _SECTIONS:
+            if doc[key] is not None:
+                doc[key] = doc[key].to_dict()
         doc.update({'format': FORMAT, 'lstm_chainer': __version__,
                     'chainer': chainer.__version__})
         return doc
@@ -141,7 +220,6 @@ class SavedModel:
                     where, doc.get('lstm_chainer', '?'), version, FORMAT))
         try:
             fields = {key: doc[key] for key in cls.keys() if key in doc}
-            fields['data'] = DataSource(**doc.get('data') or {})
             fields['extra'] = {k: v for k, v in doc.items()
                                if k not in cls.keys() + cls._VERSIONS}
             record = cls(**fields)
@@ -181,8 +259,8 @@ class SavedModel:
         if not isinstance(self.members, int) or self.members < 1:
             raise ValueError('members must be a positive integer, got '
                              '{!r}'.format(self.members))
-        for level, half in (self.intervals or {}).get('half_widths',
-                                                       {}).items():
+        saved = self.intervals.half_widths if self.intervals else {}
+        for level, half in saved.items():
             shape = np.shape(half)
             if len(shape) != 2 or shape[1] != n or not 0 < float(level) < 1:
                 raise ValueError('intervals at {} have shape {}, expected '
