@@ -102,3 +102,16 @@ def test_backtest_saved_repeats_the_validation(result):
                                   'test_rows'])
     assert np.array_equal(again.origins, result.backtest.origins)
     pd.testing.assert_frame_equal(again.metrics, result.backtest.metrics)
+
+
+def test_a_level_too_few_origins_reach_is_left_out_with_a_note():
+    data = make_frame(60).set_index('date')
+    result = lc.fit_auto(data, epochs=1, n_units=4, ensemble=1, season=0,
+                         levels=(0.8, 0.95))
+    assert len(result.backtest.origins) < 20
+    assert 0.95 not in result.intervals
+    assert any('too few backtest origins' in n and '95 %' in n
+               for n in result.notes)
+    future = lc.forecast(result.forecaster, data, 3,
+                         intervals=bool(result.intervals))
+    assert np.isfinite(future.to_numpy()).all()

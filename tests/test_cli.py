@@ -451,3 +451,20 @@ def test_library_forecast_equals_pred(model_dir):
     future = lc.forecast(load_model(model_dir), data, 4)
     np.testing.assert_allclose(written[['temp', 'sales']].to_numpy(),
                                future.to_numpy(), rtol=1e-9)
+
+
+def test_forecast_intervals_nest_and_respect_the_sign(model_dir):
+    assert main(['pred', model_dir, '--steps', '30', '-q']) == 0
+    frame = pd.read_csv(os.path.join(model_dir, 'forecast.csv'), index_col=0)
+    levels = sorted({c.rsplit('_', 1)[1] for c in frame.columns
+                     if '_lower_' in c}, key=float)
+    assert levels, 'no intervals in forecast.csv'
+    for column in ('temp', 'sales'):
+        bounds = [frame[column]]
+        for pct in levels:
+            bounds = [frame['{}_lower_{}'.format(column, pct)]] + bounds + [
+                frame['{}_upper_{}'.format(column, pct)]]
+        values = np.column_stack(bounds)
+        assert (np.diff(values, axis=1) >= 0).all(), column
+        assert np.isfinite(values).all()
+        assert (frame['{}_lower_{}'.format(column, levels[-1])] >= 0).all()

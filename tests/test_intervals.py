@@ -97,3 +97,45 @@ def test_tracking_uses_only_known_outcomes():
         assert after[0.8][h, first_seen] > widths[0.8][h, first_seen]
     with pytest.raises(ValueError, match='cannot be split'):
         lc.tracked_quantiles(residuals, (0.8,), 60)
+
+
+def drifting_residuals(seed=0, steps=6, origins=300):
+    """Errors whose scale jumps, then calms: trackers of different levels
+    move at different speeds."""
+    rng = np.random.RandomState(seed)
+    scale = np.r_[np.ones(origins // 3), 6 * np.ones(origins // 3),
+                  0.2 * np.ones(origins - 2 * (origins // 3))]
+    return rng.standard_t(2, size=(steps, origins, 2)) * scale[None, :, None]
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_tracked_levels_nest_at_every_step_and_origin(seed):
+    residuals = drifting_residuals(seed)
+    widths, final = lc.tracked_quantiles(residuals, (0.5, 0.8, 0.95), 60)
+    assert (widths[0.8] >= widths[0.5]).all()
+    assert (widths[0.95] >= widths[0.8]).all()
+    assert (final[0.95] >= final[0.8]).all() and (final[0.8] >= final[0.5]).all()
+
+
+def test_tracked_widths_stay_below_the_largest_error_known():
+    residuals = drifting_residuals(3, steps=48)
+    delays = np.arange(1, 49)
+    widths, _ = lc.tracked_quantiles(residuals, (0.8,), 60, delays)
+    errors = np.abs(residuals)
+    for t in range(0, 240, 17):
+        # Known at later origin t: the calibration origins and those whose
+        # outcome has arrived (delay d origins later).
+        for h in range(48):
+            seen = errors[h, :60 + max(0, t - delays[h] + 1)].max(axis=0)
+            assert (widths[0.8][h, t] <= seen + 1e-12).all()
+
+
+def test_bounds_of_a_never_negative_series_stay_at_or_above_zero():
+    future = pd.DataFrame({'calls': [2.0, 1.0], 'temp': [-1.0, 0.5]})
+    half = {0.8: np.array([[3.0, 1.0], [3.0, 1.0]])}
+    frame = lc.with_intervals(future, half, floor=[0.0, None])
+    assert (frame['calls_lower_80'] == 0).all()
+    assert frame['temp_lower_80'].tolist() == [-2.0, -0.5]
+    # A level that could not be calibrated is left out, not written as inf.
+    frame = lc.with_intervals(future, {**half, 0.95: np.full((2, 2), np.inf)})
+    assert not [c for c in frame.columns if c.endswith('_95')]

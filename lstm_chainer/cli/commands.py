@@ -140,7 +140,7 @@ def cmd_pred(args, out):
     point = future
     half_widths = forecaster.half_widths
     if half_widths:
-        future = lc.with_intervals(point, half_widths)
+        future = lc.with_intervals(point, half_widths, forecaster.floor)
         measured = len(next(iter(half_widths.values())))
         out.say('intervals: conformal, {} from the backtest of the model '
                 'trained on the first part{}'.format(
@@ -148,6 +148,11 @@ def cmd_pred(args, out):
                               for k in sorted(half_widths)),
                     '' if args.steps <= measured else '; steps past {} take '
                     'the widths of step {}'.format(measured, measured)))
+        held = [c for c, f in zip(point.columns, forecaster.floor or [])
+                if f is not None]
+        if held:
+            out.say('note: lower bounds held at 0 for {}, never negative in '
+                    'the training data'.format(', '.join(held)))
 
     path = os.path.join(args.model_dir, 'forecast.csv')
     shown = point.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]

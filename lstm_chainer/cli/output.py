@@ -4,7 +4,12 @@ import sys
 
 import numpy
 
-from lstm_chainer.forecasting.auto import per_variable, verdict
+from lstm_chainer.forecasting.auto import (
+    calibrate,
+    per_variable,
+    uncalibrated_note,
+    verdict,
+)
 
 
 class Output:
@@ -73,15 +78,13 @@ def report_backtest(result, out, levels):
     if out.verbose:
         out.say('\nMASE per horizon step (mean over variables):')
         out.say(mase.to_string(float_format='{:.3g}'.format))
-    if len(result.origins) >= 4:
+    calibrated = calibrate(result, levels)['levels']
+    note = uncalibrated_note(levels, calibrated, len(result.origins))
+    if note:
+        out.say('note: ' + note)
+    if len(result.origins) >= 4 and calibrated:
         _, scores = result.intervals('model', levels)
-        short = [level for level in scores.index
-                 if not numpy.isfinite(scores.loc[level, 'width'])]
-        if short:
-            out.say('note: too few calibration origins ({}) for {} '
-                    'intervals'.format(len(result.origins) // 2, ', '.join(
-                        '{:.0%}'.format(level) for level in short)))
-            scores = scores.drop(index=short)
+        scores = scores.loc[calibrated]
         out.say('\nconformal intervals started on the first half of the '
                 'origins and tracked over the later half: coverage, mean '
                 'width and MSIS (scaled like MASE):')

@@ -55,6 +55,7 @@ class DataUnitsModel(Protocol):
     calendar: list
     covariates: list
     half_widths: dict
+    floor: list | None
 
     def rollout(self, xs, n_steps: int, support_len: int, fused=None):
         ...

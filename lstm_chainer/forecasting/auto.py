@@ -19,7 +19,7 @@ from lstm_chainer.forecasting.forecaster import (
     fit_forecaster,
     save_model,
 )
-from lstm_chainer.forecasting.intervals import conformal_quantiles
+from lstm_chainer.forecasting.intervals import conformal_quantiles, nested
 from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
@@ -198,26 +198,50 @@ def describe(resolution):
     return '\n'.join(lines)
 
 
-def calibrate(result: Backtest, levels, name='model'):
+def calibrate(result: Backtest, levels, name='model', history=None):
     """Conformal half-widths for forecasts past the data.
 
     Started on the first half of the backtest's origins and tracked over
     the rest (split conformal on all of them when there are fewer than 4);
-    levels that too few origins can reach are left out.
+    the levels nest, and levels that too few origins can reach are left
+    out (:func:`uncalibrated_note` says so).
+
+    Args:
+        result (Backtest): The backtest.
+        levels (sequence): Coverage levels.
+        name (str): The model in ``result``.
+        history: The series' rows (targets first); a column never
+            negative there gets lower bounds held at 0.
 
     Returns:
-        dict: ``levels``, ``origins`` and ``half_widths`` (level as text ->
-        ``(H, n)`` nested lists), as ``model.json`` keeps them.
+        dict: ``levels``, ``origins``, ``half_widths`` (level as text ->
+        ``(H, n)`` nested lists) and ``floor`` (per column 0 or ``None``),
+        as ``model.json`` keeps them.
     """
     if len(result.origins) >= 4:
         half, _ = result.intervals(name, levels)
     else:
-        half = conformal_quantiles(result.forecasts[name] - result.actual,
-                                   levels)
+        half = nested(conformal_quantiles(
+            result.forecasts[name] - result.actual, levels))
     finite = {level: h for level, h in half.items() if np.isfinite(h).all()}
+    floor = None
+    if history is not None:
+        values = np.asarray(history, dtype=np.float64)[:, :len(result.columns)]
+        floor = [0.0 if (column >= 0).all() else None for column in values.T]
     return {'levels': sorted(finite), 'origins': len(result.origins),
             'half_widths': {repr(level): h.tolist()
-                            for level, h in sorted(finite.items())}}
+                            for level, h in sorted(finite.items())},
+            'floor': floor}
+
+
+def uncalibrated_note(levels, calibrated, origins):
+    """The note for levels too few backtest origins reach (or ``None``)."""
+    missing = sorted(set(levels) - set(calibrated))
+    if not missing:
+        return None
+    return 'too few backtest origins ({}) to calibrate {} intervals: left ' \
+        'out'.format(origins, ', '.join('{:g} %'.format(100 * level)
+                                        for level in missing))
 
 
 def verdict(mase):
@@ -405,12 +429,16 @@ def _validate(result, data, train, test, source, out):
                                for k, v in summary['MASE'].items()},
                       'vs_persistence': float(
                           summary.loc['model', 'vs persistence'])}},
-        intervals=calibrate(bt, s.levels), settings=s.to_dict())
+        intervals=calibrate(bt, s.levels, history=data),
+        settings=s.to_dict())
     describe_model(forecaster, **record)
     if out is not None:
         save_model(out, forecaster)
     result.backtest = bt
     result.intervals = forecaster.half_widths
+    note = uncalibrated_note(s.levels, result.intervals, len(bt.origins))
+    if note:
+        result.notes.append(note)
 
 
 def _refit(result, data, targets, directory, device, comm, report, epochs,

@@ -317,8 +317,8 @@ def forecast(model, history, steps: int, s: int | None = None,
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
     predictions.index = times
-    return with_intervals(predictions, half_widths) if half_widths \
-        else predictions
+    return with_intervals(predictions, half_widths, model.floor) \
+        if half_widths else predictions
 
 
 def _future_covariates(names, future, times):

@@ -100,6 +100,12 @@ class Forecaster(chainer.Chain):
                 for level, half in saved.items()}
 
     @property
+    def floor(self):
+        """list: Per target, the least value an interval bound takes (0
+        for a series never negative in training, else ``None``)."""
+        return (self.meta.get('intervals') or {}).get('floor')
+
+    @property
     def model(self):
         """Model: The (first) network."""
         return self.members[0]

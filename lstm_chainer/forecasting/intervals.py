@@ -55,10 +55,16 @@ def tracked_quantiles(residuals, levels=(0.8, 0.95), calibration: int = 0,
     Each half-width starts from :func:`conformal_quantiles` of the first
     ``calibration`` origins; afterwards, as soon as an origin's outcome is
     known (``delays[h]`` origins later for horizon step ``h``), it grows
-    by ``rate * (1 - level) * spread`` if that outcome fell outside, and
-    shrinks by ``rate * level * spread`` if inside (``spread``: the range of
-    the calibration errors), so that the long-run miss rate tends to
-    ``1 - level`` whatever the drift of the error scale.
+    by ``rate * level * spread`` if that outcome fell outside, and
+    shrinks by ``rate * (1 - level) * spread`` if inside (``spread``: the
+    range of the calibration errors), so that the long-run miss rate tends
+    to ``1 - level`` whatever the drift of the error scale.
+
+    Two bounds keep the widths sane: a half-width never exceeds the largest
+    absolute error known at that time (for its step and variable: wider
+    covers nothing more that was seen; without it, misses that arrive late
+    on long horizons pile up), and the levels nest — at every step a
+    higher level's half-width is at least a lower one's.
 
     Args:
         residuals: ``(H, B, variables)`` forecast minus actual, origins in
@@ -97,6 +103,7 @@ def tracked_quantiles(residuals, levels=(0.8, 0.95), calibration: int = 0,
     widths, final = {}, {}
     for level in levels:
         half = start[level].copy()
+        largest = calib.max(axis=1)  # the largest error known so far
         out = np.empty_like(later)
         # At origin t the outcomes of origins t - delays[h] become known.
         for t in range(n_later + int(delays.max())):
@@ -106,14 +113,36 @@ def tracked_quantiles(residuals, levels=(0.8, 0.95), calibration: int = 0,
                 h, b = rows[ok], known[ok]
                 miss = later[h, b] > out[h, b]
                 half[h] += rate * spread[h] * (miss - (1 - level))
+                largest[h] = np.maximum(largest[h], later[h, b])
                 np.maximum(half, 0, out=half)
+                # inf (a level too few origins reach) stays inf.
+                np.minimum(half, np.where(np.isfinite(half), largest, np.inf),
+                           out=half)
             if t < n_later:
                 out[:, t] = half
         widths[level] = out
         final[level] = np.concatenate(
             [out[:, n_later - n_later // 4:], half[:, None]], axis=1) \
             .mean(axis=1)
-    return widths, final
+    return nested(widths), nested(final)
+
+
+def nested(half_widths):
+    """Half-widths that nest: each level's at least every lower level's,
+    elementwise (the running maximum over the levels in order).
+
+    Args:
+        half_widths (dict): level -> array, all of one shape.
+
+    Returns:
+        dict: level -> array.
+    """
+    result, floor = {}, None
+    for level in sorted(half_widths):
+        half = np.asarray(half_widths[level], dtype=np.float64)
+        floor = half if floor is None else np.maximum(floor, half)
+        result[level] = floor
+    return result
 
 
 def interval_scores(forecasts, actual, half_widths, scale):
@@ -151,26 +180,35 @@ def interval_scores(forecasts, actual, half_widths, scale):
     return frame
 
 
-def with_intervals(future, half_widths):
+def with_intervals(future, half_widths, floor=None):
     """A forecast with ``<column>_lower_<pct>`` / ``_upper_<pct>`` columns.
 
     Args:
         future (pandas.DataFrame): Point forecast, one row per step ahead.
         half_widths (dict): level -> ``(H, n)`` half-widths; steps beyond
-            ``H`` take the last step's (the widest one measured).
+            ``H`` take the last step's (the widest one measured). Levels
+            whose half-widths are not finite (too few origins) are left out.
+        floor (sequence): Per column, the least value a bound may take
+            (``None``: any), e.g. 0 for a series that is never negative.
 
     Returns:
         pandas.DataFrame: The point columns, then the bounds.
     """
     steps = len(future)
     frame = future.copy()
+    half_widths = nested({level: half for level, half in half_widths.items()
+                          if np.isfinite(half).all()})
+    floors = [None] * future.shape[1] if floor is None else list(floor)
     for level, half in sorted(half_widths.items()):
         half = np.asarray(half, dtype=np.float64)
         rows = np.minimum(np.arange(steps), len(half) - 1)
         pct = '{:g}'.format(100 * level)
         for j, name in enumerate(future.columns):
-            frame['{}_lower_{}'.format(name, pct)] = \
-                future[name].to_numpy() - half[rows, j]
-            frame['{}_upper_{}'.format(name, pct)] = \
-                future[name].to_numpy() + half[rows, j]
+            lower = future[name].to_numpy() - half[rows, j]
+            upper = future[name].to_numpy() + half[rows, j]
+            if floors[j] is not None:
+                lower = np.maximum(lower, floors[j])
+                upper = np.maximum(upper, floors[j])
+            frame['{}_lower_{}'.format(name, pct)] = lower
+            frame['{}_upper_{}'.format(name, pct)] = upper
     return frame

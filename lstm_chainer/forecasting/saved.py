@@ -93,6 +93,7 @@ class IntervalsRecord(_Section):
     levels: list = dataclasses.field(default_factory=list)
     origins: Optional[int] = None
     half_widths: dict = dataclasses.field(default_factory=dict)
+    floor: Optional[list] = None  # per column: least bound (0) or None
 
 
 # Sections saved as JSON objects, and their types.
