@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import lstm_chainer as lc
 from lstm_chainer.forecasting.selection import (
     choose_column,
     choose_transforms,
@@ -59,3 +60,18 @@ def test_choose_transforms_reports_why():
     assert {'kpss', 'seasonal strength', 'transform'} <= set(report.columns)
     # Without a season, seasonal differences are never chosen.
     assert choose_transforms(frame)[0].names[3] == 'diff'
+
+
+@pytest.mark.parametrize('freq,rows,season,horizon', [
+    ('30min', 2000, 48, 48), ('5min', 2400, 288, 288), ('15min', 800, 96, 96),
+    ('2h', 200, 12, 12), ('10s', 2400, 360, 360), ('h', 400, 24, 48)])
+def test_sub_hourly_data_get_a_daily_season_and_a_day_ahead(freq, rows,
+                                                             season, horizon):
+    index = pd.date_range('2024-01-01', periods=rows, freq=freq)
+    t = np.arange(rows)
+    data = pd.DataFrame({'load': np.sin(2 * np.pi * t / season)
+                         + 0.01 * t}, index=index)
+    train, test = lc.split_series(data, 0.3)
+    chosen = lc.resolve_settings(data, train, test).settings
+    assert (chosen.season, chosen.horizon) == (season, horizon)
+    assert lc.time_step(data.index) == freq

@@ -126,7 +126,7 @@ def build_parser():
     train.add_argument('--season', type=_at_least(0), metavar='M',
                        help='season length in rows (default from the time '
                        'column: 12 monthly, 4 quarterly, 52 weekly, 7 daily, '
-                       '24 hourly; 0: none)')
+                       '24 hourly, a day of rows for finer steps; 0: none)')
     train.add_argument('--covariates', type=_columns, metavar='a,b',
                        help='columns the model reads but does not forecast '
                        '(known in advance); pred then needs --future')
@@ -229,7 +229,8 @@ def _forecast_options(parser, defaults=None):
                         help='steps forecast from each backtest origin' + (
                             said or ' (default from the time column: 8 '
                             'quarterly, 18 monthly, 13 weekly, 14 daily, '
-                            '48 hourly, 6 yearly; else 10)'))
+                            '48 hourly, 6 yearly, a day for finer steps; else '
+                            '10)'))
     parser.add_argument('--context', type=COUNT, metavar='ROWS',
                         help='rows of history the model warms up on before '
                         'each forecast' + (said or ' (default: max(2 '

@@ -24,6 +24,8 @@ from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
     SEASONAL_STRENGTH,
+    default_season,
+    season_name,
 )
 from lstm_chainer.forecasting.settings import (
     AutoSettings,
@@ -185,6 +187,8 @@ def describe(resolution):
     """str: The lines that say which settings were chosen and why."""
     s = resolution.settings
     season = s.season or 'none ({})'.format(resolution.no_season_because)
+    if s.season and s.season == default_season(s.freq):
+        season = '{} (one {})'.format(s.season, season_name(s.freq))
     lines = ['season {}, horizon {}, context {} rows; transforms: {}'.format(
         season, s.horizon, s.context, resolution.transformer.describe())]
     if resolution.choice is not None:

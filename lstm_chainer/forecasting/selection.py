@@ -30,16 +30,50 @@ def _period(freq):
     return None
 
 
+def _rows_per_cycle(freq):
+    """For a step finer than a day that is not one hour (``30min``,
+    ``5min``, ``2h``, ``10s``): ``(rows, 'day')`` in a day when the step is
+    at least a minute, else ``(rows, 'hour')`` in an hour; ``None`` when
+    the step does not divide the cycle or is not a fixed length."""
+    if not freq or _period(freq) is not None:
+        return None
+    try:
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
+    except (ValueError, TypeError):
+        return None
+    if not pd.Timedelta(0) < step < pd.Timedelta(days=1):
+        return None
+    cycle, name = (pd.Timedelta(days=1), 'day') \
+        if step >= pd.Timedelta(minutes=1) else (pd.Timedelta(hours=1), 'hour')
+    rows = cycle / step
+    return (int(rows), name) if rows == int(rows) and rows > 1 else None
+
+
 def default_season(freq: str | None) -> int | None:
     """Season length from a time step: 12 monthly, 4 quarterly, 52
-    weekly, 7 daily, 24 hourly; ``None`` otherwise."""
-    return _SEASONS.get(_period(freq))
+    weekly, 7 daily, 24 hourly, one day of rows for steps between a minute
+    and a day (48 half-hourly, 288 for 5 minutes), one hour of rows for
+    finer ones; ``None`` otherwise."""
+    cycle = _rows_per_cycle(freq)
+    return cycle[0] if cycle else _SEASONS.get(_period(freq))
+
+
+def season_name(freq: str | None) -> str | None:
+    """str: What the default season of ``freq`` spans (``'day'``, ...)."""
+    cycle = _rows_per_cycle(freq)
+    if cycle:
+        return cycle[1]
+    return {'Q': 'year', 'M': 'year', 'W': 'year', 'D': 'week',
+            'h': 'day'}.get(_period(freq))
 
 
 def default_horizon(freq: str | None) -> int:
     """Forecast horizon from a time step (the M4 competition's: 6 yearly,
-    8 quarterly, 18 monthly, 13 weekly, 14 daily, 48 hourly; else 10)."""
-    return _HORIZONS.get(_period(freq), 10)
+    8 quarterly, 18 monthly, 13 weekly, 14 daily, 48 hourly; one day of
+    rows for steps between a minute and an hour, one hour for finer ones;
+    else 10)."""
+    cycle = _rows_per_cycle(freq)
+    return cycle[0] if cycle else _HORIZONS.get(_period(freq), 10)
 
 
 # KPSS at the 1 % level (Kwiatkowski et al., 1992, table 1: level
