@@ -343,7 +343,7 @@ def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
                  '--epochs', '2', '--n-units', '8', '--ensemble', '1',
                  '--horizon', '5', '--refit']) == 0
     printed = capsys.readouterr().out
-    assert 'season 7, horizon 5, context 14 rows; transforms:' in printed
+    assert 'season 7 (one week), horizon 5, context 14 rows; transforms:' in printed
     assert 'chosen on the training part' in printed
     summary = [line for line in printed.splitlines()
                if line.startswith('summary: the model')]

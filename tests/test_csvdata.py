@@ -66,3 +66,27 @@ def test_future_index():
     assert future.name == 't'
     assert list(future_index(pd.RangeIndex(10, 20, 2), 3)) == [20, 22, 24]
     assert list(future_index(pd.Index([5, 9, 11]), 2)) == [3, 4]
+
+
+def test_gzip_decimal_commas_and_quarters(tmp_path):
+    import gzip
+    text = 'quarter;sales;price\n1970 Q1;12,5;1,25\n1970 Q2;13,0;1,5\n' \
+        '1970 Q3;14,25;1,75\n1970 Q4;15,0;2,0\n1971 Q1;16,5;2,25\n'
+    path = tmp_path / 'export.csv.gz'
+    with gzip.open(path, 'wt') as f:
+        f.write(text)
+    data = load_csv(str(path), time_column='quarter')
+    assert data['sales'].tolist() == [12.5, 13.0, 14.25, 15.0, 16.5]
+    assert list(data.index.month) == [1, 4, 7, 10, 1]
+    assert time_step(data.index).startswith('QS')
+    assert any('decimal comma' in note for note in data.attrs['notes'])
+    plain = tmp_path / 'dashed.csv'
+    plain.write_text('q,y\n2001-Q3,1\n2001-Q4,2\n2002-Q1,3\n')
+    assert list(load_csv(str(plain), time_column='q').index.year) == [
+        2001, 2001, 2002]
+    # Points and commas both: not a decimal comma.
+    mixed = tmp_path / 'mixed.csv'
+    mixed.write_text('a;b\n1,5;2.5\n2,5;3.5\n')
+    assert list(load_csv(str(mixed)).columns) == ['b']  # 'a' is text
+    assert load_csv(str(mixed), decimal=',', columns=['a'])['a'].tolist() \
+        == [1.5, 2.5]

@@ -71,7 +71,8 @@ def _devices(args):
 def _reading(args):
     """How the CSV is read, beyond columns, time column and fill."""
     return {'sep': args.sep, 'thousands': args.thousands,
-            'dayfirst': args.dayfirst, 'time_unit': args.time_unit}
+            'dayfirst': args.dayfirst, 'time_unit': args.time_unit,
+            'decimal': args.decimal}
 
 
 def _model_data(args, forecaster):

@@ -251,6 +251,9 @@ def _data_options(parser, time_column=True):
                         'header has one and no comma, else ,)')
     parser.add_argument('--thousands', metavar='C',
                         help='thousands separator inside numbers, e.g. ,')
+    parser.add_argument('--decimal', metavar='C',
+                        help='decimal mark (default: , when the separator is '
+                        '; and numbers read 12,5 and never 12.5, else .)')
     order = parser.add_mutually_exclusive_group()
     order.add_argument('--dayfirst', dest='dayfirst', action='store_const',
                        const=True, help='dates like 01/02/2018 are day first')

@@ -7,6 +7,7 @@ counted as in a spreadsheet: the header is row 1).
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import os
 import re
@@ -26,8 +27,8 @@ def _row(position):
 def load_csv(path: str, columns: list | None = None,
              time_column: str | None = None, fill: str | None = None,
              sep: str | None = None, thousands: str | None = None,
-             dayfirst: bool | None = None, time_unit: str | None = None
-             ) -> pd.DataFrame:
+             dayfirst: bool | None = None, time_unit: str | None = None,
+             decimal: str | None = None) -> pd.DataFrame:
     """Reads a multivariate series from a CSV file.
 
     Nothing is guessed silently: what was dropped or inferred is listed in
@@ -53,6 +54,13 @@ def load_csv(path: str, columns: list | None = None,
         time_unit (str): A numeric time column holds Unix times in this unit
             (``s``, ``ms``, ``us``, ``ns``; ``None``: decided from the
             magnitude, refused for plain counters).
+        decimal (str): Decimal mark (``None``: ``,`` when the separator is
+            ``;`` and numbers are written ``12,5`` and never ``12.5``, with
+            a note; else ``.``).
+
+    A gzip-compressed file (``.csv.gz``) is read as it is. Quarters written
+    ``1970 Q1``, ``1970-Q1`` or ``1970Q1`` are read as the quarters' first
+    days.
 
     Returns:
         pandas.DataFrame: float64 columns, indexed by a DatetimeIndex (with
@@ -66,8 +74,11 @@ def load_csv(path: str, columns: list | None = None,
     notes = []
     header, sep = _header(path, sep)
     _check_header(path, header)
+    if decimal is None:
+        decimal = _decimal_mark(path, sep, thousands, notes)
     try:
-        frame = pd.read_csv(path, sep=sep, thousands=thousands)
+        frame = pd.read_csv(path, sep=sep, thousands=thousands,
+                            decimal=decimal, compression=_compression(path))
     except pd.errors.EmptyDataError as e:
         raise ValueError('{}: the file is empty'.format(path)) from e
     except (pd.errors.ParserError, UnicodeDecodeError) as e:
@@ -139,12 +150,50 @@ def load_csv(path: str, columns: list | None = None,
     return data
 
 
+_GZIP_MAGIC = b'\x1f\x8b'
+
+
+def _compression(path):
+    """'gzip' for a gzip-compressed file (by its first bytes), else None."""
+    with open(path, 'rb') as f:
+        return 'gzip' if f.read(2) == _GZIP_MAGIC else None
+
+
+def _open_text(path):
+    if _compression(path):
+        return gzip.open(path, 'rt', newline='', encoding='utf-8')
+    return open(path, newline='', encoding='utf-8')
+
+
+_COMMA_DECIMAL = re.compile(r'^-?\d+,\d+$')
+_POINT_DECIMAL = re.compile(r'^-?\d+\.\d+$')
+
+
+def _decimal_mark(path, sep, thousands, notes, rows=200):
+    """',' where a ';'-separated file writes its numbers 12,5 (and none
+    12.5), else '.'."""
+    if sep == ',' or thousands == ',':
+        return '.'
+    with _open_text(path) as f:
+        f.readline()
+        cells = [cell.strip().strip('"') for _, line in zip(range(rows), f)
+                 for cell in line.rstrip('\r\n').split(sep)]
+    comma = sum(bool(_COMMA_DECIMAL.match(c)) for c in cells)
+    point = sum(bool(_POINT_DECIMAL.match(c)) for c in cells)
+    if comma and not point:
+        notes.append('read numbers like {!r} with a decimal comma (pass '
+                     '--decimal . to say otherwise)'.format(next(
+                         c for c in cells if _COMMA_DECIMAL.match(c))))
+        return ','
+    return '.'
+
+
 def _header(path, sep):
     """The header's raw names and the separator."""
     try:
-        with open(path, newline='', encoding='utf-8') as f:
+        with _open_text(path) as f:
             first = f.readline()
-    except UnicodeDecodeError as e:
+    except (UnicodeDecodeError, OSError, EOFError) as e:
         raise ValueError('{}: not a readable CSV file (not UTF-8 text: {})'
                          .format(path, e)) from e
     if not first.strip():
@@ -288,7 +337,16 @@ def _parse_times(path, raw, time_column, dayfirst, time_unit, notes):
     return _to_datetime(text, bool(dayfirst))
 
 
+_QUARTER = re.compile(r'^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$')
+
+
 def _to_datetime(text, dayfirst):
+    quarters = text.str.extract(_QUARTER)
+    if len(text) and quarters.notna().all().all():
+        # 1970 Q1, 1970-Q1: the quarter's first day (pandas reads neither).
+        return pd.to_datetime(pd.DataFrame({
+            'year': quarters[0].astype(int),
+            'month': 3 * quarters[1].astype(int) - 2, 'day': 1}))
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)  # format inference
         return pd.to_datetime(text, errors='coerce', dayfirst=dayfirst)
@@ -422,7 +480,7 @@ def load_model_data(forecaster, path=None, fill=None, reading=None,
     """
     record = forecaster.record
     reading = dict({'sep': None, 'thousands': None, 'dayfirst': None,
-                    'time_unit': None}, **(reading or {}))
+                    'time_unit': None, 'decimal': None}, **(reading or {}))
     if path is None:
         path = record.data.path
         fill = fill or record.data.fill
