@@ -115,3 +115,38 @@ def test_a_level_too_few_origins_reach_is_left_out_with_a_note():
     future = lc.forecast(result.forecaster, data, 3,
                          intervals=bool(result.intervals))
     assert np.isfinite(future.to_numpy()).all()
+
+
+def test_constant_and_indicator_columns():
+    data = make_frame().set_index('date')
+    train, test = lc.split_series(data, 0.25)
+    data['workday'] = (np.arange(len(data)) % 7 < 5).astype(float)
+    train, test = lc.split_series(data, 0.25)
+    notes = lc.resolve_settings(data, train, test).notes
+    assert any("'workday' takes only 2 values (0, 1)" in n
+               and '--covariates workday' in n for n in notes)
+    assert not lc.resolve_settings(data, train, test, ['workday']).notes
+    data['flat'] = 3.0
+    train, test = lc.split_series(data, 0.25)
+    with pytest.raises(ValueError, match="'flat' is constant on the training "
+                       r"part \(every value is 3\)"):
+        lc.resolve_settings(data, train, test)
+
+
+def test_the_verdict_names_columns_that_differ_and_advises_what_was_not_tried():
+    from lstm_chainer.forecasting.auto import verdict
+    rng = np.random.RandomState(0)
+    data = pd.DataFrame(np.cumsum(rng.randn(80, 2), axis=0),
+                        columns=['demand', 'workday'])
+    result = lc.backtest(None, data, 3, start=59)
+    good = result.actual.copy()
+    good[..., 1] += 10  # demand perfect, workday far off
+    result.add('model', good)
+    line = verdict(result, ['none', 'none'], season=None)
+    assert 'LOSES' in line and 'but demand (skill +1.00) beats it' in line
+    bad = result.forecasts['persistence'] + 5
+    result.add('model', bad)
+    line = verdict(result, ['diff', 'diff'], season=None)
+    assert 'LOSES' in line and 'seasonal-diff' not in line
+    assert 'transform diff' not in line and 'more epochs' in line
+    assert 'seasonal-diff' in verdict(result, ['diff', 'diff'], season=7)

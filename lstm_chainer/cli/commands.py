@@ -43,7 +43,8 @@ def cmd_train(args, out):
     out.say('backtest on the last {} rows ({} origins, horizon {}):'.format(
         result.validated.meta['data']['test_rows'],
         len(result.backtest.origins), result.settings.horizon))
-    report_backtest(result.backtest, out, result.settings.levels)
+    report_backtest(result.backtest, out, result.settings.levels,
+                    result.validated)
     record = result.validated.meta
     out.doc['settings'] = {k: v for k, v in record.items() if k in (
         'columns', 'time_column', 'freq', 'seq_len', 'support_len',
@@ -99,7 +100,7 @@ def cmd_valid(args, out):
             '{}; MASE (mean over horizons) per variable, skill = 1 - '
             'model/persistence:'.format(len(result.origins), args.stride,
                                         result.origins[0], result.horizon))
-    report_backtest(result, out, args.levels)
+    report_backtest(result, out, args.levels, forecaster)
     out.say('wrote {} (MAE, RMSE, MASE, sMAPE per model, horizon and '
             'variable) and valid.png'.format(path))
 

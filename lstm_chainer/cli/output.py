@@ -69,7 +69,7 @@ def plain(value):
     return value
 
 
-def report_backtest(result, out, levels):
+def report_backtest(result, out, levels, forecaster):
     """Prints the compact summary, the intervals' coverage and the
     verdict; fills the JSON."""
     compact = per_variable(result)
@@ -93,7 +93,8 @@ def report_backtest(result, out, levels):
         out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
                                 scores.to_dict('index').items()}
     summary = result.summary()
-    line = verdict(summary['MASE'])
+    line = verdict(result, forecaster.transformer.names,
+                   forecaster.meta.get('backtest', {}).get('season'))
     out.final(line)
     out.doc['backtest'] = {
         'origins': len(result.origins), 'horizon': result.horizon,

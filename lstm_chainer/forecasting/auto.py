@@ -73,7 +73,8 @@ class AutoResult:
 
     def summary(self):
         """str: One line: does the model beat persistence?"""
-        return verdict(self.backtest.summary()['MASE'])
+        return verdict(self.backtest, self.settings.transforms,
+                       self.settings.season)
 
 
 def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
@@ -248,29 +249,58 @@ def uncalibrated_note(levels, calibrated, origins):
                                         for level in missing))
 
 
-def verdict(mase):
+def verdict(result: Backtest, transforms=None, season=None):
     """The one-line summary: does the model beat persistence?
 
     Args:
-        mase (pandas.Series): Mean MASE per model (``Backtest.summary()``).
+        result (Backtest): The backtest (mean MASE over its targets).
+        transforms (sequence): The transforms the model was trained with;
+            the advice for a losing model then names only what was not
+            tried.
+        season (int): The season it had (``None``: seasonal differences
+            are not advised).
 
     Returns:
-        str: The line.
+        str: The line; columns whose verdict differs from the whole one's
+        are named.
     """
+    mase = result.summary()['MASE']
     model, persistence = mase['model'], mase['persistence']
     baselines = mase.drop('model')
     best = baselines.idxmin()
-    if model < persistence:
+    wins = model < persistence
+    if wins:
         line = 'summary: the model beats persistence (MASE {:.3g} vs {:.3g}, ' \
             'ratio {:.2f})'.format(model, persistence, model / persistence)
         if baselines[best] < model:
             line += '; {} does better still ({:.3g})'.format(
                 best.replace('_', ' '), baselines[best])
-        return line
-    return ('summary: the model LOSES to persistence (MASE {:.3g} vs {:.3g}, '
-            'ratio {:.2f}); try the transform diff (or seasonal-diff), more '
-            'epochs, or another context'.format(
-                model, persistence, model / persistence))
+    else:
+        line = 'summary: the model LOSES to persistence (MASE {:.3g} vs ' \
+            '{:.3g}, ratio {:.2f})'.format(model, persistence,
+                                          model / persistence)
+    if len(result.columns) > 1:
+        skill = per_variable(result)['skill'].drop('all')
+        other = [(c, k) for c, k in skill.items() if (k > 0) != wins]
+        if other:
+            line += '; but {} {} it'.format(', '.join(
+                '{} (skill {:+.2f})'.format(c, k) for c, k in other),
+                'loses to' if wins else 'beats')
+    if not wins:
+        line += '; try ' + _advice(transforms, season)
+    return line
+
+
+def _advice(transforms, season):
+    """What a losing model could try that it did not."""
+    tried = set(transforms or ())
+    ideas = []
+    if transforms is None or 'none' in tried:
+        ideas.append('the transform diff')
+    if season and tried != {'seasonal-diff'}:
+        ideas.append('seasonal-diff')
+    ideas.append('more epochs')
+    return '{}, or another context'.format(', '.join(ideas))
 
 
 def per_variable(result: Backtest):

@@ -195,6 +195,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     horizon = horizon or min(default_horizon(freq), max(1, len(test) // 2))
     context = context or max(2 * horizon, 2 * (season or 0), 8)
     targets = [c for c in train.columns if c not in covariates]
+    looks = _look_at_targets(train[targets])
     transformer, choice = _transformer(transform, train[targets], season)
     seq_len = seq_len or context + horizon
     support_len = context - 1 if support_len is None \
@@ -212,6 +213,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     epochs = epochs or default_epochs(len(train) - transformer.lag, seq_len,
                                       plain['batch_size'], plain['ensemble'])
     calendar, notes = _calendar(calendar, data, train, season, transformer)
+    notes = looks + notes
     settings = AutoSettings(
         freq=freq, season=season, horizon=horizon, context=context,
         transforms=tuple(transformer.names), seq_len=seq_len,
@@ -219,6 +221,29 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
         covariates=tuple(covariates), test_size=test_size, **plain)
     return Resolution(settings, transformer, choice,
                       why if season is None else None, notes)
+
+
+def _look_at_targets(train):
+    """Refuses constant targets; notes those that look like indicators."""
+    notes = []
+    for column in train.columns:
+        values = np.unique(train[column].to_numpy(np.float64))
+        if len(values) == 1:
+            raise ValueError(
+                'column {!r} is constant on the training part (every value '
+                'is {:g}): there is nothing to learn from it; leave it out '
+                'of the columns, or make it a covariate'.format(
+                    column, values[0]))
+        integers = (values == np.round(values)).all()
+        if len(values) == 2 or integers and len(values) <= 7 \
+                and len(train) >= 10 * len(values):
+            notes.append(
+                'column {!r} takes only {} values ({}): an indicator or a '
+                'calendar-like column? It is forecast as a target; if its '
+                'future is known, make it a covariate (--covariates {})'
+                .format(column, len(values), ', '.join(
+                    '{:g}'.format(v) for v in values), column))
+    return notes
 
 
 def _transformer(spec, train, season):
