@@ -90,3 +90,22 @@ def test_gzip_decimal_commas_and_quarters(tmp_path):
     assert list(load_csv(str(mixed)).columns) == ['b']  # 'a' is text
     assert load_csv(str(mixed), decimal=',', columns=['a'])['a'].tolist() \
         == [1.5, 2.5]
+
+
+@pytest.mark.parametrize('freq,drop', [('MS', [5, 6, 7]), ('30min', [10])])
+def test_a_regular_step_with_missing_rows(tmp_path, freq, drop):
+    times = pd.date_range('2005-01-01', periods=60, freq=freq)
+    frame = pd.DataFrame({'date': times, 'y': np.arange(60.0)})
+    path = tmp_path / 'gaps.csv'
+    frame.drop(index=drop).to_csv(path, index=False)
+    with pytest.raises(ValueError, match='has a step of {} with {} missing '
+                       r'row\(s\), the first {}.*--fill interpolate'.format(
+                           freq, len(drop), times[drop[0]])):
+        load_csv(str(path), time_column='date')
+    data = load_csv(str(path), time_column='date', fill='interpolate')
+    assert len(data) == 60 and time_step(data.index) == freq
+    np.testing.assert_allclose(data['y'], np.arange(60.0), atol=0.2)
+    assert any('inserted {} missing row'.format(len(drop)) in n
+               for n in data.attrs['notes'])
+    # Without a time column the rows are taken as consecutive.
+    assert len(load_csv(str(path))) == 60 - len(drop)

@@ -127,6 +127,8 @@ def load_csv(path: str, columns: list | None = None,
             data[name] = pd.to_numeric(data[name], errors='coerce')
     data = data.astype(np.float64)
     data.index = index
+    if time_column is not None:
+        data = _insert_missing_rows(path, data, time_column, fill, notes)
 
     missing = ~np.isfinite(data.to_numpy())
     if missing.any():
@@ -289,6 +291,68 @@ def _is_numeric(column):
 _UNITS = (('s', 1e8, 1e10), ('ms', 1e11, 1e13), ('us', 1e14, 1e16),
           ('ns', 1e17, 1e19))
 _SLASHED = re.compile(r'^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b')
+
+
+def regular_step(index, samples=200):
+    """The step of a time index that is regular but for missing rows.
+
+    The step most runs of five consecutive rows share; the index is
+    regular with gaps when every time lies on that step's grid.
+
+    Args:
+        index (pandas.DatetimeIndex): Increasing times.
+        samples (int): Runs looked at (spread over the index).
+
+    Returns:
+        tuple: ``(freq, grid)``, the step and the full index from the first
+        to the last time; ``None`` when the index is regular already, too
+        short, or on no grid.
+    """
+    if len(index) < 6:
+        return None
+    starts = np.unique(np.linspace(0, len(index) - 5, samples).astype(int))
+    found = {}
+    with warnings.catch_warnings():
+        # pandas >= 3.1 announces that infer_freq will return an offset.
+        warnings.filterwarnings('ignore', message='.*infer_freq')
+        if pd.infer_freq(index) is not None:
+            return None
+        for start in starts:
+            freq = pd.infer_freq(index[start:start + 5])
+            if freq is not None:
+                found[freq] = found.get(freq, 0) + 1
+    if not found:
+        return None
+    freq = max(found, key=found.get)
+    try:
+        grid = pd.date_range(index[0], index[-1], freq=freq, name=index.name)
+    except (ValueError, OverflowError):
+        return None
+    if len(grid) <= len(index) or not index.isin(grid).all() \
+            or len(grid) > 100 * len(index):
+        return None
+    return pd.tseries.frequencies.to_offset(freq).freqstr, grid
+
+
+def _insert_missing_rows(path, data, time_column, fill, notes):
+    """Refuses a time column with missing rows of a regular step, or
+    (with ``fill``) inserts them as empty cells to be filled."""
+    regular = regular_step(data.index)
+    if regular is None:
+        return data
+    freq, grid = regular
+    missing = grid.difference(data.index)
+    if fill is None:
+        raise ValueError(
+            '{}: time column {!r} has a step of {} with {} missing row(s), '
+            'the first {} (after row {}); pass --fill interpolate to insert '
+            'and fill them, or leave out the time column to treat the rows '
+            'as consecutive'.format(
+                path, time_column, freq, len(missing), missing[0],
+                _row(int(data.index.searchsorted(missing[0])) - 1)))
+    notes.append('inserted {} missing row(s) of the {} step, filled by '
+                 'interpolation'.format(len(missing), freq))
+    return data.reindex(grid)
 
 
 def _parse_times(path, raw, time_column, dayfirst, time_unit, notes):
