@@ -34,13 +34,14 @@ def save_figure(figure, path):
     atomic_write(path, figure.savefig)
 
 
-def plot_series(train, test=None, ax=None):
+def plot_series(train, test=None, ax=None, title=None):
     """Training (and test) series, one line per variable.
 
     Args:
         train (pandas.DataFrame): Training part; its index is the x axis.
         test (pandas.DataFrame): Test part, drawn dashed after ``train``.
         ax (matplotlib.axes.Axes): Target Axes.
+        title (str): Title (default: what it shows; ``''``: none).
 
     Returns:
         matplotlib.axes.Axes: The Axes.
@@ -54,16 +55,20 @@ def plot_series(train, test=None, ax=None):
                     color=line.get_color(), label='{} (test)'.format(name))
     ax.set_xlabel(train.index.name or 't')
     ax.legend(loc='best', fontsize='small')
+    _title(ax, title,
+           'the series: training part (solid), test part (dashed)')
     return ax
 
 
-def plot_loss(log, keys=('main/loss', 'validation/main/loss'), ax=None):
+def plot_loss(log, keys=('main/loss', 'validation/main/loss'), ax=None,
+              title=None):
     """Loss per epoch from a LogReport log, on a log scale.
 
     Args:
         log (list): LogReport entries (dicts with ``epoch`` and the keys).
         keys (sequence): Entries to draw; missing ones are skipped.
         ax (matplotlib.axes.Axes): Target Axes.
+        title (str): Title (default: what it shows; ``''``: none).
 
     Returns:
         matplotlib.axes.Axes: The Axes.
@@ -80,15 +85,18 @@ def plot_loss(log, keys=('main/loss', 'validation/main/loss'), ax=None):
     ax.grid(True, alpha=0.3)
     if ax.has_data():
         ax.legend(loc='best', fontsize='small')
+    _title(ax, title,
+           'loss per epoch')
     return ax
 
 
-def plot_valid(table, ax=None):
+def plot_valid(table, ax=None, title=None):
     """RMSE against horizon, one line per column of a :func:`valid` table.
 
     Args:
         table (pandas.DataFrame): Output of ``valid``.
         ax (matplotlib.axes.Axes): Target Axes.
+        title (str): Title (default: what it shows; ``''``: none).
 
     Returns:
         matplotlib.axes.Axes: The Axes.
@@ -100,16 +108,19 @@ def plot_valid(table, ax=None):
     ax.set_ylabel('RMSE')
     ax.grid(True, alpha=0.3)
     ax.legend(loc='best', fontsize='small')
+    _title(ax, title,
+           'RMSE of recursive forecasts per horizon step')
     return ax
 
 
-def plot_pred(predictions, truth=None, ax=None):
+def plot_pred(predictions, truth=None, ax=None, title=None):
     """Forecast (solid) against truth (dashed), one colour per variable.
 
     Args:
         predictions (pandas.DataFrame): Forecast, e.g. from ``pred``.
         truth (pandas.DataFrame): Truth on the same index (NaN where unknown).
         ax (matplotlib.axes.Axes): Target Axes.
+        title (str): Title (default: what it shows; ``''``: none).
 
     Returns:
         matplotlib.axes.Axes: The Axes.
@@ -124,6 +135,8 @@ def plot_pred(predictions, truth=None, ax=None):
     ax.set_xlabel(predictions.index.name or 't')
     ax.grid(True, alpha=0.3)
     ax.legend(loc='best', fontsize='small')
+    _title(ax, title,
+           'recursive forecast (solid) against the truth (dashed)')
     return ax
 
 
@@ -150,7 +163,7 @@ def new_axes_column(n):
     return list(figure.subplots(n, 1, sharex=True, squeeze=False)[:, 0])
 
 
-def plot_forecast(history, forecast, axes=None, bounds=None):
+def plot_forecast(history, forecast, axes=None, bounds=None, title=None):
     """History and forecast, one Axes per variable (scales may differ).
 
     Args:
@@ -160,6 +173,8 @@ def plot_forecast(history, forecast, axes=None, bounds=None):
         bounds (pandas.DataFrame): Interval columns ``<name>_lower_<pct>``
             and ``<name>_upper_<pct>`` (:func:`with_intervals`), drawn as
             bands.
+        title (str): Title over the first Axes (default: how far from
+            when; ``''``: none).
 
     Returns:
         list: The Axes.
@@ -187,6 +202,8 @@ def plot_forecast(history, forecast, axes=None, bounds=None):
         ax.grid(True, alpha=0.3)
     axes[0].legend(loc='best', fontsize='small')
     axes[-1].set_xlabel(forecast.index.name or 't')
+    _title(axes[0], title,
+           _forecast_title(history, forecast))
     if hasattr(forecast.index, 'tz'):  # a DatetimeIndex: compact dates
         from matplotlib import dates
         locator = dates.AutoDateLocator()
@@ -195,12 +212,13 @@ def plot_forecast(history, forecast, axes=None, bounds=None):
     return axes
 
 
-def plot_backtest(table, ax=None):
+def plot_backtest(table, ax=None, title=None):
     """Error per horizon step of several models (e.g. ``Backtest.mase()``).
 
     Args:
         table (pandas.DataFrame): Index horizon, one column per model.
         ax (matplotlib.axes.Axes): Target (default: a new one).
+        title (str): Title (default: what it shows; ``''``: none).
 
     Returns:
         matplotlib.axes.Axes: The Axes.
@@ -216,4 +234,18 @@ def plot_backtest(table, ax=None):
     ax.set_ylabel('MASE')
     ax.axhline(1.0, color='grey', linewidth=0.6, linestyle=':')
     ax.legend()
+    _title(ax, title,
+           'backtest: MASE per horizon step (below 1 beats the in-sample naive)')
     return ax
+
+
+def _forecast_title(history, forecast):
+    if len(history):
+        return 'forecast of {} steps after {}'.format(len(forecast),
+                                                      history.index[-1])
+    return 'forecast of {} steps'.format(len(forecast))
+
+
+def _title(ax, title, default):
+    """Sets ``default`` as the title unless ``title`` says otherwise."""
+    ax.set_title(default if title is None else title, fontsize='medium')

@@ -252,7 +252,7 @@ def test_fill_interpolate_gets_through(tmp_path):
 
 @pytest.mark.parametrize('args,message', [
     (['train', 'x.csv'], 'the following arguments are required: --out'),
-    (['pred', 'd'], 'the following arguments are required: --steps'),
+    (['pred', 'd', '--steps', '0'], 'argument --steps: must be >= 1, got 0'),
     (['train', 'x.csv', '--out', 'd', '--epochs', 'many'],
      "argument --epochs: invalid int value: 'many'"),
     (['train', 'x.csv', '--out', 'd', '--columns', 'a,,b'],
@@ -468,3 +468,12 @@ def test_forecast_intervals_nest_and_respect_the_sign(model_dir):
         assert (np.diff(values, axis=1) >= 0).all(), column
         assert np.isfinite(values).all()
         assert (frame['{}_lower_{}'.format(column, levels[-1])] >= 0).all()
+
+
+def test_pred_forecasts_the_horizon_by_default(model_dir, capsys):
+    assert main(['pred', model_dir]) == 0
+    horizon = load_model(model_dir).record.backtest.horizon
+    assert 'forecasting {} steps, the horizon'.format(horizon) in \
+        capsys.readouterr().out
+    frame = pd.read_csv(os.path.join(model_dir, 'forecast.csv'))
+    assert len(frame) == horizon

@@ -139,3 +139,18 @@ def test_valid_and_pred_accept_the_training_target(model, series):
     pd.testing.assert_frame_equal(valid(LossFuncL(model), it), valid(model, it))
     pd.testing.assert_frame_equal(pred(LossFuncL(model), series, 5)[0],
                                   pred(model, series, 5)[0])
+
+
+def test_plots_say_what_they_show():
+    from lstm_chainer import plotting
+    table = pd.DataFrame({'model': [0.5, 0.7], 'persistence': [1.0, 1.2]},
+                         index=pd.RangeIndex(1, 3, name='horizon'))
+    ax = plotting.plot_backtest(table, ax=plotting.new_axes())
+    assert ax.get_title().startswith('backtest: MASE per horizon step')
+    assert plotting.plot_backtest(table, ax=plotting.new_axes(),
+                                  title='').get_title() == ''
+    history = pd.DataFrame({'y': [1.0, 2.0]}, index=pd.RangeIndex(2))
+    future = pd.DataFrame({'y': [3.0]}, index=pd.RangeIndex(2, 3))
+    axes = plotting.plot_forecast(history, future,
+                                  axes=plotting.new_axes_column(1))
+    assert axes[0].get_title() == 'forecast of 1 steps after 1'

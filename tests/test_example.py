@@ -35,7 +35,9 @@ def test_sine_cos_example_end_to_end(tmp_path, capsys):
     # The test part ends at t = 199: the forecast goes on past the data.
     assert forecast.loc[199:, 'sin_truth'].notna().sum() == 1
     assert forecast.loc[200:, 'sin_pred'].notna().all()
-    assert 'Recursive validation RMSE' in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert 'Recursive validation RMSE' in printed and 'persistence' in printed
+    assert "This is the article's configuration" in printed
 
 
 def test_sine_cos_example_rejects_bad_arguments(tmp_path):

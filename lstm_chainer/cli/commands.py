@@ -106,12 +106,16 @@ def cmd_valid(args, out):
 
 
 def cmd_pred(args, out):
-    if args.steps > MAX_STEPS:
+    if args.steps is not None and args.steps > MAX_STEPS:
         raise ValueError('--steps {} is more than {:,}: a recursive forecast '
                          'that long is noise; forecast less'.format(
                              args.steps, MAX_STEPS))
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
+    if args.steps is None:
+        args.steps = record.backtest.horizon or record.seq_len or 10
+        out.say('forecasting {} steps, the horizon the model was backtested '
+                'with (--steps to choose)'.format(args.steps))
     history = _model_data(args, forecaster)
     used = 'the model trained on the first {} rows'.format(
         record.data.rows - (record.data.test_rows or 0))

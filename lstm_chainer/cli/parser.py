@@ -186,8 +186,9 @@ def build_parser():
         'forecast.png into DIR.')
     pred.add_argument('model_dir', metavar='DIR', help='trained model')
     _output_options(pred)
-    pred.add_argument('--steps', type=COUNT, required=True,
-                      help='number of future values')
+    pred.add_argument('--steps', type=COUNT,
+                      help='number of future values (default: the horizon '
+                      'the model was backtested with)')
     pred.add_argument('--future', metavar='CSV',
                       help='values of the covariates at the forecast times '
                       '(a model trained with --covariates needs them)')
