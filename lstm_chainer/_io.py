@@ -1,4 +1,5 @@
 """Files: atomic writes, and reading Chainer's npz files with clear errors."""
+import contextlib
 import os
 import tempfile
 import zipfile
@@ -37,11 +38,12 @@ def atomic_write_all(writes):
     try:
         for path, write in writes:
             directory, name = os.path.split(os.path.abspath(path))
-            fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
-                                       suffix=os.path.splitext(name)[1])
-            os.close(fd)
-            done.append((tmp, path))
-            write(tmp)
+            with naming(path):
+                fd, tmp = tempfile.mkstemp(prefix='.' + name, dir=directory,
+                                           suffix=os.path.splitext(name)[1])
+                os.close(fd)
+                done.append((tmp, path))
+                write(tmp)
             # mkstemp makes the file 0600; give it what the umask allows,
             # as open() would have.
             os.chmod(tmp, 0o666 & ~_umask())
@@ -51,6 +53,19 @@ def atomic_write_all(writes):
         for tmp, _ in done:
             if os.path.exists(tmp):
                 os.remove(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def naming(path):
+    """An OSError inside names ``path`` (the file being written) where it
+    named nothing, a directory or a temporary file."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is None or e.filename != path and (
+                os.path.isdir(e.filename) or not os.path.exists(e.filename)):
+            raise OSError(e.errno, e.strerror or str(e), path) from e
         raise
 
 

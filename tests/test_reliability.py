@@ -332,3 +332,80 @@ def test_ctrl_c_is_one_line(model, monkeypatch, capsys):
     assert main(['valid', out]) == 130
     one_line_error(capsys, 'interrupted; run the same command again to '
                    'resume')
+
+
+# A real file system that fills up, at each stage of a training run.
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs (root can mount one; elsewhere the test cannot run)."""
+    import subprocess
+    mount = tmp_path / 'disk'
+    mount.mkdir()
+    made = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs',
+                           str(mount)], capture_output=True)
+    if made.returncode:
+        pytest.skip('cannot mount a tmpfs here: {}'.format(
+            made.stderr.decode().strip()))
+    yield mount
+    subprocess.run(['umount', str(mount)], check=True)
+
+
+def fill(disk):
+    """Writes a filler file until the disk is full."""
+    with open(disk / 'filler', 'ab', buffering=0) as f:
+        try:
+            while True:
+                f.write(b'\0' * 4096)
+                f.flush()
+        except OSError:
+            pass
+
+
+STAGES = {
+    # The best model is the first snapshot written.
+    'snapshot': ('chainer.training.extensions.snapshot_writers.SimpleWriter'
+                 '.save', 'best_model.npz'),
+    'loss plot': ('matplotlib.figure.Figure.savefig', 'loss.png'),
+    'model files': ('lstm_chainer.forecasting.saved.SavedModel.save',
+                    'model.npz'),
+}
+
+
+@pytest.mark.parametrize('stage', STAGES)
+def test_a_disk_that_fills_at_each_stage_is_one_line(stage, trained,
+                                                     small_disk, monkeypatch,
+                                                     capsys):
+    import importlib
+    target, name = STAGES[stage]
+    owner, attr = target.rsplit('.', 1)
+    module, cls = owner.rsplit('.', 1)
+    klass = getattr(importlib.import_module(module), cls)
+    original = getattr(klass, attr)
+
+    def filled_first(*args, **kwargs):
+        fill(small_disk)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(klass, attr, filled_first)
+    path, _ = trained
+    out = small_disk / 'model'
+    assert main(['train', path, '--out', str(out), '--time-column', 'date',
+                 '--snap', '1'] + FAST) == 2
+    err = one_line_error(capsys, 'No space left on device')
+    assert '{}: No space left'.format(os.path.join(str(out), name)) in err
+    left = sorted(os.listdir(out)) if out.exists() else []
+    assert not [n for n in left if n.startswith(('.', 'tmp', 'log.'))], left
+    assert name not in left  # nothing half written under its name
+
+
+def test_what_killed_runs_leave_in_members_is_cleaned(model, capsys):
+    path, out = model
+    os.makedirs(os.path.join(out, 'member1', 'logx1y2'))
+    open(os.path.join(out, 'member1', '.loss.png1a2b.png'), 'w').close()
+    os.makedirs(os.path.join(out, 'logq9w8'))
+    assert main(['valid', out]) == 0
+    printed = capsys.readouterr().out
+    for left in ('member1/logx1y2', 'member1/.loss.png1a2b.png', 'logq9w8'):
+        assert 'removed {}'.format(left) in printed
+        assert not os.path.exists(os.path.join(out, left))
+    assert os.path.isfile(os.path.join(out, 'log'))

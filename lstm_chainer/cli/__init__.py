@@ -7,8 +7,10 @@ with the input ends in one line on stderr and exit status 2, before
 anything in the output directory is touched.
 """
 import contextlib
+import gc
 import os
 import sys
+import traceback
 
 from lstm_chainer.cli.commands import COMMANDS
 from lstm_chainer.cli.output import Output
@@ -58,8 +60,26 @@ def main(argv=None):
         if _mpi_rank() == 0:
             print('lstm-chainer {}: {}'.format(args.command, _problem(
                 e, directory)), file=sys.stderr)
+        _release(e)
         return 130 if isinstance(e, KeyboardInterrupt) else 2
     return 0
+
+
+def _release(error):
+    """Frees what the failed command held: NumPy's half-written npz on a
+    full disk complains at exit (``ZipFile.__del__``) after the one line."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        seen = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            traceback.clear_frames(error.__traceback__)
+            error.__traceback__ = None
+            error = error.__cause__ or error.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _problem(error, directory):

@@ -391,7 +391,9 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
             seed=None if seed is None else seed + 1000 * k,
             out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
             covariates=n_extra, **kwargs)
-        trainer.run()
+        # The exception itself says what went wrong; Chainer would print
+        # its traceback first.
+        trainer.run(show_loop_exception_msg=False)
         model = trainer.updater.predictor.copy(mode='copy')
         model.to_device('@numpy')
         models.append(model)

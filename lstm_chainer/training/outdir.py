@@ -9,9 +9,12 @@ import tempfile
 LOCK = '.lstm-chainer.lock'
 # What atomic writes (".<name><random><suffix>") and Chainer's snapshot
 # writer ("tmp<name><random>/") leave when a run is killed mid-write.
+# Chainer's LogReport writes through a directory log<random> (and removes
+# it, unless the run is killed).
+_LOG_TEMP = 'log?*'
 _LEFTOVERS = ('.model.npz*', '.model.json*', '.valid.csv*', '.valid.png*',
               '.forecast.csv*', '.forecast.png*', '.loss.png*',
-              'tmpsnapshot_epoch_*', 'tmpbest_model.npz*')
+              'tmpsnapshot_epoch_*', 'tmpbest_model.npz*', _LOG_TEMP)
 
 
 def check_writable(directory, create=True):
@@ -90,14 +93,25 @@ def locked(directory):
 
 
 def clean_leftovers(directory):
-    """Removes the temporary files killed runs left; returns their names."""
+    """Removes the temporary files killed runs left, in ``directory`` and
+    in the ensemble members' and the refit's directories below it; returns
+    their paths relative to ``directory``."""
     removed = []
-    for pattern in _LEFTOVERS:
-        for path in glob.glob(os.path.join(glob.escape(directory), pattern)):
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.remove(path)
-            removed.append(os.path.basename(path))
+    top = glob.escape(directory)
+    for folder in [top] + sorted(
+            glob.glob(os.path.join(top, 'member[0-9]*'))
+            + glob.glob(os.path.join(top, 'refit'))
+            + glob.glob(os.path.join(top, 'refit', 'member[0-9]*'))):
+        if not os.path.isdir(folder):
+            continue
+        for pattern in _LEFTOVERS:
+            for path in glob.glob(os.path.join(glob.escape(folder), pattern)):
+                if pattern == _LOG_TEMP and not os.path.isdir(path):
+                    continue  # the log itself
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.remove(path)
+                removed.append(os.path.relpath(path, directory))
     return removed

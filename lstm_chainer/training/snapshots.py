@@ -4,11 +4,33 @@ import os
 import re
 import warnings
 
-from lstm_chainer._io import load_npz
+from chainer.training import extensions
+from chainer.training.extensions import snapshot_writers
+
+from lstm_chainer._io import load_npz, naming
 
 SNAPSHOT = 'snapshot_epoch_{.updater.epoch}'
 # snapshot_epoch_12, or snapshot_epoch_12.3 for rank 3 under MPI.
 _NAME = re.compile(r'snapshot_epoch_(\d+)(?:\.(\d+))?$')
+
+
+class NamingWriter(snapshot_writers.SimpleWriter):
+    """Chainer's writer, whose errors name the snapshot file (a full disk
+    otherwise reports the directory, or nothing)."""
+
+    def __call__(self, filename, outdir, target):
+        with naming(os.path.join(outdir, filename)):
+            super().__call__(filename, outdir, target)
+
+
+class NamingLogReport(extensions.LogReport):
+    """LogReport whose write errors name the log file."""
+
+    name = 'LogReport'  # what the other extensions look it up by
+
+    def __call__(self, trainer):
+        with naming(os.path.join(trainer.out, 'log')):
+            super().__call__(trainer)
 
 
 def snapshot_epochs(out, rank=None):

@@ -19,7 +19,11 @@ from lstm_chainer.core.updater import LSTM_updater
 from lstm_chainer.device import get_device
 from lstm_chainer.training import distributed
 from lstm_chainer.training.extensions import EpochLine, LossPlot, RecursiveEvaluator
-from lstm_chainer.training.snapshots import SNAPSHOT
+from lstm_chainer.training.snapshots import (
+    SNAPSHOT,
+    NamingLogReport,
+    NamingWriter,
+)
 from lstm_chainer.training.triggers import EarlyStopping
 
 BEST_MODEL = 'best_model.npz'
@@ -128,7 +132,8 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
     keys = _validation(trainer, group, test_iter, model, test_s, keep_best)
     _reporting(trainer, group, keys, epoch, print_report, progress,
                epoch_lines, line_prefix)
-    trainer.extend(group.snapshot(extensions.snapshot(filename=SNAPSHOT)),
+    trainer.extend(group.snapshot(extensions.snapshot(
+        filename=SNAPSHOT, writer=NamingWriter())),
                    trigger=_every(snap, epoch))
     group.resume(trainer, out)
     return trainer
@@ -202,7 +207,8 @@ def _validation(trainer, group, test_iter, model, test_s, keep_best):
                                       comm=group.comm))
     if keep_best and group.is_root:
         trainer.extend(
-            extensions.snapshot_object(model, BEST_MODEL),
+            extensions.snapshot_object(model, BEST_MODEL,
+                                       writer=NamingWriter()),
             trigger=training.triggers.MinValueTrigger(
                 'validation/main/loss', (1, 'epoch')))
     return ['main/loss', 'validation/main/loss', 'validation/main/rmse']
@@ -212,7 +218,7 @@ def _reporting(trainer, group, keys, epoch, print_report, progress,
                epoch_lines, line_prefix):
     if not group.is_root:
         return
-    trainer.extend(extensions.LogReport(trigger=(1, 'epoch')))
+    trainer.extend(NamingLogReport(trigger=(1, 'epoch')))
     if print_report:
         # sys.stdout as it is now (PrintReport binds it at import).
         trainer.extend(extensions.PrintReport(
