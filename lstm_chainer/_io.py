@@ -1,7 +1,10 @@
 """Files: atomic writes, and reading Chainer's npz files with clear errors."""
 import contextlib
+import gc
 import os
+import sys
 import tempfile
+import traceback
 import zipfile
 import zlib
 
@@ -90,3 +93,21 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def forget_failure(error):
+    """Frees what a failed call held through ``error``'s frames, quietly:
+    NumPy's half-written npz on a full disk would otherwise complain when
+    collected (``ZipFile.__del__``), after the error was reported."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        seen = set()
+        while error is not None and id(error) not in seen:
+            seen.add(id(error))
+            traceback.clear_frames(error.__traceback__)
+            error.__traceback__ = None
+            error = error.__cause__ or error.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook

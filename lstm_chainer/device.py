@@ -2,6 +2,8 @@
 import chainer
 from chainer.backends import cuda
 
+from lstm_chainer.version import __version__
+
 GPU_HELP = ("install CuPy for your CUDA version: pip install "
             "'lstm_chainer[gpu]' (CUDA 12, cupy-cuda12x 13) or "
             "'lstm_chainer[gpu-cuda13]' (CUDA 13, cupy-cuda13x 14), and "
@@ -65,3 +67,19 @@ def _gpu_id(spec):
             return None
         return value if value >= 0 else None
     return None
+
+
+def versions():
+    """str: lstm_chainer's version and those of Chainer, NumPy, CuPy (when
+    it imports) and Python, on one line."""
+    import platform
+
+    import numpy
+    try:
+        import cupy
+        gpu = ', CuPy {}'.format(cupy.__version__)
+    except Exception:  # noqa: BLE001 - absent or broken: say nothing
+        gpu = ''
+    return 'lstm-chainer {} (Chainer {}, NumPy {}{}, Python {})'.format(
+        __version__, chainer.__version__, numpy.__version__, gpu,
+        platform.python_version())

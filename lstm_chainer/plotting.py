@@ -212,6 +212,32 @@ def plot_forecast(history, forecast, axes=None, bounds=None, title=None):
     return axes
 
 
+# Bounds that keep a forecast figure readable.
+MAX_PANELS = 10
+MAX_PLOTTED_STEPS = 5_000
+
+
+def forecast_figure(history, point, bounds=None):
+    """The figure ``pred`` writes: the last stretch of the history and the
+    forecast, at most :data:`MAX_PANELS` variables and
+    :data:`MAX_PLOTTED_STEPS` steps.
+
+    Args:
+        history (pandas.DataFrame): Known values.
+        point (pandas.DataFrame): Point forecast.
+        bounds (pandas.DataFrame): Forecast with interval columns.
+
+    Returns:
+        tuple: ``(figure, (steps, variables) shown)``.
+    """
+    shown = point.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
+    axes = new_axes_column(shown.shape[1])
+    tail = history[shown.columns].iloc[-max(3 * len(shown), 50):]
+    plot_forecast(tail, shown, axes=axes, bounds=None if bounds is None
+                  else bounds.iloc[:MAX_PLOTTED_STEPS])
+    return axes[0].figure, shown.shape
+
+
 def plot_backtest(table, ax=None, title=None):
     """Error per horizon step of several models (e.g. ``Backtest.mase()``).
 

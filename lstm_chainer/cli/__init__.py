@@ -7,15 +7,15 @@ with the input ends in one line on stderr and exit status 2, before
 anything in the output directory is touched.
 """
 import contextlib
-import gc
 import os
 import sys
-import traceback
 
+from lstm_chainer._io import forget_failure
 from lstm_chainer.cli.commands import COMMANDS
 from lstm_chainer.cli.output import Output
 from lstm_chainer.cli.parser import build_parser
 from lstm_chainer.training import outdir
+from lstm_chainer.training.distributed import mpi_rank
 
 __all__ = ['COMMANDS', 'build_parser', 'main']
 
@@ -41,10 +41,10 @@ def main(argv=None):
         if args.command == 'train' or os.path.isdir(directory):
             created = not os.path.exists(directory)
             outdir.check_writable(directory)
-        lock = outdir.locked(directory) if _mpi_rank() == 0 and \
+        lock = outdir.locked(directory) if mpi_rank() == 0 and \
             os.path.isdir(directory) else contextlib.nullcontext([])
         with lock as notes:
-            if _mpi_rank() == 0:
+            if mpi_rank() == 0:
                 notes += ['removed {}, left by a killed run'.format(name)
                           for name in outdir.clean_leftovers(directory)]
             for note in notes:
@@ -57,29 +57,12 @@ def main(argv=None):
         # Under mpiexec every process meets the same bad input (resume
         # errors are agreed collectively), so all exit 2 and one reports.
         # Anything else that escapes aborts the whole job (see distributed).
-        if _mpi_rank() == 0:
+        if mpi_rank() == 0:
             print('lstm-chainer {}: {}'.format(args.command, _problem(
                 e, directory)), file=sys.stderr)
-        _release(e)
+        forget_failure(e)
         return 130 if isinstance(e, KeyboardInterrupt) else 2
     return 0
-
-
-def _release(error):
-    """Frees what the failed command held: NumPy's half-written npz on a
-    full disk complains at exit (``ZipFile.__del__``) after the one line."""
-    hook = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: None
-    try:
-        seen = set()
-        while error is not None and id(error) not in seen:
-            seen.add(id(error))
-            traceback.clear_frames(error.__traceback__)
-            error.__traceback__ = None
-            error = error.__cause__ or error.__context__
-        gc.collect()
-    finally:
-        sys.unraisablehook = hook
 
 
 def _problem(error, directory):
@@ -91,11 +74,3 @@ def _problem(error, directory):
         where = error.filename or directory
         return 'error: {}: {}'.format(where, error.strerror or error)
     return 'error: {}'.format(error)
-
-
-def _mpi_rank():
-    """This process's rank under mpiexec (0 without MPI)."""
-    for name in ('OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK'):
-        if name in os.environ:
-            return int(os.environ[name])
-    return 0

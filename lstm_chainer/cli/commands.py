@@ -9,12 +9,11 @@ from lstm_chainer._io import atomic_write_all
 from lstm_chainer.cli.output import report_backtest
 from lstm_chainer.data import csvdata
 from lstm_chainer.forecasting.auto import backtest_saved
+from lstm_chainer.forecasting.settings import OPTIONS
 from lstm_chainer.training.distributed import create_communicator
 
-# Bounds that keep a command quick and its files usable.
+# A recursive forecast longer than this is noise.
 MAX_STEPS = 1_000_000
-MAX_PANELS = 10
-MAX_PLOTTED_STEPS = 5_000
 
 
 def cmd_train(args, out):
@@ -25,11 +24,7 @@ def cmd_train(args, out):
                        **_reading(args))
     for note in data.attrs.get('notes', []):
         out.say('note: {}: {}'.format(args.data, note))
-    overrides = {name: getattr(args, name) for name in (
-        'test_size', 'epochs', 'n_units', 'n_layers', 'dropout', 'residual',
-        'grad_clip', 'early_stopping', 'seq_len', 'support_len', 'horizon',
-        'context', 'stride', 'transform', 'season', 'calendar', 'ensemble',
-        'levels', 'batch_size', 'pred', 'snap', 'seed')}
+    overrides = {name: getattr(args, name) for name in OPTIONS}
     source = {'path': os.path.abspath(args.data), 'fill': args.fill,
               'sha256': csvdata.sha256(args.data), 'reading': _reading(args)}
     result = lc.fit_auto(data, covariates=args.covariates, refit=args.refit,
@@ -161,18 +156,13 @@ def cmd_pred(args, out):
                     'the training data'.format(', '.join(held)))
 
     path = os.path.join(args.model_dir, 'forecast.csv')
-    shown = point.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
-    if shown.shape != point.shape:
+    drawing, shown = plotting.forecast_figure(history, point, future)
+    if shown != point.shape:
         out.say('note: forecast.png shows the first {} of {} variables and '
                 '{} of {} steps; forecast.csv has them all'.format(
-                    shown.shape[1], point.shape[1], len(shown), len(point)))
-    axes = plotting.new_axes_column(shown.shape[1])
-    tail = history[shown.columns].iloc[-max(3 * len(shown), 50):]
-    plotting.plot_forecast(tail, shown, axes=axes,
-                           bounds=future.iloc[:MAX_PLOTTED_STEPS])
+                    shown[1], point.shape[1], shown[0], len(point)))
     figure = os.path.join(args.model_dir, 'forecast.png')
-    atomic_write_all([(path, future.to_csv),
-                      (figure, axes[0].figure.savefig)])
+    atomic_write_all([(path, future.to_csv), (figure, drawing.savefig)])
     out.wrote(path, figure)
     out.say(future.to_string(float_format='{:.6g}'.format))
     out.final('forecast by {}; wrote {} and forecast.png'.format(used, path))

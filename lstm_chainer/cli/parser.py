@@ -1,9 +1,7 @@
 """The command line's options: ``lstm-chainer train | valid | pred``."""
 import argparse
 
-import numpy
-
-import lstm_chainer as lc
+from lstm_chainer.device import versions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,7 +66,7 @@ def build_parser():
         'Train an LSTM on a multivariate time series in a CSV file, '
         'validate its recursive forecasts against persistence, and '
         'forecast past the end of the data.'))
-    parser.add_argument('--version', action='version', version=_versions(),
+    parser.add_argument('--version', action='version', version=versions(),
                         help='print the versions of lstm_chainer, Chainer, '
                         'NumPy, CuPy (if present) and Python, and exit')
     commands = parser.add_subparsers(dest='command', required=True,
@@ -208,20 +206,6 @@ def _output_options(parser):
     group.add_argument('--json', action='store_true',
                        help='print one JSON document on stdout instead of '
                        'text: settings, metrics, files written')
-
-
-def _versions():
-    import platform
-
-    import chainer
-    try:
-        import cupy
-        gpu = ', CuPy {}'.format(cupy.__version__)
-    except Exception:  # noqa: BLE001 - absent or broken: say nothing
-        gpu = ''
-    return 'lstm-chainer {} (Chainer {}, NumPy {}{}, Python {})'.format(
-        lc.__version__, chainer.__version__, numpy.__version__, gpu,
-        platform.python_version())
 
 
 def _forecast_options(parser, defaults=None):

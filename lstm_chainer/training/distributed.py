@@ -5,6 +5,8 @@ processes every iteration (ChainerMN's multi-node optimizer), and the
 recursive validation adds squared-error sums over processes. Start with
 ``mpiexec -n N``; the effective batch is ``batch_size * N``.
 """
+import os
+
 import numpy as np
 
 from lstm_chainer.training.snapshots import latest_snapshot, resume, snapshot_epochs
@@ -233,3 +235,12 @@ class MultiNode(Local):
 def process_group(comm=None, scatter=False):
     """:class:`Local` without a communicator, else :class:`MultiNode`."""
     return Local() if comm is None else MultiNode(comm, scatter)
+
+
+def mpi_rank():
+    """int: This process's rank under mpiexec, from the launcher's
+    environment (0 without MPI; no MPI library is loaded)."""
+    for name in ('OMPI_COMM_WORLD_RANK', 'PMI_RANK', 'PMIX_RANK'):
+        if name in os.environ:
+            return int(os.environ[name])
+    return 0
