@@ -267,8 +267,10 @@ def plot_backtest(table, ax=None, title=None):
 
 def _forecast_title(history, forecast):
     if len(history):
-        return 'forecast of {} steps after {}'.format(len(forecast),
-                                                      history.index[-1])
+        last = history.index[-1]
+        if hasattr(last, 'normalize') and last == last.normalize():
+            last = last.date()  # midnight: the date says it all
+        return 'forecast of {} steps after {}'.format(len(forecast), last)
     return 'forecast of {} steps'.format(len(forecast))
 
 
