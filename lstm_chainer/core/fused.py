@@ -175,6 +175,71 @@ class _Weights:
         return out
 
 
+# The fed-back variants. Forward: layer 1's pre-activation at fed-back
+# step i (the covariates' share, when there are any, added in). Backward:
+# what step i sends back to the hidden states of step i - 1.
+
+def _with_covariates(win, z, i):
+    if win.zc is not None:
+        z += win.zc[i - win.n_forced]
+    return z
+
+
+def _first_folded(win, i):
+    """One layer: the fed-back output is folded into ``M = R + P``."""
+    w = win.w
+    z = _times(win._h_prev(0, i), w.M, w.transposed['M'])
+    z += w.m
+    return _with_covariates(win, z, i)
+
+
+def _first_deep(win, i):
+    """Stacked layers: the top layer feeds back through ``P``."""
+    w, wt = win.w, win.w.transposed
+    z = _times(win._h_prev(w.n_layers - 1, i), w.P, wt['P'])
+    z += _times(win._h_prev(0, i), w.R[0], wt['R', 0])
+    z += w.m
+    return _with_covariates(win, z, i)
+
+
+def _first_masked(win, i):
+    """Scheduled sampling: per window, the truth where the mask says so,
+    else the fed-back output."""
+    w, wt, Fn = win.w, win.w.transposed, win.n_forced
+    z = _times(win._h_prev(w.n_layers - 1, i), w.P, wt['P'])
+    z += w.m
+    z = _with_covariates(win, z, i)
+    z = w.xp.where(win.mask[i - Fn][:, None], win.z_truth[i - Fn], z)
+    z += _times(win._h_prev(0, i), w.R[0], wt['R', 0])
+    return z
+
+
+def _carry_folded(win, dz, carry_h, i):
+    w = win.w
+    carry_h[0] = _times(dz[0][i], w.transposed['M'], w.M)
+
+
+def _carry_deep(win, dz, carry_h, i):
+    w, wt, L = win.w, win.w.transposed, win.w.n_layers
+    for k in range(L):
+        carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
+    carry_h[L - 1] += _times(dz[0][i], wt['P'], w.P)
+
+
+def _carry_masked(win, dz, carry_h, i):
+    w, wt, L = win.w, win.w.transposed, win.w.n_layers
+    fed_back = dz[0][i] * ~win.mask[i - win.n_forced][:, None]
+    for k in range(L):
+        carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
+    carry_h[L - 1] += _times(fed_back, wt['P'], w.P)
+
+
+_FIRST_LAYER = {'folded': _first_folded, 'deep': _first_deep,
+                'masked': _first_masked}
+_CARRY = {'folded': _carry_folded, 'deep': _carry_deep,
+          'masked': _carry_masked}
+
+
 class _Window:
     """Forward of one window batch, keeping what backward needs if asked.
 
@@ -243,32 +308,19 @@ class _Window:
                 if h_prev is not None:
                     z += _times(h_prev, w.R[k], wt['R', k])
                 self._cell(z, k, i)
+        # How the output is fed back: one variant, one pair of functions
+        # (forward: layer 1's pre-activation; backward: the carry).
+        self.variant = 'residual' if w.residual else 'masked' \
+            if self.mask is not None else 'folded' if L == 1 else 'deep'
         if w.residual:
             self._fed_back_explicit(xs, Fn, T, B)
             return
+        first_layer = _FIRST_LAYER[self.variant]
         # Fed-back block, step by step.
         for i in range(Fn, T):
             for k in range(L):
-                if k == 0 and self.mask is not None:
-                    # Per window: truth where the mask says so, else feedback.
-                    z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
-                    z += w.m
-                    if self.zc is not None:
-                        z += self.zc[i - Fn]
-                    z = xp.where(self.mask[i - Fn][:, None],
-                                 self.z_truth[i - Fn], z)
-                    z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
-                elif k == 0 and L == 1:
-                    z = _times(self._h_prev(0, i), w.M, wt['M'])
-                    z += w.m
-                    if self.zc is not None:
-                        z += self.zc[i - Fn]
-                elif k == 0:
-                    z = _times(self._h_prev(L - 1, i), w.P, wt['P'])
-                    z += _times(self._h_prev(0, i), w.R[0], wt['R', 0])
-                    z += w.m
-                    if self.zc is not None:
-                        z += self.zc[i - Fn]
+                if k == 0:
+                    z = first_layer(self, i)
                 else:
                     z = _times(self.h[k - 1][i], w.U[k], wt['U', k])
                     z += _times(self._h_prev(k, i), w.R[k], wt['R', k])
@@ -363,6 +415,7 @@ class _Window:
         w, wt, xp = self.w, self.w.transposed, self.w.xp
         T, Fn, L, H = self.n_steps, self.n_forced, w.n_layers, w.n_units
         B = gy.shape[1]
+        carry = _CARRY[self.variant]
         top = self.h[L - 1]
         gy2 = gy.reshape(T * B, -1)
         grads = {'W3': gy2.T @ top.reshape(T * B, H), 'b3': gy2.sum(axis=0)}
@@ -383,17 +436,7 @@ class _Window:
                 self._cell_backward(dh, carry_c, dz, k, i)
                 if k > 0:
                     up = _times(dz[k][i], wt['U', k], w.U[k])
-            if self.mask is not None:
-                fed_back = dz[0][i] * ~self.mask[i - Fn][:, None]
-                for k in range(L):
-                    carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
-                carry_h[L - 1] += _times(fed_back, wt['P'], w.P)
-            elif L == 1:
-                carry_h[0] = _times(dz[0][i], wt['M'], w.M)
-            else:
-                for k in range(L):
-                    carry_h[k] = _times(dz[k][i], wt['R', k], w.R[k])
-                carry_h[L - 1] += _times(dz[0][i], wt['P'], w.P)
+            carry(self, dz, carry_h, i)
         self._forced_backward(dh_out[:Fn], carry_h, carry_c, dz)
 
         # Weight gradients as batched products over all steps.
