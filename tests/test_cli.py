@@ -417,7 +417,7 @@ def test_library_forecast_with_the_saved_intervals(model_dir, csv):
     assert list(future.columns) == list(written.columns)
     np.testing.assert_allclose(future.to_numpy(), written.to_numpy(),
                                rtol=1e-9)
-    with pytest.raises(ValueError, match='no saved prediction intervals'):
+    with pytest.raises(ValueError, match='no calibrated prediction intervals'):
         lc.forecast(lc.Model(2, 2, 4), history.to_numpy(np.float32), 3,
                     intervals=True)
 

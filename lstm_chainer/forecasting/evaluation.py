@@ -282,9 +282,10 @@ def forecast(model, history, steps: int, s: int | None = None,
     units = isinstance(model, DataUnitsModel)
     half_widths = model.half_widths if intervals and units else {}
     if intervals and not half_widths:
-        raise ValueError('the model has no saved prediction intervals: '
-                         '`lstm-chainer train` calibrates them on its '
-                         'backtest (or use with_intervals with your own)')
+        raise ValueError('the model has no calibrated prediction '
+                         'intervals: fit_auto (and `lstm-chainer train`) '
+                         'calibrate them on the backtest when it has origins '
+                         'enough (or use with_intervals with your own)')
     steps = check_int('steps', steps, 1)
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
     if context is None and units:
