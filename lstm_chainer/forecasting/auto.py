@@ -2,6 +2,7 @@
 :func:`fit_auto`, the library behind ``lstm-chainer train``."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -135,7 +136,9 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
     for note in resolution.notes:
         log('note: ' + note)
     settings = resolution.settings
-    with _directory(out) as directory:
+    # Without out, snapshots and logs go to a directory removed after.
+    with contextlib.nullcontext(out) if out is not None else \
+            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
         previous = check_resumable(directory, settings, targets, source)
         resuming = latest_snapshot(directory) is not None
         validated, trainers = _fit(train, settings, resolution.transformer,
@@ -371,24 +374,6 @@ def _covariates(names, data):
     if len(names) >= len(data.columns):
         raise ValueError('every column is a covariate: nothing to forecast')
     return names
-
-
-class _directory:
-    """``out``, or a temporary directory removed afterwards."""
-
-    def __init__(self, out):
-        self.out = out
-        self.tmp = None
-
-    def __enter__(self):
-        if self.out is not None:
-            return self.out
-        self.tmp = tempfile.TemporaryDirectory(prefix='lstm_chainer-')
-        return self.tmp.name
-
-    def __exit__(self, *exc):
-        if self.tmp is not None:
-            self.tmp.cleanup()
 
 
 def _trainer_output(report, epochs):
