@@ -59,7 +59,7 @@ PINS2 = $(shell $(VENV2)/bin/python -c 'import sys; print("-c constraints-numpy2
 
 $(STAMP2): setup.py constraints-numpy2.txt
 	test -x $(VENV2)/bin/python || $(PYTHON2) -m venv $(VENV2)
-	$(PIP2) install $(PINS2) 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest
+	$(PIP2) install $(PINS2) 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest statsmodels
 	$(PIP2) install --no-build-isolation $(PINS2) chainer==7.8.1
 	$(PIP2) install --no-build-isolation --no-deps -e .
 	touch $(STAMP2)

@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
+from lstm_chainer.forecasting import classical  # noqa: E402
 from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -104,6 +105,11 @@ def run_dataset(name, seed, overrides=None):
         result.add('damped ES', damped_es(series, result.origins,
                                           result.horizon,
                                           settings['season']))
+    result.add('ETS', classical.ets_forecasts(
+        series, result.origins, result.horizon, settings['season'],
+        train_rows))
+    result.add('Theta', classical.theta_forecasts(
+        series, result.origins, result.horizon, settings['season']))
     _, scores = result.intervals('LSTM', (0.8, 0.95))
     row = {'rows': len(data), 'vars': data.shape[1],
            'season': settings['season'] or '-',
@@ -135,7 +141,7 @@ def main():
     names = args.only or list(DATASETS)
     overrides = dict(_setting(text) for text in args.set)
     models = ['LSTM', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
-              'damped ES']
+              'damped ES', 'ETS', 'Theta']
     ratios = {}
     for seed in args.seeds:
         rows = {}
@@ -161,6 +167,11 @@ def main():
             '{} {:.3f}'.format(m, geo[m]) for m in shown))
         print('LSTM beats persistence on {} of {} data sets'.format(
             int((ratio['LSTM'] < 1).sum()), len(ratio)))
+        vs_ets = table['LSTM'].astype(float) / table['ETS'].astype(float)
+        print('LSTM MASE / ETS\'s: geometric mean {:.3f}, worst {:.2f} '
+              '({}); LSTM beats ETS on {} of {}'.format(
+                  np.exp(np.log(vs_ets).mean()), vs_ets.max(),
+                  vs_ets.idxmax(), int((vs_ets < 1).sum()), len(vs_ets)))
     if len(args.seeds) > 1:
         lstm = np.array([ratios[s]['LSTM'] for s in args.seeds])
         print('\nLSTM geometric mean ratio over seeds {}: {} (spread {:.1%} '

@@ -138,6 +138,10 @@ def build_parser():
     train.add_argument('--levels', type=_levels, default=(0.8, 0.95),
                        metavar='80,95', help='coverage of the prediction '
                        'intervals, in %% (default 80,95)')
+    train.add_argument('--classical', action='store_true',
+                       help='also backtest ETS (the AICc-chosen form, fitted '
+                       'on the training part) and Theta, from statsmodels '
+                       '(an optional extra: pip install statsmodels)')
     train.add_argument('--refit', action='store_true',
                        help='after the backtest, train a final model with the '
                        'same settings on all rows (into DIR/refit); pred '

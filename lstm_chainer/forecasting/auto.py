@@ -13,7 +13,8 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import split_series
-from lstm_chainer.forecasting.backtest import Backtest, backtest
+from lstm_chainer.forecasting.backtest import BASELINES, Backtest, backtest
+from lstm_chainer.forecasting.classical import CLASSICAL
 from lstm_chainer.forecasting.forecaster import (
     Forecaster,
     describe_model,
@@ -182,9 +183,19 @@ def backtest_saved(forecaster: Forecaster, data, horizon: int | None = None,
         check_int('context', context, 1)
     stride = check_int('stride', stride, 1)
     held_out = test_rows or max(1, int(round(0.25 * len(data))))
-    return backtest(forecaster, data, horizon, start=len(data) - held_out - 1,
-                    stride=stride, context=context,
-                    season=saved.get('season'), name='model')
+    start = len(data) - held_out - 1
+    return backtest(forecaster, data, horizon, start=start, stride=stride,
+                    context=context, season=saved.get('season'),
+                    baselines=baselines_of(forecaster.settings),
+                    name='model')
+
+
+def baselines_of(settings):
+    """tuple: The baselines a run's backtest scores (ETS and Theta with
+    ``classical``)."""
+    if settings is not None and settings.classical:
+        return BASELINES + CLASSICAL
+    return BASELINES
 
 
 def describe(resolution):
@@ -425,7 +436,7 @@ def _validate(result, data, train, test, source, out):
     forecaster = result.validated
     bt = backtest(forecaster, data, s.horizon, start=len(train) - 1,
                   stride=s.stride, context=s.context, season=s.season,
-                  name='model')
+                  baselines=baselines_of(s), name='model')
     summary = bt.summary()
     trainer = result.trainers[0]
     index = data.index

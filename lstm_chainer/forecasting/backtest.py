@@ -15,6 +15,7 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
+from lstm_chainer.forecasting import classical
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
@@ -64,12 +65,16 @@ def naive_scale(train, season: int | None = None) -> np.ndarray:
 
 
 def baseline_forecasts(name: str, series, origins, horizon: int,
-                       season: int | None = None) -> np.ndarray:
+                       season: int | None = None,
+                       train_rows: int | None = None) -> np.ndarray:
     """Forecasts of a baseline from every origin, ``(horizon, B, n)``.
 
     ``persistence`` repeats the last value; ``seasonal_naive`` repeats the
     value one season before the target (needs ``season``); ``drift`` adds to
-    the last value the average change since the first row.
+    the last value the average change since the first row; ``ets`` and
+    ``theta`` are the classical models of
+    :mod:`~lstm_chainer.forecasting.classical` (statsmodels; ETS chosen and
+    fitted on the first ``train_rows``).
     """
     series = np.asarray(series, dtype=np.float64)
     origins = np.asarray(origins, dtype=np.int64)
@@ -85,8 +90,13 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     if name == 'drift':
         slope = (last - series[0]) / np.maximum(origins, 1)[:, None]
         return last[None] + h[..., None] * slope[None]
+    if name == 'ets':
+        return classical.ets_forecasts(series, origins, horizon, season,
+                                       train_rows)
+    if name == 'theta':
+        return classical.theta_forecasts(series, origins, horizon, season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(
-        name, ', '.join(BASELINES)))
+        name, ', '.join(BASELINES + classical.CLASSICAL)))
 
 
 def error_metrics(forecasts, actual, scale) -> dict:
@@ -288,7 +298,7 @@ def backtest(model, data, horizon: int, start: int | None = None,
         if baseline == 'seasonal_naive' and not season:
             continue
         result.add(baseline, baseline_forecasts(baseline, targets, origins,
-                                                horizon, season))
+                                                horizon, season, train_rows))
     return result
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import time_step
-from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting import calendar_features, classical
 from lstm_chainer.forecasting.selection import (
     choose_transforms,
     default_horizon,
@@ -54,6 +54,7 @@ class AutoSettings:
     stride: int = 1
     test_size: float = 0.25
     levels: tuple = (0.8, 0.95)
+    classical: bool = False  # ETS and Theta in the backtest (statsmodels)
 
     def to_dict(self):
         """dict: JSON-ready fields (tuples as lists)."""
@@ -94,10 +95,10 @@ OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
            'seq_len', 'support_len', 'epochs', 'calendar', 'n_units',
            'n_layers', 'dropout', 'residual', 'grad_clip', 'early_stopping',
            'ensemble', 'batch_size', 'pred', 'snap', 'seed', 'stride',
-           'levels')
+           'levels', 'classical')
 _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
           'early_stopping', 'ensemble', 'batch_size', 'pred', 'snap', 'seed',
-          'stride', 'levels')
+          'stride', 'levels', 'classical')
 
 
 @dataclasses.dataclass
@@ -195,6 +196,8 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     plain = dict(defaults, **plain)
     if 'levels' in plain:
         plain['levels'] = tuple(sorted(float(v) for v in plain['levels']))
+    if plain['classical']:
+        classical.require()
     covariates = list(covariates or [])
     freq = time_step(data.index)
     season, why = season_of(freq, len(train), season)
