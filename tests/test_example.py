@@ -44,3 +44,24 @@ def test_sine_cos_example_rejects_bad_arguments(tmp_path):
     example = load_example('sine_cos')
     with pytest.raises(ValueError, match='support_len must be >= 0, got -1'):
         example.main(['--test', '--out', str(tmp_path), '--support-len', '-1'])
+
+
+@pytest.mark.slow
+def test_the_readme_one_call_example_runs_as_written(tmp_path, monkeypatch):
+    import re
+
+    import numpy as np
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        blocks = re.findall(r'```python\n(.*?)```', f.read(), re.S)
+    example = next(b for b in blocks if 'fit_auto' in b)
+    t = np.arange(120)
+    rng = np.random.RandomState(0)
+    pd.DataFrame({
+        'month': pd.date_range('2010-01-01', periods=120, freq='MS'),
+        'sales': 200 + t + 20 * np.sin(2 * np.pi * t / 12)
+        + 3 * rng.randn(120)}).to_csv(tmp_path / 'sales.csv', index=False)
+    monkeypatch.chdir(tmp_path)
+    scope = {}
+    exec(compile(example, 'README.md', 'exec'), scope)
+    assert len(scope['future']) == 18
+    assert os.path.isfile(tmp_path / 'model' / 'model.json')
