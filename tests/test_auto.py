@@ -151,3 +151,20 @@ def test_the_verdict_names_columns_that_differ_and_advises_what_was_not_tried():
     assert 'LOSES' in line and 'seasonal-diff' not in line
     assert 'transform diff' not in line and 'more epochs' in line
     assert 'seasonal-diff' in verdict(result, ['diff', 'diff'], season=7)
+
+
+def test_early_stopping_chooses_epochs_without_seeing_the_held_out_part():
+    data = make_frame(160).set_index('date')
+    other = data.copy()
+    other.iloc[-40:] *= 3  # the held-out part only
+    runs = [lc.fit_auto(frame, epochs=12, early_stopping=2, n_units=4,
+                        ensemble=2, season=0, horizon=4, seed=1)
+            for frame in (data, other)]
+    first, second = runs
+    assert first.settings.epochs == second.settings.epochs <= 12
+    assert first.settings.early_stopping == 2
+    assert any('early stopping on the last' in n for n in first.notes)
+    assert all(t.updater.epoch == first.settings.epochs
+               for t in first.trainers)
+    for a, b in zip(first.validated.params(), second.validated.params()):
+        np.testing.assert_array_equal(a.array, b.array)

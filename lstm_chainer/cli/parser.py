@@ -104,8 +104,10 @@ def build_parser():
     train.add_argument('--grad-clip', type=float,
                        help='clip the gradient norm to this value')
     train.add_argument('--early-stopping', type=COUNT, metavar='EPOCHS',
-                       help='stop when the validation loss has not improved '
-                       'for this many epochs')
+                       help='choose the epochs by early stopping on the last '
+                       'quarter of the training part (stop when its loss has '
+                       'not improved for this many epochs), then train on '
+                       'the whole training part for as many')
     train.add_argument('--seq-len', type=COUNT,
                        help='time steps per training window (default: '
                        'context + horizon)')

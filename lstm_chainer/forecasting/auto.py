@@ -38,6 +38,7 @@ from lstm_chainer.forecasting.settings import (
 from lstm_chainer.training.snapshots import latest_snapshot
 
 REFIT_DIR = 'refit'
+INNER_DIR = 'inner'  # early stopping's runs on the inner split
 # What the Trainer prints: nothing, a progress bar, one line per tenth of
 # the epochs, or the bar and the whole log table.
 REPORTS = ('none', 'bar', 'lines', 'full')
@@ -142,6 +143,12 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
         previous = check_resumable(directory, settings, targets, source)
         resuming = latest_snapshot(directory) is not None
+        if settings.early_stopping:
+            settings, note = _epochs_on_inner_split(
+                train, settings, resolution.transformer, directory, device,
+                comm)
+            log('note: ' + note)
+            resolution.notes.append(note)
         validated, trainers = _fit(train, settings, resolution.transformer,
                                    directory, device, comm, report, test)
         notes = []
@@ -155,7 +162,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             _validate(result, data, train, test, source, out)
         if refit:
             _refit(result, data, targets, directory, device, comm, report,
-                   overrides.get('epochs'), out, log)
+                   settings.epochs if settings.early_stopping
+                   else overrides.get('epochs'), out, log)
     return result
 
 
@@ -408,11 +416,51 @@ def _fit(train, settings, transformer, directory, device, comm, report,
         support_len=s.support_len, pred=s.pred, out=directory, snap=s.snap,
         epoch=s.epochs, seed=s.seed, n_layers=s.n_layers, comm=comm,
         dropout=s.dropout, residual=s.residual, grad_clip=s.grad_clip,
-        early_stopping=s.early_stopping, test_seq_len=s.horizon,
+        test_seq_len=s.horizon,
         **_trainer_output(report, s.epochs))
     forecaster.context = s.context
     forecaster.settings = s
     return forecaster, trainers
+
+
+def _epochs_on_inner_split(train, settings, transformer, directory, device,
+                           comm):
+    """Early stopping on the last quarter of the training part (never on
+    the held-out part the backtest scores): the settings with the epochs
+    the members' validation losses were best at, on average, and a note."""
+    s = settings
+    inner_train, inner_val = split_series(train, 0.25)
+    need = s.seq_len + s.pred + transformer.lag
+    if len(inner_train) < need or len(inner_val) <= s.horizon:
+        raise ValueError(
+            'early stopping validates on the last quarter of the training '
+            'part: {} + {} rows are too few for windows of {} and the '
+            'horizon {}; leave early stopping out'.format(
+                len(inner_train), len(inner_val), need, s.horizon))
+    _, trainers = fit_forecaster(
+        inner_train, s.n_units, transformer, test=inner_val,
+        members=s.ensemble, calendar=list(s.calendar),
+        covariates=list(s.covariates), device=device,
+        batch_size=s.batch_size, seq_len=s.seq_len,
+        support_len=s.support_len, pred=s.pred,
+        out=os.path.join(directory, INNER_DIR), snap=s.snap, epoch=s.epochs,
+        seed=s.seed, n_layers=s.n_layers, comm=comm, dropout=s.dropout,
+        residual=s.residual, grad_clip=s.grad_clip,
+        early_stopping=s.early_stopping, test_seq_len=s.horizon,
+        progress=False, print_report=False)
+    best = None
+    if comm is None or comm.rank == 0:
+        best = [min(t.get_extension('LogReport').log,
+                    key=lambda e: e['validation/main/loss'])['epoch']
+                for t in trainers]
+    if comm is not None:
+        best = comm.bcast_obj(best)
+    epochs = max(1, int(round(float(np.mean(best)))))
+    return dataclasses.replace(s, epochs=epochs), (
+        'early stopping on the last {} training rows chose {} epochs (the '
+        'members were best at {}); the model then trained on all {} '
+        'training rows'.format(len(inner_val), epochs,
+                               ', '.join(map(str, best)), len(train)))
 
 
 def _resumed(previous, trainers, settings):

@@ -94,14 +94,16 @@ def locked(directory):
 
 def clean_leftovers(directory):
     """Removes the temporary files killed runs left, in ``directory`` and
-    in the ensemble members' and the refit's directories below it; returns
-    their paths relative to ``directory``."""
+    in the ensemble members', the refit's and early stopping's (inner)
+    directories below it; returns their paths relative to ``directory``."""
     removed = []
     top = glob.escape(directory)
     for folder in [top] + sorted(
             glob.glob(os.path.join(top, 'member[0-9]*'))
             + glob.glob(os.path.join(top, 'refit'))
-            + glob.glob(os.path.join(top, 'refit', 'member[0-9]*'))):
+            + glob.glob(os.path.join(top, 'refit', 'member[0-9]*'))
+            + glob.glob(os.path.join(top, 'inner'))
+            + glob.glob(os.path.join(top, 'inner', 'member[0-9]*'))):
         if not os.path.isdir(folder):
             continue
         for pattern in _LEFTOVERS:
