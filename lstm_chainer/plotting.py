@@ -5,6 +5,7 @@ LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
 Axes; matplotlib is imported only when a plot is drawn.
 """
 from lstm_chainer._io import atomic_write
+from lstm_chainer.forecasting.backtest import display_name
 
 
 def _axes(ax):
@@ -252,7 +253,7 @@ def plot_backtest(table, ax=None, title=None):
     ax = _axes(ax)
     for name in table.columns:
         ax.plot(table.index, table[name], marker='o', markersize=3,
-                label=str(name).replace('_', ' '),
+                label=display_name(name),
                 linewidth=2.5 if name == 'model' else 1.2)
     from matplotlib.ticker import MaxNLocator
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -54,8 +54,11 @@ def test_fit_auto_scores_ets_and_theta_and_the_verdict_names_them():
     assert {'ets', 'theta'} <= set(mase.index)
     line = result.summary()
     best = mase.drop('model').idxmin()
+    shown = {'ets': 'ETS', 'theta': 'Theta'}.get(best, best.replace('_', ' '))
     if mase[best] < mase['model']:
-        assert best.replace('_', ' ') in line
+        assert '{} does better still'.format(shown) in line
+    elif mase['model'] < mase['persistence']:
+        assert 'ETS (' in line and 'Theta (' in line
     again = lc.backtest_saved(result.validated, data,
                               test_rows=result.validated.meta['data'][
                                   'test_rows'])

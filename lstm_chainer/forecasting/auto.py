@@ -13,7 +13,12 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import split_series
-from lstm_chainer.forecasting.backtest import BASELINES, Backtest, backtest
+from lstm_chainer.forecasting.backtest import (
+    BASELINES,
+    Backtest,
+    backtest,
+    display_name,
+)
 from lstm_chainer.forecasting.classical import CLASSICAL
 from lstm_chainer.forecasting.forecaster import (
     Forecaster,
@@ -296,7 +301,13 @@ def verdict(result: Backtest, transforms=None, season=None):
             'ratio {:.2f})'.format(model, persistence, model / persistence)
         if baselines[best] < model:
             line += '; {} does better still ({:.3g})'.format(
-                best.replace('_', ' '), baselines[best])
+                display_name(best), baselines[best])
+        else:
+            beaten = [n for n in CLASSICAL if n in baselines]
+            if beaten:
+                line += ', and {}'.format(', '.join(
+                    '{} ({:.3g})'.format(display_name(n), baselines[n])
+                    for n in beaten))
     else:
         line = 'summary: the model LOSES to persistence (MASE {:.3g} vs ' \
             '{:.3g}, ratio {:.2f})'.format(model, persistence,
@@ -346,7 +357,7 @@ def per_variable(result: Backtest):
     best = baselines.idxmin(axis=1)
     table = pd.DataFrame({
         'model MASE': means['model'],
-        'best baseline': best.str.replace('_', ' '),
+        'best baseline': best.map(display_name),
         'its MASE': baselines.min(axis=1),
         'skill': 1 - means['model'] / means['persistence']},
         index=means.index)

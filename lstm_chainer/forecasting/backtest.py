@@ -28,6 +28,12 @@ BASELINES = ('persistence', 'seasonal_naive', 'drift')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
 
 
+def display_name(name):
+    """str: How a model of a backtest is called in text and plots."""
+    name = str(name)
+    return {'ets': 'ETS', 'theta': 'Theta'}.get(name, name.replace('_', ' '))
+
+
 def rolling_origins(n_rows: int, start: int, horizon: int, stride: int = 1
                     ) -> np.ndarray:
     """Origins ``start, start + stride, ...`` whose whole horizon is known.
