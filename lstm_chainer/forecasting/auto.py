@@ -22,6 +22,7 @@ from lstm_chainer.forecasting.backtest import (
 from lstm_chainer.forecasting.classical import CLASSICAL
 from lstm_chainer.forecasting.forecaster import (
     Forecaster,
+    check_covariates,
     describe_model,
     fit_forecaster,
     save_model,
@@ -131,7 +132,7 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
         raise ValueError('report must be one of {}, got {!r}'.format(
             ', '.join(REPORTS), report))
     log = log or (lambda text: None)
-    covariates = _covariates(covariates, data)
+    covariates = check_covariates(covariates, data)
     data = data[[c for c in data.columns if c not in covariates]
                 + covariates]  # targets first, as the model reads them
     targets = data.columns[:len(data.columns) - len(covariates)].tolist()
@@ -393,19 +394,6 @@ def check_resumable(directory, settings, targets, source=None):
     return record
 
 
-def _covariates(names, data):
-    """The covariate columns, checked against the data."""
-    names = list(names or [])
-    unknown = [c for c in names if c not in data.columns]
-    if unknown:
-        raise ValueError('unknown covariate column(s) {} (the data has {})'
-                         .format(', '.join(map(repr, unknown)),
-                                 ', '.join(map(repr, data.columns))))
-    if len(names) >= len(data.columns):
-        raise ValueError('every column is a covariate: nothing to forecast')
-    return names
-
-
 def _trainer_output(report, epochs):
     if report == 'none':
         return dict(progress=False, print_report=False)
@@ -421,17 +409,23 @@ def _fit(train, settings, transformer, directory, device, comm, report,
          test=None):
     s = settings
     forecaster, trainers = fit_forecaster(
-        train, s.n_units, transformer, test=test, members=s.ensemble,
-        calendar=list(s.calendar), covariates=list(s.covariates),
-        device=device, batch_size=s.batch_size, seq_len=s.seq_len,
-        support_len=s.support_len, pred=s.pred, out=directory, snap=s.snap,
-        epoch=s.epochs, seed=s.seed, n_layers=s.n_layers, comm=comm,
-        dropout=s.dropout, residual=s.residual, grad_clip=s.grad_clip,
-        test_seq_len=s.horizon,
+        train, s.n_units, transformer, test=test, out=directory,
+        device=device, comm=comm, **_training(s),
         **_trainer_output(report, s.epochs))
     forecaster.context = s.context
     forecaster.settings = s
     return forecaster, trainers
+
+
+def _training(s):
+    """fit_forecaster's arguments that the settings fix."""
+    return dict(
+        members=s.ensemble, calendar=list(s.calendar),
+        covariates=list(s.covariates), batch_size=s.batch_size,
+        seq_len=s.seq_len, support_len=s.support_len, pred=s.pred,
+        snap=s.snap, epoch=s.epochs, seed=s.seed, n_layers=s.n_layers,
+        dropout=s.dropout, residual=s.residual, grad_clip=s.grad_clip,
+        test_seq_len=s.horizon)
 
 
 def _epochs_on_inner_split(train, settings, transformer, directory, device,
@@ -450,15 +444,9 @@ def _epochs_on_inner_split(train, settings, transformer, directory, device,
                 len(inner_train), len(inner_val), need, s.horizon))
     _, trainers = fit_forecaster(
         inner_train, s.n_units, transformer, test=inner_val,
-        members=s.ensemble, calendar=list(s.calendar),
-        covariates=list(s.covariates), device=device,
-        batch_size=s.batch_size, seq_len=s.seq_len,
-        support_len=s.support_len, pred=s.pred,
-        out=os.path.join(directory, INNER_DIR), snap=s.snap, epoch=s.epochs,
-        seed=s.seed, n_layers=s.n_layers, comm=comm, dropout=s.dropout,
-        residual=s.residual, grad_clip=s.grad_clip,
-        early_stopping=s.early_stopping, test_seq_len=s.horizon,
-        progress=False, print_report=False)
+        out=os.path.join(directory, INNER_DIR), device=device, comm=comm,
+        early_stopping=s.early_stopping, progress=False, print_report=False,
+        **_training(s))
     best = None
     if comm is None or comm.rank == 0:
         best = [min(t.get_extension('LogReport').log,

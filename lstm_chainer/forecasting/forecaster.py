@@ -327,6 +327,23 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
     return forecaster
 
 
+def check_covariates(names, data):
+    """The covariate columns, checked against the data's.
+
+    Returns:
+        list: The names (a column must be left to forecast).
+    """
+    names = list(names or [])
+    unknown = [c for c in names if c not in data.columns]
+    if unknown:
+        raise ValueError('unknown covariate column(s) {} (the data has {})'
+                         .format(', '.join(map(repr, unknown)),
+                                 ', '.join(map(repr, data.columns))))
+    if len(set(names)) >= len(data.columns):
+        raise ValueError('every column is a covariate: nothing to forecast')
+    return names
+
+
 def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
                    members: int = 1, calendar=None, covariates=None,
                    **kwargs):
@@ -361,14 +378,8 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
     """
     from lstm_chainer.training.trainer import get_trainer
     members = check_int('members', members, 1)
-    covariates = list(covariates or [])
-    unknown = [c for c in covariates if c not in train.columns]
-    if unknown:
-        raise ValueError('unknown covariate column(s) {}'.format(
-            ', '.join(map(repr, unknown))))
+    covariates = check_covariates(covariates, train)
     columns = [c for c in train.columns if c not in covariates]
-    if not columns:
-        raise ValueError('every column is a covariate: nothing to forecast')
     train = train[columns + covariates]
     if transformer is None:
         transformer = Transformer(['none'] * len(columns), columns=columns)

@@ -90,15 +90,13 @@ class AutoSettings:
 _INTEGERS = ('n_units', 'n_layers', 'batch_size', 'pred', 'snap', 'stride',
              'ensemble')
 _OPTIONAL_INTEGERS = ('epochs', 'seq_len', 'horizon', 'context')
-# Everything fit_auto(**overrides) takes, by name.
-OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
-           'seq_len', 'support_len', 'epochs', 'calendar', 'n_units',
-           'n_layers', 'dropout', 'residual', 'grad_clip', 'early_stopping',
-           'ensemble', 'batch_size', 'pred', 'snap', 'seed', 'stride',
-           'levels', 'classical')
 _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
           'early_stopping', 'ensemble', 'batch_size', 'pred', 'snap', 'seed',
           'stride', 'levels', 'classical')
+# Everything fit_auto(**overrides) takes, by name: the inputs of the rules
+# of resolve_settings, then the plain settings.
+OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
+           'seq_len', 'support_len', 'epochs', 'calendar') + _PLAIN
 
 
 @dataclasses.dataclass
