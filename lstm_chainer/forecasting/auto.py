@@ -156,7 +156,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             log('note: ' + note)
             resolution.notes.append(note)
         validated, trainers = _fit(train, settings, resolution.transformer,
-                                   directory, device, comm, report, test)
+                                   directory, device, comm, report, test,
+                                   plot=out is not None)
         notes = []
         if resuming:
             notes, settings = _resumed(previous, trainers, settings)
@@ -406,11 +407,11 @@ def _trainer_output(report, epochs):
 
 
 def _fit(train, settings, transformer, directory, device, comm, report,
-         test=None):
+         test=None, plot=True):
     s = settings
     forecaster, trainers = fit_forecaster(
         train, s.n_units, transformer, test=test, out=directory,
-        device=device, comm=comm, **_training(s),
+        device=device, comm=comm, plot=plot, **_training(s),
         **_trainer_output(report, s.epochs))
     forecaster.context = s.context
     forecaster.settings = s
@@ -446,7 +447,7 @@ def _epochs_on_inner_split(train, settings, transformer, directory, device,
         inner_train, s.n_units, transformer, test=inner_val,
         out=os.path.join(directory, INNER_DIR), device=device, comm=comm,
         early_stopping=s.early_stopping, progress=False, print_report=False,
-        **_training(s))
+        plot=False, **_training(s))
     best = None
     if comm is None or comm.rank == 0:
         best = [min(t.get_extension('LogReport').log,
@@ -529,7 +530,7 @@ def _refit(result, data, targets, directory, device, comm, report, epochs,
     log('\nrefit: training on all {} rows into {}'.format(
         len(data), os.path.join(out, REFIT_DIR) if out else 'memory'))
     forecaster, trainers = _fit(data, s, transformer, where, device, comm,
-                                report)
+                                report, plot=out is not None)
     result.trainers = result.trainers + trainers
     result.forecaster = forecaster
     if comm is not None and comm.rank != 0:

@@ -1,5 +1,6 @@
 """Trainer extensions: thin plumbing around the pure evaluation functions."""
 import os
+import time
 
 import numpy as np
 from chainer import training
@@ -49,30 +50,62 @@ class LossPlot(training.Extension):
     """Draws ``loss.png`` from the LogReport log (one point per log entry).
 
     Unlike ``PlotReport``, which redraws every time it records a point, it
-    reads the points LogReport already keeps and redraws only when its own
-    trigger fires, so a plot never costs more than the training it shows.
+    reads the points LogReport already keeps, and redraws at the last epoch
+    and otherwise at most every ``interval`` seconds: a drawing costs about
+    a quarter of a second, more than a whole epoch of a short series.
 
     Args:
         keys (sequence): Log keys to draw.
         filename (str): File name inside the trainer's ``out``.
         log_name (str): Name of the LogReport extension to read.
+        epochs (int): The run's last epoch (drawn at once).
+        interval (float): Seconds between drawings before it.
     """
 
-    trigger = 10, 'epoch'
+    trigger = 1, 'epoch'
     priority = training.PRIORITY_READER
 
     def __init__(self, keys=('main/loss', 'validation/main/loss'),
-                 filename='loss.png', log_name='LogReport'):
+                 filename='loss.png', log_name='LogReport', epochs=None,
+                 interval=30.0):
         self.keys = tuple(keys)
         self.filename = filename
         self.log_name = log_name
+        self.epochs = epochs
+        self.interval = interval
+        self._trainer = None
+        self._drawn = None  # (entries, time) of the last drawing
 
     def __call__(self, trainer):
+        if self._trainer is None:
+            self._drawn = (0, time.monotonic())  # the clock starts here
+        self._trainer = trainer
         log = trainer.get_extension(self.log_name).log
+        if not log:
+            return
+        last = log[-1]['epoch'] == self.epochs
+        if last or time.monotonic() - self._drawn[1] >= self.interval:
+            self._draw(trainer, log)
+
+    def _draw(self, trainer, log):
         ax = plotting.new_axes()
         plotting.plot_loss(log, self.keys, ax=ax)
         plotting.save_figure(ax.figure, os.path.join(trainer.out,
                                                      self.filename))
+        self._drawn = (len(log), time.monotonic())
+
+    def finalize(self):
+        # A run stopped early (or by an error) draws what it logged since;
+        # an error here must not hide the one that stopped the run.
+        trainer = self._trainer
+        if trainer is None:
+            return
+        log = trainer.get_extension(self.log_name).log
+        if log and self._drawn[0] < len(log):
+            try:
+                self._draw(trainer, log)
+            except OSError:
+                pass
 
 
 class EpochLine(training.Extension):

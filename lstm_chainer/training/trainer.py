@@ -50,11 +50,11 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
                 comm=None, scatter: bool = False, residual: bool = False,
                 epochs: int | None = None, covariates: int = 0,
                 epoch_lines: int | None = None,
-                line_prefix: str = '') -> training.Trainer:
+                line_prefix: str = '', plot: bool = True) -> training.Trainer:
     """Builds a Trainer for recursive one-step forecasting of ``train``.
 
     The Trainer logs once per epoch, prints the log, plots the loss
-    (``loss.png``, redrawn about 10 times per run), shows a progress bar and
+    (``loss.png``, redrawn at the end and every 30 s before), shows a progress bar and
     snapshots every ``snap`` epochs and at the end. When ``out`` already
     holds a snapshot, the returned trainer resumes from the newest one.
 
@@ -94,6 +94,7 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
             remaining time) every this many epochs and at the end: for logs,
             instead of the progress bar and the table.
         line_prefix (str): Start of each such line.
+        plot (bool): Draw ``loss.png`` (a quarter of a second a drawing).
         comm: ChainerMN communicator (run under ``mpiexec``): gradients are
             averaged over processes, each draws its own windows (effective
             batch ``batch_size * comm.size``), validation is split over
@@ -131,7 +132,7 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
     group.extend(trainer)
     keys = _validation(trainer, group, test_iter, model, test_s, keep_best)
     _reporting(trainer, group, keys, epoch, print_report, progress,
-               epoch_lines, line_prefix)
+               epoch_lines, line_prefix, plot)
     trainer.extend(group.snapshot(extensions.snapshot(
         filename=SNAPSHOT, writer=NamingWriter())),
                    trigger=_every(snap, epoch))
@@ -215,7 +216,7 @@ def _validation(trainer, group, test_iter, model, test_s, keep_best):
 
 
 def _reporting(trainer, group, keys, epoch, print_report, progress,
-               epoch_lines, line_prefix):
+               epoch_lines, line_prefix, plot):
     if not group.is_root:
         return
     trainer.extend(NamingLogReport(trigger=(1, 'epoch')))
@@ -223,8 +224,8 @@ def _reporting(trainer, group, keys, epoch, print_report, progress,
         # sys.stdout as it is now (PrintReport binds it at import).
         trainer.extend(extensions.PrintReport(
             ['epoch', 'iteration'] + keys + ['elapsed_time'], out=sys.stdout))
-    trainer.extend(LossPlot(keys[:2]), trigger=_every(max(1, epoch // 10),
-                                                     epoch))
+    if plot:
+        trainer.extend(LossPlot(keys[:2], epochs=epoch))
     if progress:
         trainer.extend(extensions.ProgressBar(update_interval=10,
                                               out=sys.stdout))

