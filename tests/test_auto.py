@@ -37,7 +37,10 @@ def result(csv):
 def test_settings_follow_the_data(result):
     data, result = result
     s = result.settings
-    assert (s.freq, s.season, s.horizon) == ('MS', 12, 15)
+    assert (s.freq, s.season, s.horizon) == ('MS', 12, 18)
+    # The held-out 30 rows backtest half of them; the windows train for
+    # the whole horizon all the same.
+    assert s.scored_horizon == result.backtest.horizon == 15
     assert s.context == max(2 * s.horizon, 2 * s.season, 8)
     assert s.seq_len == s.context + s.horizon
     assert s.transforms == tuple(result.validated.transformer.names)
@@ -168,3 +171,49 @@ def test_early_stopping_chooses_epochs_without_seeing_the_held_out_part():
                for t in first.trainers)
     for a, b in zip(first.validated.params(), second.validated.params()):
         np.testing.assert_array_equal(a.array, b.array)
+
+
+def _short(n, freq, season=None, seed=0):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    values = 50 + 2 * t + rng.randn(n)
+    if season:
+        values += 8 * np.sin(2 * np.pi * t / season)
+    return pd.DataFrame({'y': values}, index=pd.date_range(
+        '2000-01-01', periods=n, freq=freq))
+
+
+def test_a_series_as_short_as_m3s_yearly_gets_the_horizon_asked_for():
+    data = _short(14, 'YS')
+    result = lc.fit_auto(data, refit=True, horizon=6, **FAST)
+    s = result.settings
+    # The windows fit the 10 training rows and train for 3 steps or more;
+    # the 4 held-out rows backtest 3 of the 6 asked for, which is said.
+    assert s.horizon == 6 and s.scored_horizon == result.backtest.horizon == 3
+    assert s.seq_len + s.pred + result.validated.lag <= 10 - 3
+    assert s.seq_len - s.support_len - 1 >= 2
+    assert any('backtests 3 of the 6 steps' in n for n in result.notes)
+    assert any('the training part is short (10 rows)' in n
+               for n in result.notes)
+    forecast = lc.forecast(result.forecaster, data, 6)
+    assert len(forecast) == 6 and np.isfinite(forecast['y']).all()
+    assert result.forecaster.settings.horizon == 6
+
+
+def test_three_years_of_monthly_training_rows_keep_the_season():
+    data = _short(48, 'MS', season=12)
+    resolution = lc.resolve_settings(data, *lc.split_series(data, 0.25),
+                                     horizon=18)
+    assert resolution.settings.season == 12
+    assert resolution.choice is not None
+    assert 'seasonal strength' in resolution.choice.columns
+    train, _ = lc.split_series(_short(35, 'MS', season=12), 0.25)
+    assert lc.resolve_settings(train, *lc.split_series(train, 0.25)) \
+        .no_season_because == 'fewer than 3 seasons of 12 to train on'
+
+
+def test_windows_given_explicitly_are_not_shrunk():
+    data = _short(14, 'YS')
+    with pytest.raises(ValueError, match='14 rows are too few'):
+        lc.resolve_settings(data, *lc.split_series(data, 0.25), horizon=6,
+                            context=8)

@@ -37,7 +37,7 @@ def cmd_train(args, out):
     out.say('\nsaved the model to {}'.format(args.out))
     out.say('backtest on the last {} rows ({} origins, horizon {}):'.format(
         result.validated.meta['data']['test_rows'],
-        len(result.backtest.origins), result.settings.horizon))
+        len(result.backtest.origins), result.settings.scored_horizon))
     report_backtest(result.backtest, out, result.settings.levels,
                     result.validated)
     record = result.validated.meta
@@ -108,9 +108,12 @@ def cmd_pred(args, out):
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
     if args.steps is None:
-        args.steps = record.backtest.horizon or record.seq_len or 10
-        out.say('forecasting {} steps, the horizon the model was backtested '
-                'with (--steps to choose)'.format(args.steps))
+        trained = (record.settings or {}).get('horizon')
+        args.steps = trained or record.backtest.horizon or record.seq_len \
+            or 10
+        out.say('forecasting {} steps, the horizon the model was {} with '
+                '(--steps to choose)'.format(
+                    args.steps, 'trained' if trained else 'backtested'))
     history = _model_data(args, forecaster)
     used = 'the model trained on the first {} rows'.format(
         record.data.rows - (record.data.test_rows or 0))

@@ -426,7 +426,7 @@ def _training(s):
         seq_len=s.seq_len, support_len=s.support_len, pred=s.pred,
         snap=s.snap, epoch=s.epochs, seed=s.seed, n_layers=s.n_layers,
         dropout=s.dropout, residual=s.residual, grad_clip=s.grad_clip,
-        test_seq_len=s.horizon)
+        test_seq_len=s.scored_horizon)
 
 
 def _epochs_on_inner_split(train, settings, transformer, directory, device,
@@ -437,12 +437,12 @@ def _epochs_on_inner_split(train, settings, transformer, directory, device,
     s = settings
     inner_train, inner_val = split_series(train, 0.25)
     need = s.seq_len + s.pred + transformer.lag
-    if len(inner_train) < need or len(inner_val) <= s.horizon:
+    if len(inner_train) < need or len(inner_val) <= s.scored_horizon:
         raise ValueError(
             'early stopping validates on the last quarter of the training '
             'part: {} + {} rows are too few for windows of {} and the '
             'horizon {}; leave early stopping out'.format(
-                len(inner_train), len(inner_val), need, s.horizon))
+                len(inner_train), len(inner_val), need, s.scored_horizon))
     _, trainers = fit_forecaster(
         inner_train, s.n_units, transformer, test=inner_val,
         out=os.path.join(directory, INNER_DIR), device=device, comm=comm,
@@ -482,7 +482,7 @@ def _validate(result, data, train, test, source, out):
     """Backtests and calibrates ``result.validated``; saves it to ``out``."""
     s = result.settings
     forecaster = result.validated
-    bt = backtest(forecaster, data, s.horizon, start=len(train) - 1,
+    bt = backtest(forecaster, data, s.scored_horizon, start=len(train) - 1,
                   stride=s.stride, context=s.context, season=s.season,
                   baselines=baselines_of(s), name='model')
     summary = bt.summary()
@@ -499,7 +499,7 @@ def _validate(result, data, train, test, source, out):
                   'batch_size': s.batch_size, 'seed': s.seed,
                   'members': s.ensemble,
                   'iterations': trainer.updater.iteration},
-        backtest={'season': s.season, 'horizon': s.horizon,
+        backtest={'season': s.season, 'horizon': s.scored_horizon,
                   'context': s.context, 'stride': s.stride,
                   'summary': {
                       'origins': len(bt.origins),

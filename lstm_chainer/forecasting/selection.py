@@ -137,7 +137,7 @@ def choose_column(values, season=None):
     """
     values = np.asarray(values, dtype=np.float64)
     stats = {'kpss': kpss(values)}
-    if season and len(values) >= 4 * season:
+    if season and len(values) >= 3 * season:
         stats['seasonal strength'] = seasonal_strength(values, season)
         stats['kpss seasonal-diff'] = kpss(values[season:] - values[:-season])
     if stats['kpss'] < KPSS_CRITICAL:

@@ -55,6 +55,13 @@ class AutoSettings:
     test_size: float = 0.25
     levels: tuple = (0.8, 0.95)
     classical: bool = False  # ETS and Theta in the backtest (statsmodels)
+    # Shorter than horizon where the held-out part is (None: the same).
+    backtest_horizon: int | None = None
+
+    @property
+    def scored_horizon(self):
+        """int: The horizon the backtest scores."""
+        return self.backtest_horizon or self.horizon
 
     def to_dict(self):
         """dict: JSON-ready fields (tuples as lists)."""
@@ -120,6 +127,12 @@ def default_epochs(n_rows, seq_len, batch_size, members):
     return max(1, -(-iterations * batch_size // n_rows))
 
 
+# Seasons of training rows a default season needs (the transform choice
+# measures its strength on them); fewer windows than this are too few.
+MIN_SEASONS = 3
+MIN_WINDOWS = 4
+
+
 def season_of(freq, n_train, season=None):
     """The season in rows and, when there is none, why.
 
@@ -127,7 +140,7 @@ def season_of(freq, n_train, season=None):
         freq (str): The data's time step.
         n_train (int): Training rows.
         season (int): Given season (0 or 1: none); default from ``freq``
-            when there are at least 4 seasons to train on.
+            when there are at least 3 seasons to train on.
 
     Returns:
         tuple: ``(season or None, reason or None)``.
@@ -141,8 +154,9 @@ def season_of(freq, n_train, season=None):
     season = default_season(freq)
     if season is None:
         return None, 'no seasonal time step'
-    if n_train < 4 * season:
-        return None, 'fewer than 4 seasons of {} to train on'.format(season)
+    if n_train < MIN_SEASONS * season:
+        return None, 'fewer than {} seasons of {} to train on'.format(
+            MIN_SEASONS, season)
     return season, None
 
 
@@ -157,10 +171,13 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
         train, test (pandas.DataFrame): Its split in time order.
         covariates (sequence): Columns read but not forecast.
         season (int): Season in rows (default from the time step; 0: none).
-        horizon (int): Backtest horizon (default from the time step, at
-            most half the test part).
+        horizon (int): Forecast horizon, which the windows train for
+            (default from the time step). The backtest scores it, or as
+            much of it as the test part holds (half the test part at
+            most for the default).
         context (int): Rows of warm-up (default ``max(2 horizon,
-            2 season, 8)``).
+            2 season, 8)``; on a training part too short for such windows,
+            context and horizon shrink to leave 4 windows at least).
         transform: ``'auto'`` (chosen per column on the training part),
             a spec (``'diff'``, ``'sales=log-diff,temp=none'``) or a
             :class:`Transformer`.
@@ -199,35 +216,63 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     covariates = list(covariates or [])
     freq = time_step(data.index)
     season, why = season_of(freq, len(train), season)
-    horizon = horizon or min(default_horizon(freq), max(1, len(test) // 2))
+    asked = {'horizon': horizon, 'context': context, 'seq_len': seq_len}
+    horizon = horizon or default_horizon(freq)
+    scored = min(horizon, len(test) - 1 if asked['horizon']
+                 else max(1, len(test) // 2))
     context = context or max(2 * horizon, 2 * (season or 0), 8)
     targets = [c for c in train.columns if c not in covariates]
     looks = _look_at_targets(train[targets])
     transformer, choice = _transformer(transform, train[targets], season)
-    seq_len = seq_len or context + horizon
+    window = seq_len or context + horizon
+    room = len(train) - plain['pred'] - transformer.lag
+    fitted = None
+    if not (asked['seq_len'] or asked['context']) \
+            and window > room - MIN_WINDOWS + 1 and room >= 3:
+        fitted = _short_windows(room, horizon, season)
+        context, window = fitted
+    seq_len = window
     support_len = context - 1 if support_len is None \
         else check_int('support_len', support_len, 0)
     need = seq_len + plain['pred'] + transformer.lag
-    if len(train) < need or len(test) <= horizon:
+    if len(train) < need or scored < 1:
         raise ValueError(
             '{} rows are too few: with test_size {} the training part has {} '
             'rows and needs seq_len + pred + {} (transform) = {}, the test '
-            'part has {} and needs more than the horizon {}'.format(
+            'part has {} and needs 2 at least'.format(
                 len(data), test_size, len(train), transformer.lag, need,
-                len(test), horizon))
+                len(test)))
     if len(train) <= context + transformer.lag:
         context = len(train) - transformer.lag - 1
     epochs = epochs or default_epochs(len(train) - transformer.lag, seq_len,
                                       plain['batch_size'], plain['ensemble'])
     calendar, notes = _calendar(calendar, data, train, season, transformer)
+    if fitted:
+        notes.append('the training part is short ({} rows): windows of {} '
+                     'rows, {} of context'.format(len(train), seq_len,
+                                                  context))
+    if asked['horizon'] and scored < horizon:
+        notes.append('the held-out part ({} rows) backtests {} of the {} '
+                     'steps of the horizon; forecasts go the whole '
+                     'horizon'.format(len(test), scored, horizon))
     notes = looks + notes
     settings = AutoSettings(
         freq=freq, season=season, horizon=horizon, context=context,
         transforms=tuple(transformer.names), seq_len=seq_len,
         support_len=support_len, epochs=epochs, calendar=tuple(calendar),
-        covariates=tuple(covariates), test_size=test_size, **plain)
+        covariates=tuple(covariates), test_size=test_size,
+        backtest_horizon=scored if scored < horizon else None, **plain)
     return Resolution(settings, transformer, choice,
                       why if season is None else None, notes)
+
+
+def _short_windows(room, horizon, season):
+    """``(context, seq_len)`` for a training part whose ``room`` rows are
+    too short for the default windows: two thirds of it at most, leaving
+    4 windows, half of each (up to the horizon) forecast."""
+    seq_len = max(2, min(room - MIN_WINDOWS + 1, max(4, room // 3 * 2)))
+    steps = min(horizon, max(1, seq_len // 2))
+    return seq_len - steps, seq_len
 
 
 def _look_at_targets(train):
