@@ -75,3 +75,33 @@ def test_sub_hourly_data_get_a_daily_season_and_a_day_ahead(freq, rows,
     chosen = lc.resolve_settings(data, train, test).settings
     assert (chosen.season, chosen.horizon) == (season, horizon)
     assert lc.time_step(data.index) == freq
+
+
+def _seasonal(kind, n=144, seed=0):
+    t = np.arange(n)
+    rng = np.random.RandomState(seed)
+    if kind == 'multiplicative':  # the swing grows with the level
+        return np.exp(0.01 * t) * 100 * (1 + 0.25 * np.sin(2 * np.pi * t / 12)) \
+            * (1 + 0.02 * rng.randn(n))
+    return 100 + 0.7 * t + 25 * np.sin(2 * np.pi * t / 12) + 2 * rng.randn(n)
+
+
+def test_a_swing_that_grows_with_the_level_is_logged_before_differencing():
+    from lstm_chainer.forecasting.selection import choose_column, guerrero
+    assert guerrero(_seasonal('multiplicative'), 12) < 0.15
+    assert guerrero(_seasonal('additive'), 12) > 0.9
+    name, stats = choose_column(_seasonal('multiplicative'), 12)
+    assert name == 'log-seasonal-diff' and stats['lambda'] < 0.15
+    assert choose_column(_seasonal('additive'), 12)[0] == 'seasonal-diff'
+    # A spread that grows like level ** 0.75 gets Box-Cox with Guerrero's
+    # lambda (about 1 - 0.75).
+    t = np.arange(200)
+    rng = np.random.RandomState(2)
+    level = 50 + 3 * t
+    values = level + level ** 0.75 * 0.3 * rng.randn(200)
+    name, stats = choose_column(values)
+    assert name.startswith('boxcox(') and name.endswith(')-diff')
+    assert 0.15 < stats['lambda'] <= 0.5
+    # Not positive: never stabilised.
+    assert not choose_column(_seasonal('additive') - 1000, 12)[0] \
+        .startswith(('log', 'boxcox'))

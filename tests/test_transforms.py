@@ -13,7 +13,7 @@ def positive_series(n=60, seed=0):
                   + 0.05 * rng.randn(n)) * 10
 
 
-@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('name', [n.replace('λ', '0.3') for n in NAMES])
 def test_inverse_rebuilds_the_levels_exactly(name):
     x = np.stack([positive_series(), positive_series(seed=1)], axis=1)
     t = Transformer([name, 'diff'], season=4)
@@ -146,3 +146,22 @@ def test_pipeline_round_trip_and_saved_form():
     again = Pipeline.from_dict(pipeline.to_dict(), 2)
     np.testing.assert_array_equal(again.transform(array), z.to_numpy())
     assert again.calendar == ['month'] and again.lag == 1
+
+
+def test_box_cox_names_and_their_errors():
+    from lstm_chainer.forecasting.transforms import boxcox_name
+    assert ColumnTransform('boxcox(0)-diff').steps == [('log',), ('diff', 1)]
+    assert ColumnTransform('boxcox(0.5)').steps == [('boxcox', 0.5)]
+    assert boxcox_name(0.004, 'seasonal-diff') == 'log-seasonal-diff'
+    assert boxcox_name(0.333, 'diff') == 'boxcox(0.33)-diff'
+    x = positive_series()
+    t = ColumnTransform('boxcox(0.5)')
+    np.testing.assert_allclose(t.forward(x), 2 * (np.sqrt(x) - 1))
+    for bad, message in (('boxcox(x)', 'unknown transform'),
+                         ('boxcox(3)', 'lambda must lie in'),
+                         ('log-foo', 'unknown transform'),
+                         ('boxcox(0.5)-seasonal-diff', 'needs a season')):
+        with pytest.raises(ValueError, match=message):
+            ColumnTransform(bad)
+    with pytest.raises(ValueError, match='positive values; its minimum is -1'):
+        ColumnTransform('boxcox(0.5)-diff').check(np.r_[x, -1.0], 'sales')

@@ -7,34 +7,77 @@ last values known. Like Darts' transformers, they are fitted on the
 training part, saved with the model, and the network never knows of them.
 
 Names: ``none``, ``diff`` (change from the previous row), ``seasonal-diff``
-(change from one season ago), ``log`` and ``log-diff`` (change of the
-logarithm: relative growth; positive columns only).
+(change from one season ago); ``log``, ``log-diff`` and
+``log-seasonal-diff`` (the same of the logarithm: relative growth); and
+``boxcox(λ)``, ``boxcox(λ)-diff``, ``boxcox(λ)-seasonal-diff`` with the
+Box-Cox transform ``(x^λ - 1) / λ`` (between the log, λ = 0, and the
+values themselves, λ = 1). The log and Box-Cox take positive columns only.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-NAMES = ('none', 'diff', 'seasonal-diff', 'log', 'log-diff')
+NAMES = ('none', 'diff', 'seasonal-diff', 'log', 'log-diff',
+         'log-seasonal-diff', 'boxcox(λ)', 'boxcox(λ)-diff',
+         'boxcox(λ)-seasonal-diff')
+_BOXCOX = re.compile(r'boxcox\(([-+0-9.eE]+)\)$')
+
+
+def _stabiliser(head):
+    """The variance-stabilising step named ``head`` (``log``,
+    ``boxcox(0.3)``), or ``None`` when ``head`` is none of them."""
+    if head == 'log':
+        return ('log',)
+    match = _BOXCOX.match(head)
+    if match is None:
+        return None
+    try:
+        lam = float(match.group(1))
+    except ValueError:
+        return None
+    if not -2 <= lam <= 2:
+        raise ValueError('the Box-Cox lambda must lie in [-2, 2], got '
+                         '{:g}'.format(lam))
+    return ('log',) if lam == 0 else ('boxcox', lam)
 
 
 def _steps(name, season):
-    """The elementary steps of a named transform: ``('log',)``, ``('diff', lag)``."""
-    if name not in NAMES:
-        raise ValueError('unknown transform {!r}; choose from {}'.format(
-            name, ', '.join(NAMES)))
-    if name == 'seasonal-diff':
+    """The elementary steps of a named transform: ``('log',)``,
+    ``('boxcox', lam)``, ``('diff', lag)``."""
+    head, _, rest = name.partition('-')
+    first = _stabiliser(head)
+    if first is None:
+        first, rest = (), name
+    else:
+        first = (first,)
+    if rest == 'seasonal-diff':
         if not season or season < 2:
-            raise ValueError('the seasonal-diff transform needs a season >= 2 '
-                             '(got {!r})'.format(season))
-        return [('diff', int(season))]
-    return {'none': [], 'diff': [('diff', 1)], 'log': [('log',)],
-            'log-diff': [('log',), ('diff', 1)]}[name]
+            raise ValueError('the {} transform needs a season >= 2 '
+                             '(got {!r})'.format(name, season))
+        return list(first) + [('diff', int(season))]
+    if rest in ('', 'none', 'diff') and (first or rest):
+        return list(first) + ([('diff', 1)] if rest == 'diff' else [])
+    raise ValueError('unknown transform {!r}; choose from {}'.format(
+        name, ', '.join(NAMES)))
+
+
+def boxcox_name(lam, rest='none'):
+    """The transform name of Box-Cox ``lam`` (rounded to 0.01; ``log`` at
+    0) followed by ``rest`` (``none``, ``diff``, ``seasonal-diff``)."""
+    lam = round(float(lam), 2)
+    head = 'log' if lam == 0 else 'boxcox({:g})'.format(lam)
+    return head if rest == 'none' else '{}-{}'.format(head, rest)
 
 
 def _forward(step, a):
     if step[0] == 'log':
         with np.errstate(divide='ignore', invalid='ignore'):
             return np.log(a)
+    if step[0] == 'boxcox':
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return (np.power(a, step[1]) - 1) / step[1]
     lag = step[1]
     out = np.full_like(a, np.nan)
     out[lag:] = a[lag:] - a[:-lag]
@@ -46,6 +89,13 @@ def _inverse(step, z, past):
     if step[0] == 'log':
         with np.errstate(over='ignore'):
             return np.exp(np.minimum(z, 700.0))
+    if step[0] == 'boxcox':
+        lam = step[1]
+        # Past the bound a positive value has no Box-Cox value: the
+        # forecast stays at the smallest level (or the largest) there is.
+        base = np.maximum(lam * z + 1, 1e-12)
+        with np.errstate(over='ignore'):
+            return np.minimum(np.power(base, 1 / lam), np.finfo(float).max)
     lag = step[1]
     out = np.empty_like(z)
     for h in range(len(z)):
@@ -70,7 +120,7 @@ class ColumnTransform:
 
     def check(self, values, column, rows_name='the training part'):
         """Refuses data the transform cannot take (ValueError)."""
-        if any(step[0] == 'log' for step in self.steps) and \
+        if any(step[0] in ('log', 'boxcox') for step in self.steps) and \
                 not (np.asarray(values) > 0).all():
             raise ValueError('column {!r}: the {} transform needs positive '
                              'values; its minimum is {:g}'.format(
