@@ -43,6 +43,27 @@ def test_logs_plots_and_snapshots(series, tmp_path):
     assert trainer.updater.iteration == 4 * 50 // 4
 
 
+def test_the_log_and_the_plot_are_written_seldom_but_complete(
+        series, tmp_path, monkeypatch):
+    # LogReport would rewrite the whole log every epoch (quadratic in the
+    # epochs) and the plot was redrawn ten times a run: on a short series
+    # both cost more than the training.
+    from lstm_chainer.training import extensions, snapshots
+    dumps, draws = [], []
+    real_dump, real_draw = json.dump, extensions.LossPlot._draw
+    monkeypatch.setattr(snapshots.json, 'dump', lambda log, f, **kw: (
+        dumps.append(len(log)), real_dump(log, f, **kw)))
+    monkeypatch.setattr(extensions.LossPlot, '_draw', lambda self, t, log: (
+        draws.append(len(log)), real_draw(self, t, log)))
+    train(series, tmp_path, epoch=30)
+    assert dumps == [1, 30] and draws == [30]
+    assert [e['epoch'] for e in log(tmp_path)] == list(range(1, 31))
+    dumps.clear()
+    train(series, tmp_path / 'early', epoch=30, early_stopping=1)
+    stopped = len(log(tmp_path / 'early'))
+    assert stopped < 30 and dumps == [1, stopped]  # written as it stopped
+
+
 def test_a_finished_run_is_not_trained_again(series, tmp_path):
     first = params(train(series, tmp_path, epoch=2))
     again = train(series, tmp_path, epoch=2)

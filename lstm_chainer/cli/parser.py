@@ -152,8 +152,9 @@ def build_parser():
                        help='windows per iteration (default 16)')
     train.add_argument('--pred', type=COUNT, default=1,
                        help='how far ahead the model predicts (default 1)')
-    train.add_argument('--snap', type=COUNT, default=10,
-                       help='snapshot interval in epochs (default 10)')
+    train.add_argument('--snap', type=COUNT,
+                       help='snapshot interval in epochs (default: a tenth '
+                       'of the epochs, 10 at least)')
     train.add_argument('--device', default='-1',
                        help="-1 or @numpy: CPU (default); 0 or @cupy:0: GPU")
     train.add_argument('--seed', type=int, default=0,

@@ -49,7 +49,7 @@ class AutoSettings:
     ensemble: int = 5
     batch_size: int = 16
     pred: int = 1
-    snap: int = 10
+    snap: int | None = None  # epochs between snapshots: a tenth, 10 at least
     seed: int = 0
     stride: int = 1
     test_size: float = 0.25
@@ -94,7 +94,7 @@ class AutoSettings:
 
 
 # Options that are plain values (checked, not derived from the data).
-_INTEGERS = ('n_units', 'n_layers', 'batch_size', 'pred', 'snap', 'stride',
+_INTEGERS = ('n_units', 'n_layers', 'batch_size', 'pred', 'stride',
              'ensemble')
 _OPTIONAL_INTEGERS = ('epochs', 'seq_len', 'horizon', 'context')
 _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
@@ -203,7 +203,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     for name in _INTEGERS:
         if name in plain:
             check_int(name, plain[name], 1)
-    for name in _OPTIONAL_INTEGERS:
+    for name in _OPTIONAL_INTEGERS + ('snap',):
         if given.get(name) is not None:
             check_int(name, given[name], 1)
     defaults = {f.name: f.default for f in dataclasses.fields(AutoSettings)
@@ -246,6 +246,8 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
         context = len(train) - transformer.lag - 1
     epochs = epochs or default_epochs(len(train) - transformer.lag, seq_len,
                                       plain['batch_size'], plain['ensemble'])
+    if plain['snap'] is None:
+        plain['snap'] = max(10, -(-epochs // 10))
     calendar, notes = _calendar(calendar, data, train, season, transformer)
     if fitted:
         notes.append('the training part is short ({} rows): windows of {} '

@@ -1,9 +1,13 @@
 """Trainer snapshots on disk: names, finding the newest, loading safely."""
 import glob
+import json
 import os
 import re
+import shutil
+import time
 import warnings
 
+from chainer import utils
 from chainer.training import extensions
 from chainer.training.extensions import snapshot_writers
 
@@ -24,13 +28,65 @@ class NamingWriter(snapshot_writers.SimpleWriter):
 
 
 class NamingLogReport(extensions.LogReport):
-    """LogReport whose write errors name the log file."""
+    """LogReport whose write errors name the log file, and which writes
+    it at the first and the last epoch and at most every ``interval``
+    seconds between (and when the run ends): LogReport rewrites the whole
+    log every epoch, which costs more than the training itself on a short
+    series. The log in memory (and in snapshots) is complete at every
+    epoch.
+
+    Args:
+        epochs (int): The run's last epoch.
+        interval (float): Seconds between writes.
+        **kwargs: LogReport's arguments.
+    """
 
     name = 'LogReport'  # what the other extensions look it up by
 
+    def __init__(self, epochs=None, interval=5.0, **kwargs):
+        super().__init__(**kwargs)
+        self.epochs = epochs
+        self.interval = interval
+        self._trainer = None
+        self._written = (0, None)  # (entries, time) of the last write
+
     def __call__(self, trainer):
-        with naming(os.path.join(trainer.out, 'log')):
+        self._trainer = trainer
+        entries = len(self._log)
+        name, self._log_name = self._log_name, None
+        try:
             super().__call__(trainer)
+        finally:
+            self._log_name = name
+        if len(self._log) > entries and self._due():
+            self._write(trainer)
+
+    def _due(self):
+        _, at = self._written
+        return at is None or self._log[-1]['epoch'] == self.epochs \
+            or time.monotonic() - at >= self.interval
+
+    def _write(self, trainer):
+        if self._log_name is None:
+            return
+        log_name = self._log_name.format(**self._log[-1])
+        path = os.path.join(trainer.out, log_name)
+        with naming(path), utils.tempdir(prefix=log_name,
+                                         dir=trainer.out) as tempd:
+            temp = os.path.join(tempd, 'log.json')
+            with open(temp, 'w') as f:
+                json.dump(self._log, f, indent=4)
+            shutil.move(temp, path)
+        self._written = (len(self._log), time.monotonic())
+
+    def finalize(self):
+        # What was logged since the last write (a run stopped early or by
+        # an error); an error here must not hide the one that stopped it.
+        if self._trainer is not None and self._written[0] < len(self._log):
+            try:
+                self._write(self._trainer)
+            except OSError:
+                pass
 
 
 def snapshot_epochs(out, rank=None):

@@ -219,7 +219,7 @@ def _reporting(trainer, group, keys, epoch, print_report, progress,
                epoch_lines, line_prefix, plot):
     if not group.is_root:
         return
-    trainer.extend(NamingLogReport(trigger=(1, 'epoch')))
+    trainer.extend(NamingLogReport(epochs=epoch, trigger=(1, 'epoch')))
     if print_report:
         # sys.stdout as it is now (PrintReport binds it at import).
         trainer.extend(extensions.PrintReport(
