@@ -94,7 +94,8 @@ def run_dataset(name, seed, overrides=None):
     settings = forecaster.meta['backtest']
     series = data.to_numpy(np.float64)
     train_rows = len(data) - forecaster.meta['data']['test_rows']
-    result = lc.backtest(forecaster, data, settings['horizon'],
+    result = lc.backtest(forecaster, data, settings.get('backtest_horizon')
+                         or settings['horizon'],
                          start=train_rows - 1, context=settings['context'],
                          season=settings['season'], name='LSTM')
     with warnings.catch_warnings():
@@ -108,8 +109,7 @@ def run_dataset(name, seed, overrides=None):
     result.add('ETS', classical.ets_forecasts(
         series, result.origins, result.horizon, settings['season'],
         train_rows))
-    result.add('Theta', classical.theta_forecasts(
-        series, result.origins, result.horizon, settings['season']))
+    result.add('Theta', result.forecasts.pop('theta'))
     _, scores = result.intervals('LSTM', (0.8, 0.95))
     row = {'rows': len(data), 'vars': data.shape[1],
            'season': settings['season'] or '-',

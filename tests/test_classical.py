@@ -37,12 +37,25 @@ def test_ets_is_chosen_by_aicc_and_forecasts_as_statsmodels_does():
     assert all('seasonal' not in f for f in classical.ets_forms(y, None))
 
 
-def test_theta_carries_half_the_trend_on():
-    # The theta = 0 line's slope, halved (Hyndman & Billah, 2003).
-    y = 10 + 0.5 * np.arange(60.0)
-    out = classical.theta_forecasts(y[:, None], [49], 5)[:, 0, 0]
-    np.testing.assert_allclose(np.diff(out), 0.25, rtol=1e-3)
-    assert abs(out[0] - y[49]) < 0.5
+def test_theta_forecasts_as_statsmodels_does():
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    from lstm_chainer.forecasting.theta import theta_forecast
+    rng = np.random.RandomState(4)
+    t = np.arange(80.0)
+    cases = [(seasonal(), 12), (seasonal() - 200, 12),  # additive: negative
+             (20 + 0.2 * t + np.cumsum(rng.randn(80)), None),
+             (np.exp(0.01 * t) * (10 + 3 * np.sin(2 * np.pi * t / 4))
+              + 0.2 * rng.randn(80), 4)]
+    for y, season in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            own = ThetaModel(y, period=season, deseasonalize=bool(season)) \
+                .fit().forecast(9)
+        # The smoothing weight is searched on grids, statsmodels' by
+        # L-BFGS-B: the same minimum to about 1e-5.
+        np.testing.assert_allclose(theta_forecast(y, 9, season), own,
+                                   rtol=2e-4)
 
 
 def test_fit_auto_scores_ets_and_theta_and_the_verdict_names_them():
@@ -69,7 +82,7 @@ def test_without_statsmodels_the_option_says_what_to_install(monkeypatch,
                                                              tmp_path,
                                                              capsys):
     monkeypatch.setitem(sys.modules, 'statsmodels', None)
-    with pytest.raises(ValueError, match='need statsmodels: pip install'):
+    with pytest.raises(ValueError, match='needs statsmodels: pip install'):
         classical.require()
     path = tmp_path / 'd.csv'
     pd.DataFrame({'t': pd.date_range('2010-01-01', periods=96, freq='MS'),

@@ -96,7 +96,7 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     assert 'summary: the model' in out
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
     assert set(metrics['model']) == {'model', 'persistence',
-                                     'seasonal_naive', 'drift'}
+                                     'seasonal_naive', 'drift', 'theta'}
     assert sorted(set(metrics['horizon'])) == [1, 2, 3, 4, 5, 6]
     assert os.path.getsize(os.path.join(model_dir, 'valid.png')) > 0
 

@@ -305,7 +305,7 @@ def verdict(result: Backtest, transforms=None, season=None):
             line += '; {} does better still ({:.3g})'.format(
                 display_name(best), baselines[best])
         else:
-            beaten = [n for n in CLASSICAL if n in baselines]
+            beaten = [n for n in CLASSICAL + ('theta',) if n in baselines]
             if beaten:
                 line += ', and {}'.format(', '.join(
                     '{} ({:.3g})'.format(display_name(n), baselines[n])

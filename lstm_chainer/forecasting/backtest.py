@@ -15,7 +15,7 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
-from lstm_chainer.forecasting import classical
+from lstm_chainer.forecasting import classical, theta
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
@@ -24,7 +24,7 @@ from lstm_chainer.forecasting.evaluation import (
 )
 from lstm_chainer.forecasting.intervals import interval_scores, tracked_quantiles
 
-BASELINES = ('persistence', 'seasonal_naive', 'drift')
+BASELINES = ('persistence', 'seasonal_naive', 'drift', 'theta')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
 
 
@@ -77,9 +77,10 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
 
     ``persistence`` repeats the last value; ``seasonal_naive`` repeats the
     value one season before the target (needs ``season``); ``drift`` adds to
-    the last value the average change since the first row; ``ets`` and
-    ``theta`` are the classical models of
-    :mod:`~lstm_chainer.forecasting.classical` (statsmodels; ETS chosen and
+    the last value the average change since the first row; ``theta`` is
+    the Theta method (:mod:`~lstm_chainer.forecasting.theta`, refitted at
+    every origin); ``ets`` exponential smoothing
+    (:mod:`~lstm_chainer.forecasting.classical`, statsmodels; chosen and
     fitted on the first ``train_rows``).
     """
     series = np.asarray(series, dtype=np.float64)
@@ -100,7 +101,7 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
         return classical.ets_forecasts(series, origins, horizon, season,
                                        train_rows)
     if name == 'theta':
-        return classical.theta_forecasts(series, origins, horizon, season)
+        return theta.theta_forecasts(series, origins, horizon, season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(
         name, ', '.join(BASELINES + classical.CLASSICAL)))
 

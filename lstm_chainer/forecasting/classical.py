@@ -1,13 +1,11 @@
-"""Classical baselines for the backtest: ETS and Theta (statsmodels, an
-optional extra).
+"""The ETS baseline for the backtest (statsmodels, an optional extra;
+Theta, which needs nothing, is :mod:`~lstm_chainer.forecasting.theta`).
 
 ETS is the state-space exponential smoothing a practitioner tries first:
 per column, the form (no trend or a damped additive trend; no, additive or
 multiplicative season) with the least AICc on the training part, its
 parameters fitted there; at every origin the model is run over the
-history up to it with those parameters and forecast. Theta (Assimakopoulos
-& Nikolopoulos, 2000; the M3 winner) is refitted at every origin,
-deseasonalised when there is a season.
+history up to it with those parameters and forecast.
 """
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ import warnings
 
 import numpy as np
 
-CLASSICAL = ('ets', 'theta')
+CLASSICAL = ('ets',)
 
 
 def require():
@@ -23,8 +21,8 @@ def require():
     try:
         import statsmodels  # noqa: F401
     except ImportError:
-        raise ValueError('the ETS and Theta baselines need statsmodels: pip '
-                         'install statsmodels') from None
+        raise ValueError('the ETS baseline needs statsmodels: pip install '
+                         'statsmodels') from None
 
 
 def ets_forms(y, season):
@@ -93,23 +91,4 @@ def ets_forecasts(series, origins, horizon, season=None, train_rows=None):
             for b, o in enumerate(origins):
                 model = ETSModel(series[:o + 1, j], error='add', **form)
                 out[:, b, j] = model.smooth(params).forecast(horizon)
-    return out
-
-
-def theta_forecasts(series, origins, horizon, season=None):
-    """Theta forecasts from every origin (refitted at each), ``(horizon,
-    B, n)``."""
-    require()
-    from statsmodels.tsa.forecasting.theta import ThetaModel
-    series = np.asarray(series, dtype=np.float64)
-    out = np.empty((horizon, len(origins), series.shape[1]))
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        for j in range(series.shape[1]):
-            for b, o in enumerate(np.asarray(origins, dtype=np.int64)):
-                y = series[:o + 1, j]
-                seasonal = bool(season) and len(y) >= 2 * season
-                fit = ThetaModel(y, period=season if seasonal else None,
-                                 deseasonalize=seasonal).fit()
-                out[:, b, j] = fit.forecast(horizon)
     return out

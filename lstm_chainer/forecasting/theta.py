@@ -1,0 +1,124 @@
+"""The Theta method (Assimakopoulos & Nikolopoulos, 2000; the M3
+competition's winner) in NumPy, as statsmodels' ``ThetaModel`` computes
+it: a seasonal test (the ACF at one season, 90 %), classical
+multiplicative (else additive) deseasonalisation, simple exponential
+smoothing started at the first value with the smoothing weight of least
+squared one-step error, plus half the least-squares trend (Hyndman &
+Billah, 2003):
+
+    forecast(h) = level + b0 / 2 * (h - 1 + 1 / alpha - (1 - alpha)^n / alpha)
+
+reseasonalised. Refitted at every origin; no dependency beyond NumPy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# The 90 % point of a chi-squared with one degree of freedom (1.645 ** 2).
+_SEASONAL_CRITICAL = 2.705543454095404
+_GRID = np.linspace(0.0, 1.0, 101)
+
+
+def has_season(y, season):
+    """bool: The ACF at lag ``season`` passes statsmodels' 90 % test."""
+    y = np.asarray(y, dtype=np.float64)
+    e = y - y.mean()
+    denominator = e @ e
+    if not season or season < 2 or len(y) < 2 * season or not denominator:
+        return False
+    rho = np.array([e[k:] @ e[:len(e) - k] for k in range(season + 1)]) \
+        / denominator
+    return bool(len(y) * rho[-1] ** 2 / np.sum(rho[:-1] ** 2)
+                > _SEASONAL_CRITICAL)
+
+
+def seasonal_indices(y, season, multiplicative):
+    """Classical decomposition's seasonal indices, position ``i % season``
+    of ``y``'s rows (a centred moving average over one season; indices
+    averaged over whole seasons, normalised to mean 1 or 0)."""
+    y = np.asarray(y, dtype=np.float64)
+    if season % 2 == 0:
+        kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season
+    else:
+        kernel = np.ones(season) / season
+    trend = np.convolve(y, kernel, mode='valid')
+    offset = (len(y) - len(trend)) // 2
+    part = y[offset:offset + len(trend)]
+    detrended = part / trend if multiplicative else part - trend
+    position = (np.arange(len(detrended)) + offset) % season
+    means = np.array([detrended[position == p].mean()
+                      for p in range(season)])
+    return means / means.mean() if multiplicative else means - means.mean()
+
+
+def _ses_errors(y, alphas):
+    """Sum of squared one-step errors and the last level of SES started
+    at ``y[0]``, for every weight in ``alphas``."""
+    level = np.full(alphas.shape, y[0])
+    sse = np.zeros(alphas.shape)
+    for value in y:
+        error = value - level
+        sse += error * error
+        level = level + alphas * error
+    return sse, level
+
+
+def _fit_ses(y):
+    """``(alpha, level)``: the weight of least squared one-step error
+    (a grid, then two finer ones around the best) and the last level."""
+    alphas = _GRID
+    for _ in range(3):
+        sse, _ = _ses_errors(y, alphas)
+        best = alphas[np.argmin(sse)]
+        step = alphas[1] - alphas[0]
+        alphas = np.linspace(max(0.0, best - step), min(1.0, best + step), 21)
+    sse, levels = _ses_errors(y, alphas)
+    k = int(np.argmin(sse))
+    return float(alphas[k]), float(levels[k])
+
+
+def theta_forecast(y, horizon, season=None):
+    """The Theta forecast of one column.
+
+    Args:
+        y: The history, oldest first (2 rows at least).
+        horizon (int): Steps forecast.
+        season (int): Season length (``None``: not deseasonalised).
+
+    Returns:
+        numpy.ndarray: ``(horizon,)`` forecasts.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    seasonal = None
+    if has_season(y, season):
+        multiplicative = bool((y > 0).all())
+        seasonal = seasonal_indices(y, season, multiplicative)
+        if multiplicative and seasonal.min() <= 0:
+            multiplicative = False
+            seasonal = seasonal_indices(y, season, False)
+        at = seasonal[np.arange(n) % season]
+        y = y / at if multiplicative else y - at
+    t = np.arange(n, dtype=np.float64)
+    b0 = np.polyfit(t, y, 1)[0] if n > 1 else 0.0
+    alpha, level = _fit_ses(y)
+    h = np.arange(horizon, dtype=np.float64)
+    if alpha > 0:
+        h += 1 / alpha - (1 - alpha) ** n / alpha
+    forecast = level + 0.5 * b0 * h
+    if seasonal is not None:
+        at = seasonal[(n + np.arange(horizon)) % season]
+        forecast = forecast * at if multiplicative else forecast + at
+    return forecast
+
+
+def theta_forecasts(series, origins, horizon, season=None):
+    """Theta forecasts from every origin (refitted at each), ``(horizon,
+    B, n)``; the history of origin ``o`` is rows ``<= o``."""
+    series = np.asarray(series, dtype=np.float64)
+    origins = np.asarray(origins, dtype=np.int64)
+    out = np.empty((horizon, len(origins), series.shape[1]))
+    for j in range(series.shape[1]):
+        for b, o in enumerate(origins):
+            out[:, b, j] = theta_forecast(series[:o + 1, j], horizon, season)
+    return out

@@ -1,0 +1,36 @@
+import numpy as np
+
+from lstm_chainer.forecasting.theta import (
+    has_season,
+    seasonal_indices,
+    theta_forecast,
+    theta_forecasts,
+)
+
+
+def test_theta_carries_half_the_trend_on():
+    # The theta = 0 line's slope, halved (Hyndman & Billah, 2003).
+    y = 10 + 0.5 * np.arange(60.0)
+    out = theta_forecasts(y[:, None], [49], 5)[:, 0, 0]
+    np.testing.assert_allclose(np.diff(out), 0.25, rtol=1e-3)
+    assert abs(out[0] - y[49]) < 0.5
+
+
+def test_the_season_is_tested_removed_and_put_back():
+    t = np.arange(72.0)
+    pattern = 1 + 0.3 * np.sin(2 * np.pi * t / 12)
+    y = 100 * pattern
+    assert has_season(y, 12) and not has_season(np.ones(72) + t, 12)
+    assert not has_season(y[:20], 12)  # fewer than two seasons
+    np.testing.assert_allclose(seasonal_indices(y, 12, True), pattern[:12],
+                               rtol=1e-2)
+    # A flat level times the season: the forecast is the season again.
+    np.testing.assert_allclose(theta_forecast(y, 12, 12), y[:12], rtol=1e-2)
+
+
+def test_every_origin_sees_only_its_history():
+    rng = np.random.RandomState(0)
+    y = np.cumsum(rng.randn(50, 2), axis=0)
+    out = theta_forecasts(y, [20, 35], 4)
+    np.testing.assert_array_equal(out[:, 0, 1], theta_forecast(y[:21, 1], 4))
+    assert np.isfinite(out).all()
