@@ -50,7 +50,7 @@ def test_settings_follow_the_data(result):
     assert list(result.intervals) == [0.8]
     assert result.forecaster is not result.validated
     assert result.forecaster.context == s.context
-    assert result.summary().startswith('summary: the model ')
+    assert result.summary().startswith('summary: the ')
 
 
 def test_python_and_the_command_line_forecast_the_same_to_the_bit(
@@ -217,3 +217,46 @@ def test_windows_given_explicitly_are_not_shrunk():
     with pytest.raises(ValueError, match='14 rows are too few'):
         lc.resolve_settings(data, *lc.split_series(data, 0.25), horizon=6,
                             context=8)
+
+
+def test_the_combination_is_chosen_on_the_backtest_and_kept_everywhere(
+        tmp_path):
+    from lstm_chainer.forecasting import combination
+    from lstm_chainer.forecasting.theta import theta_forecast
+    # choose_on: the least mean MASE; the network wins ties.
+    actual = np.zeros((2, 3, 1))
+    picked = combination.choose_on(actual + 1, actual - 1, actual, [1.0])
+    assert picked[:2] == ({'theta': 0.5}, 'mean')
+    assert combination.choose_on(actual, actual, actual, [1.0])[0] == {}
+    assert combination.choose_on(actual + 1, actual, actual, [1.0],
+                                 'none')[0] == {}
+    with pytest.raises(ValueError, match='combine must be one of'):
+        lc.fit_auto(make_frame().set_index('date'), combine='best', **FAST)
+
+    data = make_frame().set_index('date')[['sales']]
+    out = str(tmp_path / 'm')
+    mean = lc.fit_auto(data, combine='mean', out=out, refit=True, **FAST)
+    alone = lc.fit_auto(data, combine='none', refit=True, **FAST)
+    assert mean.forecaster.combination == {'theta': 0.5}
+    assert alone.forecaster.combination == {}
+    assert 'the mean of the network and Theta' in mean.summary()
+    # The same networks (same seed): the forecast is their mean with
+    # Theta's from the whole history.
+    both = lc.forecast(mean.forecaster, data, 18)['sales']
+    network = lc.forecast(alone.forecaster, data, 18)['sales']
+    np.testing.assert_allclose(
+        both, 0.5 * network + 0.5 * theta_forecast(data['sales'], 18, 12))
+    bt = mean.backtest
+    assert list(bt.forecasts)[:2] == ['model', 'network']
+    np.testing.assert_allclose(bt.forecasts['network'],
+                               alone.backtest.forecasts['model'])
+    # Saved and loaded, backtested again: the same combination.
+    loaded = lc.load_model(out, refit=True)
+    assert loaded.combination == {'theta': 0.5}
+    np.testing.assert_allclose(lc.forecast(loaded, data, 18)['sales'], both)
+    again = lc.backtest_saved(lc.load_model(out), data, test_rows=30)
+    pd.testing.assert_frame_equal(again.metrics, bt.metrics)
+    # auto: the note says what was chosen and on what.
+    auto = lc.fit_auto(data, **FAST)
+    assert any(n.startswith('the forecast is ') and 'chosen on the backtest'
+               in n for n in auto.notes)

@@ -346,7 +346,7 @@ def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
     assert 'season 7 (one week), horizon 5, context 14 rows; transforms:' in printed
     assert 'chosen on the training part' in printed
     summary = [line for line in printed.splitlines()
-               if line.startswith('summary: the model')]
+               if line.startswith('summary: the ')]
     assert len(summary) == 1 and 'persistence' in summary[0]
     record = load_model(out).record
     assert (record.refit.dir, record.refit.rows) == ('refit', N)

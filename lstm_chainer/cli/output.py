@@ -94,7 +94,8 @@ def report_backtest(result, out, levels, forecaster):
                                 scores.to_dict('index').items()}
     summary = result.summary()
     line = verdict(result, forecaster.transformer.names,
-                   forecaster.meta.get('backtest', {}).get('season'))
+                   forecaster.meta.get('backtest', {}).get('season'),
+                   forecaster.combination)
     out.final(line)
     out.doc['backtest'] = {
         'origins': len(result.origins), 'horizon': result.horizon,

@@ -142,8 +142,13 @@ def build_parser():
                        'intervals, in %% (default 80,95)')
     train.add_argument('--classical', action='store_true',
                        help='also backtest ETS (the AICc-chosen form, fitted '
-                       'on the training part) and Theta, from statsmodels '
-                       '(an optional extra: pip install statsmodels)')
+                       'on the training part), from statsmodels (an '
+                       'optional extra: pip install statsmodels)')
+    train.add_argument('--combine', choices=('auto', 'none', 'mean', 'theta'),
+                       default='auto',
+                       help='the forecast: the network (none), its mean with '
+                       'Theta (mean), Theta alone (theta), or the best of '
+                       'them on the backtest (auto, the default)')
     train.add_argument('--refit', action='store_true',
                        help='after the backtest, train a final model with the '
                        'same settings on all rows (into DIR/refit); pred '

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import split_series
+from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.backtest import (
     BASELINES,
     Backtest,
@@ -83,7 +84,7 @@ class AutoResult:
     def summary(self):
         """str: One line: does the model beat persistence?"""
         return verdict(self.backtest, self.settings.transforms,
-                       self.settings.season)
+                       self.settings.season, self.validated.combination)
 
 
 def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
@@ -166,7 +167,7 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
         result = AutoResult(validated, validated, None, settings, {},
                             resolution, resolution.notes + notes, trainers)
         if comm is None or comm.rank == 0:
-            _validate(result, data, train, test, source, out)
+            _validate(result, data, train, test, source, out, log)
         if refit:
             _refit(result, data, targets, directory, device, comm, report,
                    settings.epochs if settings.early_stopping
@@ -278,7 +279,8 @@ def uncalibrated_note(levels, calibrated, origins):
                                         for level in missing))
 
 
-def verdict(result: Backtest, transforms=None, season=None):
+def verdict(result: Backtest, transforms=None, season=None,
+            weights=None):
     """The one-line summary: does the model beat persistence?
 
     Args:
@@ -288,6 +290,8 @@ def verdict(result: Backtest, transforms=None, season=None):
             tried.
         season (int): The season it had (``None``: seasonal differences
             are not advised).
+        weights (dict): Its combination (the line says what the forecast
+            is made of).
 
     Returns:
         str: The line; columns whose verdict differs from the whole one's
@@ -295,12 +299,18 @@ def verdict(result: Backtest, transforms=None, season=None):
     """
     mase = result.summary()['MASE']
     model, persistence = mase['model'], mase['persistence']
-    baselines = mase.drop('model')
+    drop = ['model', combination.NETWORK]
+    if (weights or {}).get('theta') == 1:
+        drop.append('theta')  # it is the forecast
+    baselines = mase.drop(drop, errors='ignore')
     best = baselines.idxmin()
     wins = model < persistence
+    what = 'the model' if not weights else 'the forecast ({})'.format(
+        combination.describe(weights))
     if wins:
-        line = 'summary: the model beats persistence (MASE {:.3g} vs {:.3g}, ' \
-            'ratio {:.2f})'.format(model, persistence, model / persistence)
+        line = 'summary: {} beats persistence (MASE {:.3g} vs {:.3g}, ' \
+            'ratio {:.2f})'.format(what, model, persistence,
+                                   model / persistence)
         if baselines[best] < model:
             line += '; {} does better still ({:.3g})'.format(
                 display_name(best), baselines[best])
@@ -311,8 +321,8 @@ def verdict(result: Backtest, transforms=None, season=None):
                     '{} ({:.3g})'.format(display_name(n), baselines[n])
                     for n in beaten))
     else:
-        line = 'summary: the model LOSES to persistence (MASE {:.3g} vs ' \
-            '{:.3g}, ratio {:.2f})'.format(model, persistence,
+        line = 'summary: {} LOSES to persistence (MASE {:.3g} vs ' \
+            '{:.3g}, ratio {:.2f})'.format(what, model, persistence,
                                           model / persistence)
     if len(result.columns) > 1:
         skill = per_variable(result)['skill'].drop('all')
@@ -355,7 +365,8 @@ def per_variable(result: Backtest):
         means.loc['all'] = means.mean()
         by_horizon.loc['all'] = by_horizon.mean()
         rows.append('all')
-    baselines = means.drop(columns='model')
+    baselines = means.drop(columns=['model', combination.NETWORK],
+                           errors='ignore')
     best = baselines.idxmin(axis=1)
     table = pd.DataFrame({
         'model MASE': means['model'],
@@ -478,13 +489,14 @@ def _resumed(previous, trainers, settings):
     return notes, settings
 
 
-def _validate(result, data, train, test, source, out):
+def _validate(result, data, train, test, source, out, log):
     """Backtests and calibrates ``result.validated``; saves it to ``out``."""
     s = result.settings
     forecaster = result.validated
     bt = backtest(forecaster, data, s.scored_horizon, start=len(train) - 1,
                   stride=s.stride, context=s.context, season=s.season,
                   baselines=baselines_of(s), name='model')
+    _combine(result, bt, log)
     summary = bt.summary()
     trainer = result.trainers[0]
     index = data.index
@@ -508,7 +520,7 @@ def _validate(result, data, train, test, source, out):
                       'vs_persistence': float(
                           summary.loc['model', 'vs persistence'])}},
         intervals=calibrate(bt, s.levels, history=data),
-        settings=s.to_dict())
+        settings=s.to_dict(), combination=forecaster.combination or None)
     describe_model(forecaster, **record)
     if out is not None:
         save_model(out, forecaster)
@@ -516,6 +528,30 @@ def _validate(result, data, train, test, source, out):
     result.intervals = forecaster.half_widths
     note = uncalibrated_note(s.levels, result.intervals, len(bt.origins))
     if note:
+        result.notes.append(note)
+
+
+def _combine(result, bt, log):
+    """Chooses the combination on the backtest (``settings.combine``) and
+    makes the backtest's ``model`` what the forecaster now forecasts
+    (``network`` the network alone), as :func:`backtest` scores it."""
+    network = bt.forecasts['model']
+    weights, name, scores = combination.choose_on(
+        network, bt.forecasts['theta'], bt.actual, bt.scale,
+        result.settings.combine)
+    result.validated.meta['combination'] = weights or None
+    if weights:
+        others = {k: v for k, v in bt.forecasts.items() if k != 'model'}
+        bt.forecasts = {'model': combination.mix(
+            network, {'theta': bt.forecasts['theta']}, weights),
+            combination.NETWORK: network, **others}
+    if scores:
+        note = 'the forecast is {}: chosen on the backtest, where the ' \
+            'network scored MASE {:.3g}, its mean with Theta {:.3g}, Theta ' \
+            '{:.3g} (combine=none keeps the network)'.format(
+                combination.describe(weights), scores['none'],
+                scores['mean'], scores['theta'])
+        log('note: ' + note)
         result.notes.append(note)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
-from lstm_chainer.forecasting import classical, theta
+from lstm_chainer.forecasting import classical, combination, theta
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
@@ -262,7 +262,9 @@ def backtest(model, data, horizon: int, start: int | None = None,
             scale; default ``start + 1``).
         baselines (sequence): Baselines to add (``seasonal_naive`` is
             skipped without a season).
-        name (str): Name of the model in the results.
+        name (str): Name of the model in the results. A forecaster
+            with a combination (:attr:`Forecaster.combination`) is scored
+            as it forecasts, and its network alone as ``network``.
         fused (bool): Path of the model (``None``: fused when supported).
 
     Returns:
@@ -299,8 +301,15 @@ def backtest(model, data, horizon: int, start: int | None = None,
                                                    season),
                       columns, index[origins])
     if model is not None:
-        result.add(name, _model_forecasts(model, array, origins, horizon,
-                                          context, fused))
+        forecasts = _model_forecasts(model, array, origins, horizon, context,
+                                     fused)
+        weights = getattr(model, 'combination', None)
+        if weights:
+            result.add(name, combination.mix(
+                forecasts, model.partners(array, origins, horizon), weights))
+            result.add(combination.NETWORK, forecasts)
+        else:
+            result.add(name, forecasts)
     for baseline in baselines:
         if baseline == 'seasonal_naive' and not season:
             continue

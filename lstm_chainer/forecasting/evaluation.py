@@ -12,6 +12,7 @@ from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import check_feedback, rollout
 from lstm_chainer.data.csvdata import future_index
+from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.intervals import with_intervals
 
 if TYPE_CHECKING:
@@ -275,6 +276,9 @@ def forecast(model, history, steps: int, s: int | None = None,
             ``lstm-chainer train`` saved with the model
             (:func:`~lstm_chainer.with_intervals`).
 
+    A forecaster with a combination (:attr:`Forecaster.combination`)
+    mixes in Theta's forecast from the whole history.
+
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
         positions after the history).
@@ -290,6 +294,7 @@ def forecast(model, history, steps: int, s: int | None = None,
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
     if context is None and units:
         context = model.context
+    whole = history  # a combination's Theta reads all of it
     if context is not None:
         keep = check_int('context', context, 1) + (model.lag if units else 0)
         history = history.iloc[-keep:] if hasattr(history, 'iloc') \
@@ -318,6 +323,15 @@ def forecast(model, history, steps: int, s: int | None = None,
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
     predictions.index = times
+    weights = model.combination if units else None
+    if weights:
+        rows = np.asarray(whole, dtype=np.float64)
+        origin = len(rows) - n + s
+        partners = {k: v[:, 0] for k, v in model.partners(
+            rows, [origin], steps).items()}
+        targets = predictions.columns[:model.n_output]
+        predictions[targets] = combination.mix(
+            predictions[targets].to_numpy(np.float64), partners, weights)
     return with_intervals(predictions, half_widths, model.floor) \
         if half_widths else predictions
 

@@ -100,6 +100,36 @@ class Forecaster(chainer.Chain):
                 for level, half in saved.items()}
 
     @property
+    def combination(self):
+        """dict: Weights of the classical forecasts mixed into the
+        network's (``{'theta': 0.5}``; empty: the network alone), chosen by
+        :func:`fit_auto` (:mod:`~lstm_chainer.forecasting.combination`)."""
+        return dict(self.meta.get('combination') or {})
+
+    @property
+    def season(self):
+        """int: The season its run had (what Theta deseasonalises by)."""
+        if self.settings is not None:
+            return self.settings.season
+        return (self.meta.get('backtest') or {}).get('season')
+
+    def partners(self, series, origins, horizon):
+        """The combination's classical forecasts from every origin, by
+        name (``{}`` without a combination).
+
+        Args:
+            series: ``(T, >= n_output)`` data units, targets first.
+            origins: Origins (the history of ``o`` is rows ``<= o``).
+            horizon (int): Steps.
+        """
+        from lstm_chainer.forecasting.theta import theta_forecasts
+        if not self.combination:
+            return {}
+        targets = np.asarray(series, dtype=np.float64)[:, :self.n_output]
+        return {'theta': theta_forecasts(targets, origins, horizon,
+                                         self.season)}
+
+    @property
     def floor(self):
         """list: Per target, the least value an interval bound takes (0
         for a series never negative in training, else ``None``)."""

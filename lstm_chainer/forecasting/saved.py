@@ -131,6 +131,8 @@ class SavedModel:
         covariates (list): Data columns read but not forecast.
         settings (dict): :meth:`AutoSettings.to_dict` of the run that
             trained it (``None``: set by hand, or format < 3).
+        combination (dict): Weights of the classical forecasts mixed into
+            the network's (``{'theta': 0.5}``; ``None``: the network).
         extra (dict): Any other JSON entries (``save_model(**meta)``).
     """
 
@@ -154,6 +156,7 @@ class SavedModel:
     calendar: Optional[list] = None
     covariates: Optional[list] = None
     settings: Optional[dict] = None
+    combination: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     _VERSIONS = ('format', 'lstm_chainer', 'chainer')

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import time_step
-from lstm_chainer.forecasting import calendar_features, classical
+from lstm_chainer.forecasting import calendar_features, classical, combination
 from lstm_chainer.forecasting.selection import (
     choose_transforms,
     default_horizon,
@@ -54,7 +54,10 @@ class AutoSettings:
     stride: int = 1
     test_size: float = 0.25
     levels: tuple = (0.8, 0.95)
-    classical: bool = False  # ETS and Theta in the backtest (statsmodels)
+    classical: bool = False  # ETS in the backtest (statsmodels)
+    # The forecast: the network, its mean with Theta, Theta, or (auto) the
+    # best of them on the backtest (forecasting.combination).
+    combine: str = 'auto'
     # Shorter than horizon where the held-out part is (None: the same).
     backtest_horizon: int | None = None
 
@@ -99,7 +102,7 @@ _INTEGERS = ('n_units', 'n_layers', 'batch_size', 'pred', 'stride',
 _OPTIONAL_INTEGERS = ('epochs', 'seq_len', 'horizon', 'context')
 _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
           'early_stopping', 'ensemble', 'batch_size', 'pred', 'snap', 'seed',
-          'stride', 'levels', 'classical')
+          'stride', 'levels', 'classical', 'combine')
 # Everything fit_auto(**overrides) takes, by name: the inputs of the rules
 # of resolve_settings, then the plain settings.
 OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
@@ -213,6 +216,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
         plain['levels'] = tuple(sorted(float(v) for v in plain['levels']))
     if plain['classical']:
         classical.require()
+    combination.check(plain['combine'])
     covariates = list(covariates or [])
     freq = time_step(data.index)
     season, why = season_of(freq, len(train), season)
