@@ -2,7 +2,7 @@ from setuptools import find_packages, setup
 
 setup(
     name='lstm_chainer',
-    version='0.3.0',
+    version='0.4.0',
     description='LSTMs for multivariate time series with Chainer: '
                 'recursive multi-step forecasting',
     long_description=open('README.md', encoding='utf-8').read(),

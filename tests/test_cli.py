@@ -439,7 +439,8 @@ def test_train_json(csv, tmp_path, capsys):
 def test_version(capsys):
     assert main(['--version']) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith('lstm-chainer 0.3.0 (Chainer 7.8.1, NumPy ')
+    assert printed.startswith('lstm-chainer {} (Chainer 7.8.1, NumPy '.format(
+        lc.__version__))
     assert 'Python 3.' in printed
 
 

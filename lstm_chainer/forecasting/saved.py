@@ -15,9 +15,11 @@ from lstm_chainer.version import __version__
 MODEL_FILE = 'model.npz'
 META_FILE = 'model.json'
 # Version 1: 0.1.0. Version 2 (0.2.0): transforms, backtest settings, the
-# refit model. Version 3 (0.3.0): the run's settings. Each change of the
+# refit model. Version 3 (0.3.0): the run's settings. Version 4 (0.4.0):
+# the forecast combination (a model an older reader would forecast
+# without it). Each change of the
 # schema adds one; load reads every older version and refuses a newer one.
-FORMAT = 3
+FORMAT = 4
 
 
 class _Section:
