@@ -93,15 +93,18 @@ def test_a_swing_that_grows_with_the_level_is_logged_before_differencing():
     name, stats = choose_column(_seasonal('multiplicative'), 12)
     assert name == 'log-seasonal-diff' and stats['lambda'] < 0.15
     assert choose_column(_seasonal('additive'), 12)[0] == 'seasonal-diff'
-    # A spread that grows like level ** 0.75 gets Box-Cox with Guerrero's
-    # lambda (about 1 - 0.75).
+    # A swing that grows like level ** 0.75 gets Box-Cox with Guerrero's
+    # lambda (near 1 - 0.75); without a season nothing is stabilised.
     t = np.arange(200)
     rng = np.random.RandomState(2)
     level = 50 + 3 * t
-    values = level + level ** 0.75 * 0.3 * rng.randn(200)
-    name, stats = choose_column(values)
+    values = level + level ** 0.75 * (0.8 * np.sin(2 * np.pi * t / 12)
+                                      + 0.1 * rng.randn(200))
+    name, stats = choose_column(values, 12)
     assert name.startswith('boxcox(') and name.endswith(')-diff')
     assert 0.15 < stats['lambda'] <= 0.5
+    assert choose_column(values)[0] == 'diff'
+    assert 'lambda' not in choose_column(values)[1]
     # Not positive: never stabilised.
     assert not choose_column(_seasonal('additive') - 1000, 12)[0] \
         .startswith(('log', 'boxcox'))

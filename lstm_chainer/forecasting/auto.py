@@ -32,7 +32,9 @@ from lstm_chainer.forecasting.intervals import conformal_quantiles, nested
 from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
+    KPSS_SEASONAL_CRITICAL,
     SEASONAL_STRENGTH,
+    STABILISE_LAMBDA,
     default_season,
     season_name,
 )
@@ -224,10 +226,13 @@ def describe(resolution):
         season, s.horizon, s.context, resolution.transformer.describe())]
     if resolution.choice is not None:
         lines.append(
-            '  chosen on the training part: levels that pass KPSS (< {}) '
-            'stay, others are differenced, seasonally when the season is '
-            'strong (> {}) and the seasonal differences pass:'.format(
-                KPSS_CRITICAL, SEASONAL_STRENGTH))
+            '  chosen on the training part: seasonal columns whose swing '
+            'grows with the level are logged or Box-Cox transformed (lambda '
+            '<= {}); levels that pass KPSS (< {}) stay, others are '
+            'differenced, seasonally when the season is strong (> {}) and '
+            'the seasonal differences pass (< {}):'.format(
+                STABILISE_LAMBDA, KPSS_CRITICAL, SEASONAL_STRENGTH,
+                KPSS_SEASONAL_CRITICAL))
         lines.append('  ' + resolution.choice.to_string(
             float_format='{:.3g}'.format, na_rep='-').replace('\n', '\n  '))
     return '\n'.join(lines)
