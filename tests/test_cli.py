@@ -187,6 +187,14 @@ BAD_TRAIN = [
         p, lambda f: f.__setitem__('temp', f['temp'] - 30)),
      ['--transform', 'temp=log'], "column 'temp': the log transform needs "
      'positive values'),
+    ('Box-Cox of a non-positive column', lambda p: frame_csv(
+        p, lambda f: f.__setitem__('temp', f['temp'] - 30)),
+     ['--transform', 'temp=boxcox(0.3)-diff'], "column 'temp': the "
+     'boxcox(0.3)-diff transform needs positive values'),
+    ('Box-Cox lambda out of range', lambda p: frame_csv(p, lambda f: None),
+     ['--transform', 'boxcox(5)'], 'the Box-Cox lambda must lie in [-2, 2]'),
+    ('unknown combination', lambda p: frame_csv(p, lambda f: None),
+     ['--combine', 'best'], "argument --combine: invalid choice: 'best'"),
     ('season too long', lambda p: frame_csv(p, lambda f: None),
      ['--season', '500'], 'season 500 is longer than the training part '
      '(180 rows)'),
