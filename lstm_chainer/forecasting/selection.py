@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lstm_chainer.forecasting.theta import centred_trend
 from lstm_chainer.forecasting.transforms import Transformer, boxcox_name
 
 # Forecast horizons of the M4 competition, by the data's time step.
@@ -117,12 +118,7 @@ def seasonal_strength(values, season):
     seasonal pattern, 0 none.
     """
     x = np.asarray(values, dtype=np.float64)
-    if season % 2 == 0:
-        kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season
-    else:
-        kernel = np.ones(season) / season
-    trend = np.convolve(x, kernel, mode='valid')
-    offset = (len(x) - len(trend)) // 2
+    trend, offset = centred_trend(x, season)
     detrended = x[offset:offset + len(trend)] - trend
     position = (np.arange(len(detrended)) + offset) % season
     means = np.array([detrended[position == p].mean()

@@ -32,17 +32,29 @@ def has_season(y, season):
                 > _SEASONAL_CRITICAL)
 
 
+def centred_trend(x, season):
+    """The centred moving average over one season (2 x season for an even
+    one) and the row it starts at (the ends have none).
+
+    Returns:
+        tuple: ``(trend, offset)``: ``trend[i]`` belongs to row
+        ``offset + i``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if season % 2 == 0:
+        kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season
+    else:
+        kernel = np.ones(season) / season
+    trend = np.convolve(x, kernel, mode='valid')
+    return trend, (len(x) - len(trend)) // 2
+
+
 def seasonal_indices(y, season, multiplicative):
     """Classical decomposition's seasonal indices, position ``i % season``
     of ``y``'s rows (a centred moving average over one season; indices
     averaged over whole seasons, normalised to mean 1 or 0)."""
     y = np.asarray(y, dtype=np.float64)
-    if season % 2 == 0:
-        kernel = np.r_[0.5, np.ones(season - 1), 0.5] / season
-    else:
-        kernel = np.ones(season) / season
-    trend = np.convolve(y, kernel, mode='valid')
-    offset = (len(y) - len(trend)) // 2
+    trend, offset = centred_trend(y, season)
     part = y[offset:offset + len(trend)]
     detrended = part / trend if multiplicative else part - trend
     position = (np.arange(len(detrended)) + offset) % season
