@@ -230,11 +230,10 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     transformer, choice = _transformer(transform, train[targets], season)
     window = seq_len or context + horizon
     room = len(train) - plain['pred'] - transformer.lag
-    fitted = None
-    if not (asked['seq_len'] or asked['context']) \
-            and window > room - MIN_WINDOWS + 1 and room >= 3:
-        fitted = _short_windows(room, horizon, season)
-        context, window = fitted
+    shrunk = not (asked['seq_len'] or asked['context']) \
+        and window > room - MIN_WINDOWS + 1 and room >= 3
+    if shrunk:
+        context, window = _short_windows(room, horizon)
     seq_len = window
     support_len = context - 1 if support_len is None \
         else check_int('support_len', support_len, 0)
@@ -253,7 +252,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     if plain['snap'] is None:
         plain['snap'] = max(10, -(-epochs // 10))
     calendar, notes = _calendar(calendar, data, train, season, transformer)
-    if fitted:
+    if shrunk:
         notes.append('the training part is short ({} rows): windows of {} '
                      'rows, {} of context'.format(len(train), seq_len,
                                                   context))
@@ -272,7 +271,7 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
                       why if season is None else None, notes)
 
 
-def _short_windows(room, horizon, season):
+def _short_windows(room, horizon):
     """``(context, seq_len)`` for a training part whose ``room`` rows are
     too short for the default windows: two thirds of it at most, leaving
     4 windows, half of each (up to the horizon) forecast."""
