@@ -541,7 +541,7 @@ def _combine(result, bt, log):
     makes the backtest's ``model`` what the forecaster now forecasts
     (``network`` the network alone), as :func:`backtest` scores it."""
     network = bt.forecasts['model']
-    weights, name, scores = combination.choose_on(
+    weights, _, scores = combination.choose_on(
         network, bt.forecasts['theta'], bt.actual, bt.scale,
         result.settings.combine)
     result.validated.meta['combination'] = weights or None
