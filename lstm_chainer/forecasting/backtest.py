@@ -300,18 +300,22 @@ def backtest(model, data, horizon: int, start: int | None = None,
     result = Backtest(actual, origins, naive_scale(targets[:train_rows],
                                                    season),
                       columns, index[origins])
+    partners = {}
     if model is not None:
         forecasts = _model_forecasts(model, array, origins, horizon, context,
                                      fused)
         weights = getattr(model, 'combination', None)
         if weights:
-            result.add(name, combination.mix(
-                forecasts, model.partners(array, origins, horizon), weights))
+            partners = model.partners(array, origins, horizon)
+            result.add(name, combination.mix(forecasts, partners, weights))
             result.add(combination.NETWORK, forecasts)
         else:
             result.add(name, forecasts)
     for baseline in baselines:
         if baseline == 'seasonal_naive' and not season:
+            continue
+        if baseline in partners and model.season == season:
+            result.add(baseline, partners[baseline])  # computed once
             continue
         result.add(baseline, baseline_forecasts(baseline, targets, origins,
                                                 horizon, season, train_rows))

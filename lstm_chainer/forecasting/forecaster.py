@@ -16,6 +16,7 @@ from lstm_chainer.forecasting.pipeline import Pipeline
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
+from lstm_chainer.forecasting.theta import theta_forecasts
 from lstm_chainer.forecasting.transforms import Transformer
 
 
@@ -122,7 +123,6 @@ class Forecaster(chainer.Chain):
             origins: Origins (the history of ``o`` is rows ``<= o``).
             horizon (int): Steps.
         """
-        from lstm_chainer.forecasting.theta import theta_forecasts
         if not self.combination:
             return {}
         targets = np.asarray(series, dtype=np.float64)[:, :self.n_output]
