@@ -65,7 +65,8 @@ def sample(per_category, seed, categories):
     chosen = {}
     for category in categories:
         keys = sorted(k for k in m3.keys() if m3[k].type == category)
-        take = min(per_category, len(keys))
+        take = len(keys) if per_category is None else min(per_category,
+                                                           len(keys))
         chosen[category] = [m3[k] for k in
                             sorted(rng.choice(keys, take, replace=False))]
     return chosen
@@ -136,6 +137,51 @@ def run_lstm(job):
             'transforms': transforms, 'season': season, **validation}
 
 
+def run_global(chosen, overrides, seed):
+    """One global model per category through ``lc.fit_global`` (validated
+    on every series' last horizon, then refitted on all rows); rows as
+    :func:`run_lstm`'s, each series charged its category's time share."""
+    import lstm_chainer as lc
+    from lstm_chainer.forecasting import combination
+    rows = []
+    for category, group in chosen.items():
+        h = int(group[0].h)
+        collection = lc.Collection.from_series(
+            [np.asarray(s.x, dtype=np.float64) for s in group],
+            ids=[s.sn for s in group])
+        start, cpu = time.perf_counter(), time.process_time()
+        result = lc.fit_global(collection, horizon=h,
+                               season=SEASONS[category], seed=seed,
+                               **overrides)
+        forecast = result.forecaster.forecast(collection, h)[:, :, 0]
+        network = result.forecaster.network(collection, h)[:, :, 0]
+        seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        made_of = combination.describe(result.forecaster.combination)
+        print('{}: {} series in {:.0f} s ({:.0f} CPU s); {}'.format(
+            category, len(group), seconds, cpu, result.summary()),
+            file=sys.stderr, flush=True)
+        for note in result.notes:
+            print('  note: ' + note, file=sys.stderr)
+        table = result.backtest.table().groupby('id').mean(
+            numeric_only=True)
+        for k, s in enumerate(group):
+            validation = table.loc[s.sn] if s.sn in table.index else {}
+            rows.append({
+                'id': s.sn, 'category': category, 'rows': len(s.x), 'h': h,
+                'forecast': forecast[:, k].tolist(),
+                'network': network[:, k].tolist(), 'made of': made_of,
+                'seconds': seconds / len(group), 'cpu_s': cpu / len(group),
+                'refused': None, 'transforms': 'global',
+                'season': SEASONS[category],
+                'backtest network': float(validation.get(
+                    'network MASE', validation.get('model MASE', np.nan))),
+                'backtest theta': float(validation.get('theta MASE',
+                                                       np.nan)),
+                'origins': 1})
+    return rows
+
+
 def classical_forecasts(chosen, python):
     """statsforecast's forecasts of every chosen series (or ``None``)."""
     payload = [{'id': s.sn, 'y': [float(v) for v in s.x],
@@ -151,6 +197,21 @@ def classical_forecasts(chosen, python):
             python, getattr(error, 'stderr', '') or error), file=sys.stderr)
         return None
     return json.loads(done.stdout)
+
+
+def run_series(chosen, overrides, seed, jobs):
+    """Every series through :func:`run_lstm`, ``jobs`` at a time."""
+    work = [(c, s, overrides, seed) for c, group in chosen.items()
+            for s in group]
+    rows = []
+    with ProcessPoolExecutor(jobs) as pool:
+        for row in pool.map(run_lstm, work):
+            rows.append(row)
+            print('{} {} ({} rows): {:.1f} s{}'.format(
+                row['category'], row['id'], row['rows'], row['seconds'],
+                ', refused: ' + row['refused'] if row['refused'] else ''),
+                file=sys.stderr, flush=True)
+    return rows
 
 
 def _statsforecast_python():
@@ -223,8 +284,8 @@ def report(table, classical):
         series=('id', 'size'), refused=('refused', 'count'),
         mean_s=('seconds', 'mean'), cpu_s=('cpu_s', 'mean'),
         rows=('rows', 'median'))
-    print('\nLSTM cost per series (fit_auto with refit, one thread) and '
-          'refusals')
+    print('\nLSTM cost per series (one thread; a global model\'s time '
+          'shared over its series) and refusals')
     print(cost.round(2).to_string())
     if classical is not None:
         n = len(table)
@@ -238,7 +299,12 @@ def report(table, classical):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--per-category', type=int, default=50)
+    parser.add_argument('--per-category', type=int,
+                        help='series per category (default 50; with '
+                        '--global all of them)')
+    parser.add_argument('--global', dest='global_model', action='store_true',
+                        help='one global model per category (fit_global) '
+                        'instead of one model per series')
     parser.add_argument('--seed', type=int, default=0,
                         help='sample and training seed')
     parser.add_argument('--categories', nargs='+', choices=CATEGORIES,
@@ -252,19 +318,16 @@ def main():
                         help='a Python with statsforecast')
     args = parser.parse_args()
     overrides = dict(_setting(text) for text in args.set)
-    chosen = sample(args.per_category, args.seed, args.categories)
+    per_category = args.per_category
+    if per_category is None and not args.global_model:
+        per_category = 50
+    chosen = sample(per_category, args.seed, args.categories)
     classical = classical_forecasts(chosen, args.statsforecast)
-    jobs = [(c, s, overrides, args.seed) for c, group in chosen.items()
-            for s in group]
     start = time.perf_counter()
-    with ProcessPoolExecutor(args.jobs) as pool:
-        rows = []
-        for row in pool.map(run_lstm, jobs):
-            rows.append(row)
-            print('{} {} ({} rows): {:.1f} s{}'.format(
-                row['category'], row['id'], row['rows'], row['seconds'],
-                ', refused: ' + row['refused'] if row['refused'] else ''),
-                file=sys.stderr, flush=True)
+    if args.global_model:
+        rows = run_global(chosen, overrides, args.seed)
+    else:
+        rows = run_series(chosen, overrides, args.seed, args.jobs)
     print('{} series in {:.0f} s with {} job(s); settings {}'.format(
         len(rows), time.perf_counter() - start, args.jobs, overrides or
         'default'))

@@ -278,3 +278,38 @@ def _forecast_title(history, forecast):
 def _title(ax, title, default):
     """Sets ``default`` as the title unless ``title`` says otherwise."""
     ax.set_title(default if title is None else title, fontsize='medium')
+
+
+def collection_figure(collection, forecast, ids):
+    """The figure a global model's ``pred`` writes: a few series, each in
+    its own Axes, the end of its history and its forecast with bands.
+
+    Args:
+        collection (Collection): The histories.
+        forecast (pandas.DataFrame): The long table of
+            :meth:`~lstm_chainer.GlobalForecaster.forecast_frame`.
+        ids (sequence): The series shown (first target of each).
+
+    Returns:
+        matplotlib.figure.Figure: The figure.
+    """
+    import pandas as pd
+    from matplotlib.figure import Figure
+    # Series have their own times: no shared x axis.
+    figure = Figure(figsize=(7, 2.2 * len(ids) + 0.5), layout='constrained')
+    axes = list(figure.subplots(len(ids), 1, squeeze=False)[:, 0])
+    column = collection.columns[0]
+    time = [c for c in forecast.columns if c not in ['id'] + [
+        str(c) for c in forecast.columns if str(c).startswith(column)]][0]
+    position = {name: k for k, name in enumerate(collection.ids)}
+    for ax, name in zip(axes, ids):
+        i = position[name]
+        rows = forecast[forecast['id'] == name].set_index(time)
+        history = pd.DataFrame({column: collection.series(i)[:, 0]},
+                               index=collection.index_of(i))
+        tail = history.iloc[-max(3 * len(rows), 30):]
+        tail.index.name = rows.index.name
+        plot_forecast(tail, rows[[column]], axes=[ax], bounds=rows,
+                      title=str(name))
+        ax.set_xlabel('')
+    return figure

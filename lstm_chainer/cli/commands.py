@@ -6,8 +6,10 @@ import numpy
 import lstm_chainer as lc
 from lstm_chainer import plotting
 from lstm_chainer._io import atomic_write_all
+from lstm_chainer.cli import collections
 from lstm_chainer.cli.output import report_backtest
 from lstm_chainer.data import csvdata
+from lstm_chainer.forecasting import global_model
 from lstm_chainer.forecasting.auto import backtest_saved
 from lstm_chainer.forecasting.settings import OPTIONS
 from lstm_chainer.training.distributed import create_communicator
@@ -20,6 +22,8 @@ def cmd_train(args, out):
     comm, device = _devices(args)
     if comm is not None and comm.rank != 0:
         out.mute()  # rank 0 saves and reports
+    if args.id_column is not None:
+        return collections.cmd_train_collection(args, out, comm, device)
     data = lc.load_csv(args.data, args.columns, args.time_column, args.fill,
                        **_reading(args))
     for note in data.attrs.get('notes', []):
@@ -78,6 +82,8 @@ def _model_data(args, forecaster):
 
 
 def cmd_valid(args, out):
+    if global_model.is_global(args.model_dir):
+        return collections.cmd_valid_collection(args, out)
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
     data = _model_data(args, forecaster)
@@ -105,6 +111,8 @@ def cmd_pred(args, out):
         raise ValueError('--steps {} is more than {:,}: a recursive forecast '
                          'that long is noise; forecast less'.format(
                              args.steps, MAX_STEPS))
+    if global_model.is_global(args.model_dir):
+        return collections.cmd_pred_collection(args, out)
     forecaster = lc.load_model(args.model_dir)
     record = forecaster.record
     if args.steps is None:

@@ -82,6 +82,10 @@ def build_parser():
     train.add_argument('--out', required=True, metavar='DIR',
                        help='directory for the model, log and snapshots')
     _data_options(train)
+    train.add_argument('--id-column', metavar='NAME',
+                       help='long format: the column naming each row\'s '
+                       'series; one global model is trained across all of '
+                       'them (each series\' last --horizon rows validate it)')
     train.add_argument('--columns', type=_columns, metavar='a,b,c',
                        help='variables to model (default: every numeric '
                        'column except the time column)')
@@ -204,6 +208,10 @@ def build_parser():
                       '(a model trained with --covariates needs them)')
     pred.add_argument('--data', metavar='CSV',
                       help='history to continue (default: the training data)')
+    pred.add_argument('--series', type=_columns, metavar='a,b',
+                      help='a global model: the series forecast.png shows '
+                      '(default: four across the spread of the validation '
+                      'errors)')
     _data_options(pred, time_column=False)
     return parser
 

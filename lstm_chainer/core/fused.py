@@ -762,7 +762,8 @@ def forecast_from_origins(model, series, origins, horizon, chunk=4096):
     return out
 
 
-def mse_gradients(model, xs, ts, support_len, truth_mask=None):
+def mse_gradients(model, xs, ts, support_len, truth_mask=None, first=0,
+                  absolute=False):
     """Loss and parameter gradients of a training window, without a graph.
 
     What ``window_loss(F.mean_squared_error, fused_window(model, xs, ...),
@@ -776,6 +777,10 @@ def mse_gradients(model, xs, ts, support_len, truth_mask=None):
         ts: Targets ``(seq_len, batch, n_output)``.
         support_len (int): Last step fed with ground truth.
         truth_mask: Boolean ``(seq_len, batch)``, see :func:`unroll`.
+        first (int): Steps before this one are not scored (the loss is
+            that of ``ys[first:]``).
+        absolute (bool): The mean absolute error instead (what
+            ``F.mean_absolute_error`` per step sums to).
 
     Returns:
         tuple: ``(loss, grads)``: the 0-d loss and, per
@@ -783,7 +788,15 @@ def mse_gradients(model, xs, ts, support_len, truth_mask=None):
     """
     window = _training_window([p.array for p in model_parameters(model)],
                               xs, support_len, model.residual, truth_mask)
-    diff = window.y - ts
-    loss = mse_sum(diff)
-    gy = mse_sum_grad(diff, window.w.xp.ones_like(loss))
+    diff = window.y[first:] - ts[first:]
+    if absolute:
+        per_step = diff[0].size
+        loss = window.w.xp.abs(diff).sum() / diff.dtype.type(per_step)
+        gy = window.w.xp.sign(diff) / diff.dtype.type(per_step)
+    else:
+        loss = mse_sum(diff)
+        gy = mse_sum_grad(diff, window.w.xp.ones_like(loss))
+    if first:
+        gy = window.w.xp.concatenate([window.w.xp.zeros_like(
+            window.y[:first]), gy])
     return loss, window.w.parameter_grads(window.backward(gy))

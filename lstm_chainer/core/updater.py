@@ -74,6 +74,8 @@ class LSTM_updater(training.StandardUpdater):
         first, _ = self.schedule(self)
         check_feedback(self.predictor, self.seq_len, first)
         self.fused = use_fused(self.predictor, fused, training=True)
+        # An iterator may score only the steps after its warm-up.
+        self.loss_from = int(getattr(train_iter, 'loss_from', 0))
         self._random = np.random.RandomState(seed)
         # Chainer's dropout draws from NumPy's global generator on the CPU;
         # it gets this stream instead, so that runs and resumes repeat.
@@ -107,11 +109,13 @@ class LSTM_updater(training.StandardUpdater):
             mask = chainer.get_device(self.input_device or '@numpy').send(mask)
 
         target.predictor.reset_state()
-        if self.fused and target.lossfun is F.mean_squared_error \
+        if self.fused and target.lossfun in (F.mean_squared_error,
+                                             F.mean_absolute_error) \
                 and self.loss_scale is None:
             # The same gradients as the graph below, as array code only.
             loss, grads = fused_path.mse_gradients(
-                target.predictor, xs, ts, support_len, mask)
+                target.predictor, xs, ts, support_len, mask, self.loss_from,
+                absolute=target.lossfun is F.mean_absolute_error)
             target.cleargrads()
             for param, grad in zip(
                     fused_path.model_parameters(target.predictor), grads):
@@ -119,7 +123,8 @@ class LSTM_updater(training.StandardUpdater):
                     param.grad = grad
         else:
             loss = self._graph_gradients(target, xs, ts, support_len, mask)
-        report = {'loss': loss / len(ts), 'support_len': support_len}
+        report = {'loss': loss / (len(ts) - self.loss_from),
+                  'support_len': support_len}
         if not isinstance(self.schedule, Constant):
             report['truth_probability'] = probability
         chainer.report(report, target)
@@ -135,7 +140,8 @@ class LSTM_updater(training.StandardUpdater):
                 else global_random(self._dropout_random):
             ys = rollout(target.predictor, xs, len(xs), support_len, mask,
                          fused=self.fused, training=True)
-            loss = window_loss(target.lossfun, ys, ts)
+            first = self.loss_from
+            loss = window_loss(target.lossfun, ys[first:], ts[first:])
             target.cleargrads()
             loss.backward(loss_scale=self.loss_scale)
         loss.unchain_backward()

@@ -117,14 +117,54 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
         epoch = epochs
     snap = check_int('snap', snap, 1)
     epoch = check_int('epoch', epoch, 1)
-    device = get_device(device)
     group = distributed.process_group(comm, scatter)
     train_iter, test_iter = _iterators(
         group, train, test, batch_size, seq_len, pred, seed, test_seq_len,
         test_batch_size, check_int('covariates', covariates, 0))
+    return trainer_for_iterator(
+        train_iter, n_units, group, device=device, support_len=support_len,
+        out=out, snap=snap, epoch=epoch, test_iter=test_iter, seed=seed,
+        n_layers=n_layers, dropout=dropout, optimizer=optimizer,
+        test_s=test_s, progress=progress, grad_clip=grad_clip,
+        weight_decay=weight_decay, early_stopping=early_stopping,
+        keep_best=keep_best, fused=fused, print_report=print_report,
+        residual=residual, epoch_lines=epoch_lines, line_prefix=line_prefix,
+        plot=plot)
+
+
+def trainer_for_iterator(train_iter, n_units, group=None, *, device,
+                         support_len, out, snap, epoch, test_iter=None,
+                         seed=None, n_layers=1, dropout=0.0, optimizer=None,
+                         test_s=0, progress=False, grad_clip=None,
+                         weight_decay=None, early_stopping=None,
+                         keep_best=True, fused=None, print_report=False,
+                         residual=False, epoch_lines=None, line_prefix='',
+                         plot=True, lossfun=None):
+    """:func:`get_trainer` for a training iterator already built (any
+    iterator with ``seq_len``, ``n_features`` and ``n_targets``: the
+    collection iterator of a global model too).
+
+    Args:
+        train_iter: The training iterator.
+        n_units (int): Hidden units.
+        group: :func:`~lstm_chainer.training.distributed.process_group`
+            (default: this process alone).
+        lossfun (callable): Per-step loss (default mean squared error;
+            ``F.mean_absolute_error`` runs graph-free too).
+        **kwargs: As :func:`get_trainer`.
+
+    Returns:
+        chainer.training.Trainer: The trainer, resumed from ``out``'s newest
+        snapshot when there is one.
+    """
+    group = group or distributed.process_group(None)
+    device = get_device(device)
+    snap = check_int('snap', snap, 1)
+    epoch = check_int('epoch', epoch, 1)
     model = _model(train_iter.n_features, train_iter.n_targets, n_units,
                    n_layers, dropout, residual, seed)
-    optimizer = _optimizer(group, model, optimizer, grad_clip, weight_decay)
+    optimizer = _optimizer(group, model, optimizer, grad_clip, weight_decay,
+                           lossfun)
     updater = LSTM_updater(train_iter, optimizer, device=device,
                            support_len=support_len, fused=fused,
                            seed=group.updater_seed(seed))
@@ -173,8 +213,10 @@ def _model(n_in, n_out, n_units, n_layers, dropout, residual, seed):
                      dropout=dropout, residual=residual)
 
 
-def _optimizer(group, model, optimizer, grad_clip, weight_decay):
-    target = LossFuncL(model)
+def _optimizer(group, model, optimizer, grad_clip, weight_decay,
+               lossfun=None):
+    target = LossFuncL(model) if lossfun is None else LossFuncL(model,
+                                                                lossfun)
     if optimizer is None:
         optimizer = FlatAdam()
     optimizer.setup(target)

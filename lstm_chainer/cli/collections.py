@@ -1,0 +1,179 @@
+"""The commands for a collection (``train --id-column``): one global model
+across series, a long ``forecast.csv``, a compact summary."""
+import os
+
+import numpy as np
+import pandas as pd
+
+import lstm_chainer as lc
+from lstm_chainer import plotting
+from lstm_chainer._io import atomic_write_all
+from lstm_chainer.data import csvdata
+from lstm_chainer.forecasting import global_model
+
+# Per-series defaults of the CLI that a global model has its own for.
+_PER_SERIES_DEFAULTS = {'ensemble': 5, 'batch_size': 16}
+SHOWN = 4  # series forecast.png shows by default
+
+
+def read_long(path, id_column, time_column, columns, sep=None):
+    """The collection in a long CSV file (errors name the file)."""
+    header = csvdata.read_header(path, sep)
+    missing = [c for c in [id_column, time_column] + list(columns or [])
+               if c is not None and c not in header]
+    if missing:
+        raise ValueError('{}: no column {} (the header has {})'.format(
+            path, ', '.join(map(repr, missing)), ', '.join(map(repr,
+                                                               header))))
+    frame = pd.read_csv(path, sep=sep or _separator(header, path),
+                        dtype={id_column: str})
+    try:
+        return lc.from_long(frame, id_column, time_column, columns)
+    except ValueError as error:
+        raise ValueError('{}: {}'.format(path, error)) from None
+
+
+def _separator(header, path):
+    with open(path) as f:
+        first = f.readline()
+    for sep in (',', ';', '\t'):
+        if sep in first:
+            return sep
+    return ','
+
+
+def settings_of(args):
+    """fit_global's overrides from the train options given."""
+    given = {'horizon': args.horizon, 'season': args.season,
+             'context': args.context, 'epochs': args.epochs,
+             'seed': args.seed, 'combine': args.combine,
+             'n_units': args.n_units, 'n_layers': args.n_layers,
+             'levels': tuple(args.levels)}
+    if args.ensemble != _PER_SERIES_DEFAULTS['ensemble']:
+        given['members'] = args.ensemble
+    if args.batch_size != _PER_SERIES_DEFAULTS['batch_size']:
+        given['batch_size'] = args.batch_size
+    if args.covariates:
+        raise ValueError('--covariates are not read with --id-column yet: '
+                         'give the targets with --columns')
+    if args.season == 0:
+        given['season'] = 1
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def cmd_train_collection(args, out, comm, device):
+    collection = read_long(args.data, args.id_column, args.time_column,
+                           args.columns, args.sep)
+    out.say('{}: {} series, {} rows, {} target(s) ({}); step {}'.format(
+        args.data, len(collection), len(collection.values),
+        len(collection.columns), ', '.join(collection.columns),
+        collection.freq or 'one row'))
+    result = lc.fit_global(collection, refit=args.refit, out=args.out,
+                           device=device, comm=comm, log=out.say,
+                           report=out.training(), **settings_of(args))
+    if result.backtest is None:
+        return
+    record = result.validated
+    record.meta['data'] = {'path': os.path.abspath(args.data),
+                           'sha256': csvdata.sha256(args.data),
+                           'id_column': args.id_column,
+                           'time_column': args.time_column,
+                           'columns': list(collection.columns),
+                           'sep': args.sep}
+    record.save(args.out)
+    if args.refit:
+        result.forecaster.meta['data'] = record.meta['data']
+        result.forecaster.save(os.path.join(args.out,
+                                            global_model.REFIT_DIR))
+    table = os.path.join(args.out, global_model.SERIES_FILE)
+    out.wrote(os.path.join(args.out, 'model.npz'),
+              os.path.join(args.out, 'model.json'), table)
+    bt = result.backtest
+    out.say('\nvalidation on the last {} rows of {} series (per series in '
+            '{}):'.format(result.settings.horizon, len(set(bt.ids)), table))
+    summary = bt.summary()
+    out.say(summary.to_string(float_format='{:.3g}'.format))
+    if bt.skipped:
+        out.say('note: {} series too short to validate (forecast all the '
+                'same): {}'.format(len(bt.skipped), ', '.join(
+                    list(bt.skipped)[:5]) + (' ...' if len(bt.skipped) > 5
+                                             else '')))
+    out.doc['validation'] = summary.to_dict('index')
+    out.final(result.summary())
+
+
+def cmd_pred_collection(args, out):
+    forecaster = lc.load_global(args.model_dir)
+    data = forecaster.meta.get('data') or {}
+    used = 'the model trained without each series\' last {} rows'.format(
+        forecaster.settings.horizon)
+    if forecaster.meta.get('refit'):
+        forecaster = lc.load_global(args.model_dir, refit=True)
+        used = 'the model refitted on all rows'
+    path = args.data or data.get('path')
+    if path is None:
+        raise ValueError('{} does not say what it was trained on: pass '
+                         '--data'.format(args.model_dir))
+    collection = read_long(path, data.get('id_column'),
+                           data.get('time_column'), data.get('columns'),
+                           args.sep or data.get('sep'))
+    steps = args.steps or forecaster.settings.horizon
+    frame = forecaster.forecast_frame(collection, steps)
+    shown = choose_shown(collection, args.series, args.model_dir)
+    figure = plotting.collection_figure(collection, frame, shown)
+    csv = os.path.join(args.model_dir, 'forecast.csv')
+    png = os.path.join(args.model_dir, 'forecast.png')
+    atomic_write_all([(csv, lambda tmp: frame.to_csv(tmp, index=False)),
+                      (png, figure.savefig)])
+    out.wrote(csv, png)
+    out.say(frame.head(steps).to_string(index=False,
+                                        float_format='{:.6g}'.format))
+    out.final('forecast {} steps of {} series by {}; wrote {} (long: id, '
+              'time, values, bounds) and forecast.png ({})'.format(
+                  steps, len(collection), used, csv, ', '.join(shown)))
+    out.doc['model'] = used
+
+
+def choose_shown(collection, asked, model_dir):
+    """The ids forecast.png shows: those asked for, else a few spread over
+    the validation errors (best, quartiles, worst)."""
+    ids = list(collection.ids)
+    if asked:
+        unknown = [i for i in asked if i not in set(ids)]
+        if unknown:
+            raise ValueError('--series: no series {} in the data'.format(
+                ', '.join(map(repr, unknown))))
+        return list(asked)
+    table = os.path.join(model_dir, global_model.SERIES_FILE)
+    if os.path.isfile(table):
+        errors = pd.read_csv(table, dtype={'id': str}).groupby('id')[
+            'model MASE'].mean().dropna()
+        errors = errors[errors.index.isin(ids)].sort_values()
+        if len(errors) >= SHOWN:
+            picks = np.linspace(0, len(errors) - 1, SHOWN).round().astype(int)
+            return list(errors.index[picks])
+    return ids[:SHOWN]
+
+
+def cmd_valid_collection(args, out):
+    forecaster = lc.load_global(args.model_dir)
+    data = forecaster.meta.get('data') or {}
+    path = args.data or data.get('path')
+    if path is None:
+        raise ValueError('{} does not say what it was trained on: pass '
+                         '--data'.format(args.model_dir))
+    collection = read_long(path, data.get('id_column'),
+                           data.get('time_column'), data.get('columns'),
+                           args.sep or data.get('sep'))
+    bt = lc.backtest_collection(forecaster, collection, args.horizon)
+    table = os.path.join(args.model_dir, 'valid.csv')
+    atomic_write_all([(table, lambda tmp: bt.table().to_csv(
+        tmp, index=False, float_format='%.6g'))])
+    out.wrote(table)
+    summary = bt.summary()
+    out.say('backtest on the last {} rows of {} series:'.format(
+        args.horizon or forecaster.settings.horizon, len(set(bt.ids))))
+    out.say(summary.to_string(float_format='{:.3g}'.format))
+    out.doc['validation'] = summary.to_dict('index')
+    out.final(bt.verdict(forecaster.combination) + '; per series in '
+              + table)

@@ -1,0 +1,340 @@
+"""Many series at one frequency: long-format tables held as flat arrays.
+
+A :class:`Collection` keeps every series' rows in one ``(rows, targets)``
+array with per-series offsets (series ``i`` is ``values[offsets[i]:
+offsets[i + 1]]``), so memory and time grow with the total rows, not with
+the number of pandas objects. Problems with the table raise ``ValueError``
+with a one-line message that names the series.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+
+
+@dataclasses.dataclass
+class Collection:
+    """Series of different lengths and start times at one frequency.
+
+    Attributes:
+        ids (numpy.ndarray): Series names (strings), in input order.
+        offsets (numpy.ndarray): ``(n_series + 1,)`` row offsets.
+        values (numpy.ndarray): ``(rows, n_targets)`` float64, every
+            series' rows oldest first, series after series.
+        columns (list): Target names.
+        starts (pandas.DatetimeIndex): Each series' first time (``None``
+            without a time column: rows are steps).
+        freq (str): The time step (``None`` without times).
+        time_name (str): Name of the time column (``None`` without).
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray
+    values: np.ndarray
+    columns: list
+    starts: pd.DatetimeIndex | None = None
+    freq: str | None = None
+    time_name: str | None = None
+
+    def __len__(self):
+        return len(self.ids)
+
+    @property
+    def lengths(self):
+        """numpy.ndarray: Rows of every series."""
+        return np.diff(self.offsets)
+
+    def series(self, i):
+        """``(rows, n_targets)`` values of series ``i`` (a view)."""
+        return self.values[self.offsets[i]:self.offsets[i + 1]]
+
+    def index_of(self, i, extra=0):
+        """The time index of series ``i`` (``extra`` steps past its end):
+        timestamps, or row positions without times."""
+        n = int(self.offsets[i + 1] - self.offsets[i]) + extra
+        if self.starts is None:
+            return pd.RangeIndex(n)
+        return pd.date_range(self.starts[i], periods=n, freq=self.freq,
+                             name=self.time_name)
+
+    def future_index(self, i, steps):
+        """The ``steps`` times after series ``i``'s last row."""
+        n = int(self.offsets[i + 1] - self.offsets[i])
+        return self.index_of(i, steps)[n:]
+
+    def head(self, drop):
+        """The collection without the last ``drop`` rows of every series
+        (series left with no rows keep none).
+
+        Returns:
+            Collection: A copy sharing nothing with this one.
+        """
+        lengths = np.maximum(self.lengths - int(drop), 0)
+        keep = _ranges(self.offsets[:-1], lengths)
+        return dataclasses.replace(
+            self, offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
+            values=self.values[keep].copy())
+
+    def select(self, positions):
+        """The series at ``positions`` (in that order), as a collection."""
+        positions = np.asarray(positions, dtype=np.int64)
+        lengths = self.lengths[positions]
+        rows = _ranges(self.offsets[positions], lengths)
+        return dataclasses.replace(
+            self, ids=self.ids[positions],
+            offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
+            values=self.values[rows].copy(),
+            starts=None if self.starts is None else self.starts[positions])
+
+    def to_frame(self):
+        """The long table: ``id``, the time (or ``step``), the targets."""
+        rows = self.lengths
+        frame = pd.DataFrame({'id': np.repeat(self.ids, rows)})
+        if self.starts is None:
+            frame['step'] = np.concatenate([np.arange(n) for n in rows]) \
+                if len(rows) else np.zeros(0, np.int64)
+        else:
+            frame[self.time_name or 'time'] = np.concatenate(
+                [self.index_of(i) for i in range(len(self))]) \
+                if len(rows) else pd.DatetimeIndex([])
+        for k, column in enumerate(self.columns):
+            frame[column] = self.values[:, k]
+        return frame
+
+    @classmethod
+    def from_series(cls, series, ids=None, columns=None, starts=None,
+                    freq=None, time_name=None):
+        """A collection of arrays (or 1-D lists), one per series.
+
+        Args:
+            series (sequence): ``(rows,)`` or ``(rows, n_targets)`` each.
+            ids (sequence): Names (default ``0, 1, ...``).
+            columns (list): Target names (default ``y`` or ``y0, y1, ...``).
+            starts: First times (with ``freq``), or ``None``.
+            freq (str): Time step.
+            time_name (str): Name of the time column.
+        """
+        arrays = [np.asarray(s, dtype=np.float64) for s in series]
+        arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
+        if not arrays:
+            raise ValueError('the collection holds no series')
+        width = arrays[0].shape[1]
+        if any(a.ndim != 2 or a.shape[1] != width for a in arrays):
+            raise ValueError('every series needs the same {} target '
+                             'column(s)'.format(width))
+        ids = np.asarray([str(i) for i in (range(len(arrays)) if ids is None
+                                           else ids)], dtype=object)
+        if len(ids) != len(arrays):
+            raise ValueError('{} ids for {} series'.format(len(ids),
+                                                           len(arrays)))
+        _check_unique(ids)
+        columns = list(columns) if columns is not None else (
+            ['y'] if width == 1 else ['y{}'.format(k) for k in range(width)])
+        lengths = [len(a) for a in arrays]
+        values = np.concatenate(arrays)
+        _check_finite(values, ids, np.r_[0, np.cumsum(lengths)], columns)
+        return cls(ids, np.r_[0, np.cumsum(lengths)].astype(np.int64),
+                   values, columns,
+                   None if starts is None else pd.DatetimeIndex(starts),
+                   freq, time_name)
+
+
+def from_long(frame: pd.DataFrame, id_column: str,
+              time_column: str | None = None, columns=None,
+              freq: str | None = None) -> Collection:
+    """Reads a long table: one row per series and time.
+
+    Rows of a series need not be adjacent; within a series they must be in
+    time order (with a time column: strictly increasing, one row per step
+    of one common frequency).
+
+    Args:
+        frame (pandas.DataFrame): The table.
+        id_column (str): The column naming each row's series.
+        time_column (str): The column of times (parsed as dates); ``None``:
+            rows are steps, in file order.
+        columns (list): Target columns (default: every other numeric one).
+        freq (str): The time step (default: inferred).
+
+    Returns:
+        Collection: The series, in order of first appearance.
+    """
+    if id_column not in frame.columns:
+        raise ValueError('no id column {!r}: the table has {}'.format(
+            id_column, ', '.join(map(repr, frame.columns))))
+    if time_column is not None and time_column not in frame.columns:
+        raise ValueError('no time column {!r}: the table has {}'.format(
+            time_column, ', '.join(map(repr, frame.columns))))
+    if len(frame) == 0:
+        raise ValueError('the table has no rows')
+    if columns is None:
+        columns = [c for c in frame.columns
+                   if c not in (id_column, time_column)
+                   and pd.api.types.is_numeric_dtype(frame[c])]
+        if not columns:
+            raise ValueError('no numeric column to forecast beside {!r}'
+                             .format(id_column))
+    columns = list(columns)
+    unknown = [c for c in columns if c not in frame.columns]
+    if unknown:
+        raise ValueError('unknown column(s) {}: the table has {}'.format(
+            ', '.join(map(repr, unknown)),
+            ', '.join(map(repr, frame.columns))))
+    raw_ids = frame[id_column]
+    if raw_ids.isna().any():
+        row = int(np.argmax(raw_ids.isna().to_numpy()))
+        raise ValueError('row {} has no id ({!r} is empty)'.format(
+            row + 2, id_column))
+    codes, uniques = pd.factorize(raw_ids.astype(str), sort=False)
+    order = np.argsort(codes, kind='stable')
+    lengths = np.bincount(codes, minlength=len(uniques))
+    offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    ids = np.asarray(uniques, dtype=object)
+    try:
+        values = frame[columns].to_numpy(dtype=np.float64)[order]
+    except (TypeError, ValueError):
+        bad = next(c for c in columns
+                   if pd.to_numeric(frame[c], errors='coerce').isna().any()
+                   and not frame[c].isna().all())
+        raise ValueError('column {!r} holds text, not numbers'.format(
+            bad)) from None
+    _check_finite(values, ids, offsets, columns, order)
+    starts = time_name = None
+    if time_column is not None:
+        times = _parse_times(frame[time_column])[order]
+        freq = _check_times(times, ids, offsets, freq, order)
+        starts = times[offsets[:-1]]
+        time_name = time_column
+    return Collection(ids, offsets, values, columns, starts, freq, time_name)
+
+
+def _ranges(starts, lengths):
+    """Concatenated ``arange(s, s + n)`` for every pair, vectorised."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    first = np.repeat(np.asarray(starts, np.int64) - np.r_[0, np.cumsum(
+        lengths)[:-1]], lengths)
+    return first + np.arange(total)
+
+
+def _check_unique(ids):
+    seen, repeated = set(), []
+    for name in ids:
+        if name in seen:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise ValueError('series id {!r} appears twice'.format(repeated[0]))
+
+
+def _check_finite(values, ids, offsets, columns, order=None):
+    bad = ~np.isfinite(values)
+    if bad.any():
+        position, column = np.argwhere(bad)[0]
+        series = int(np.searchsorted(offsets, position, side='right') - 1)
+        row = '' if order is None else ' (row {})'.format(
+            int(order[position]) + 2)
+        raise ValueError('series {!r}: column {!r} is empty or not a number '
+                         'at its row {}{}'.format(
+                             ids[series], columns[column],
+                             int(position - offsets[series]) + 1, row))
+
+
+def _parse_times(raw):
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        parsed = pd.DatetimeIndex(raw)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # format inference notices
+            parsed = pd.DatetimeIndex(pd.to_datetime(raw.astype(str),
+                                                     errors='coerce'))
+    if parsed.isna().any():
+        row = int(np.argmax(parsed.isna()))
+        raise ValueError('row {}: {!r} is not a time'.format(
+            row + 2, raw.iloc[row]))
+    if parsed.tz is not None:
+        parsed = parsed.tz_convert(None)
+    return parsed
+
+
+def _series_at(offsets, position):
+    return int(np.searchsorted(offsets, position, side='right') - 1)
+
+
+def _check_times(times, ids, offsets, freq, order):
+    """Times strictly increase within each series on one grid; the step."""
+    stamps = times.asi8
+    same = np.ones(len(stamps), bool)
+    same[offsets[:-1]] = False  # a series' first row follows another's
+    step = np.diff(stamps, prepend=stamps[:1])
+    for test, what in ((step == 0, 'repeats'), (step < 0, 'goes backwards')):
+        bad = np.flatnonzero(test & same)
+        if len(bad):
+            p = int(bad[0])
+            raise ValueError('series {!r}: time {} {} (row {})'.format(
+                ids[_series_at(offsets, p)], times[p], what,
+                int(order[p]) + 2))
+    lengths = np.diff(offsets)
+    if freq is None:
+        freq = _infer(times, offsets, lengths)
+        if freq is None:
+            raise ValueError('cannot tell the time step: no series has 3 '
+                             'regular rows; give the frequency')
+    ordinal = _ordinals(times, freq, offsets)
+    gap = np.diff(ordinal, prepend=ordinal[:1])
+    bad = np.flatnonzero(same & (gap != 1))
+    if len(bad):
+        p = int(bad[0])
+        i = _series_at(offsets, p)
+        own = _infer(times[offsets[i]:offsets[i + 1]], np.r_[0, lengths[i]],
+                     lengths[i:i + 1])
+        if gap[p] > 1 and (own is None or own == freq):
+            raise ValueError(
+                'series {!r}: {} step(s) missing before {} (row {}); the '
+                'step is {}'.format(ids[i], int(gap[p]) - 1, times[p],
+                                    int(order[p]) + 2, freq))
+        raise ValueError(
+            'series {!r} is at another frequency ({}) than the others ({})'
+            .format(ids[i], own or 'irregular', freq))
+    return freq
+
+
+def _infer(times, offsets, lengths):
+    """The frequency of the longest series (pandas' inference)."""
+    i = int(np.argmax(lengths))
+    if lengths[i] < 3:
+        return None
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*infer_freq')
+        freq = pd.infer_freq(times[offsets[i]:offsets[i + 1]])
+    if freq is None:
+        return None
+    return pd.tseries.frequencies.to_offset(freq).freqstr
+
+
+def _ordinals(times, freq, offsets):
+    """Step numbers of the times on ``freq``'s grid (consecutive steps of
+    a series differ by 1; off-grid times by something else)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, pd.offsets.Tick):
+        nanos = offset.nanos
+        stamps = times.asi8
+        first = np.repeat(stamps[offsets[:-1]], np.diff(offsets))
+        delta = stamps - first
+        ordinal = delta // nanos
+        # Off the grid: not a whole number of steps from the first time.
+        return np.where(delta % nanos == 0, ordinal, -(2 ** 62))
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        period = pd.date_range(times[0], periods=2, freq=offset) \
+            .to_period().freqstr
+        ordinal = times.to_period(period).asi8
+    if offset.n > 1:
+        ordinal = np.where(ordinal % offset.n == ordinal[0] % offset.n,
+                           ordinal // offset.n, -(2 ** 62))
+    return ordinal

@@ -1,0 +1,739 @@
+"""One network across many series: :func:`fit_global` and its forecaster.
+
+Every series is prepared from its own history
+(:mod:`~lstm_chainer.forecasting.series_prep`: log, deseasonalisation,
+level normalisation), training windows are drawn across all series
+(:class:`~lstm_chainer.core.collection_iterator.CollectionIterator`)
+and trained through the fused path by Chainer's Trainer; forecasts,
+backtests and the classical partners run for all series as one batch.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from typing import Callable
+
+import chainer
+import chainer.functions as F
+import numpy as np
+import pandas as pd
+
+from lstm_chainer._checks import check_int
+from lstm_chainer._io import atomic_write_all, load_npz
+from lstm_chainer.core import fused
+from lstm_chainer.core.collection_iterator import (
+    SAMPLING,
+    CollectionIterator,
+    gather_windows,
+)
+from lstm_chainer.core.model import Model
+from lstm_chainer.data.collection import Collection
+from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.selection import default_horizon, default_season
+from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
+from lstm_chainer.forecasting.theta import theta_forecast
+from lstm_chainer.training import distributed
+from lstm_chainer.version import __version__
+
+KIND = 'global'
+FORMAT = 1
+META_FILE = 'model.json'
+MODEL_FILE = 'model.npz'
+SERIES_FILE = 'series.csv'
+REFIT_DIR = 'refit'
+# The methods every collection backtest scores beside the model.
+BASELINES = ('naive', 'seasonal_naive', 'theta')
+LOSSES = {'mse': F.mean_squared_error, 'mae': F.mean_absolute_error}
+
+
+@dataclasses.dataclass(frozen=True)
+class GlobalSettings:
+    """Every setting of a global model's run.
+
+    Attributes:
+        horizon (int): Steps forecast (and trained for).
+        context (int): Rows of history a forecast warms up on.
+        season (int): The season (1: none).
+        freq (str): The time step (``None``: rows are steps).
+        n_units (int): Hidden units.
+        n_layers (int): LSTM layers.
+        batch_size (int): Windows per iteration.
+        epochs (int): Epochs; one epoch draws as many windows as there are
+            series.
+        members (int): Networks in the ensemble (their forecasts' median).
+        sampling (str): ``series`` (every series equally often) or
+            ``windows`` (every window equally often).
+        normalise (str): ``window`` (each window minus its level at the
+            origin) or ``series`` (each series standardised).
+        deseasonalise (bool): Classical decomposition where the season
+            passes Theta's test.
+        log (bool): Log positive series.
+        score_horizon (bool): The loss scores the forecast steps only
+            (``False``: the warm-up's one-step errors too).
+        loss (str): ``mse`` or ``mae`` (on the prepared values: errors
+            relative to the level, near what sMAPE scores).
+        combine (str): ``auto``, ``none``, ``mean`` or ``theta``
+            (:mod:`~lstm_chainer.forecasting.combination`).
+        levels (tuple): Interval coverage levels.
+        seed (int): Seed of parameters and windows.
+    """
+
+    horizon: int
+    context: int
+    season: int = 1
+    freq: str | None = None
+    n_units: int = 32
+    n_layers: int = 1
+    batch_size: int = 256
+    epochs: int = 100
+    members: int = 3
+    sampling: str = 'series'
+    normalise: str = 'window'
+    deseasonalise: bool = True
+    log: bool = True
+    score_horizon: bool = True
+    loss: str = 'mse'
+    combine: str = 'auto'
+    levels: tuple = (0.8, 0.95)
+    seed: int = 0
+
+    def to_dict(self):
+        """dict: JSON-ready."""
+        return dict(dataclasses.asdict(self), levels=list(self.levels))
+
+    @classmethod
+    def from_dict(cls, state):
+        """The settings of :meth:`to_dict`."""
+        state = dict(state)
+        state['levels'] = tuple(state.get('levels', ()))
+        return cls(**state)
+
+
+def global_settings(collection: Collection, horizon=None, season=None,
+                    context=None, epochs=None, iterations=1000, **given):
+    """Settings for a collection: season and horizon from its time step,
+    context from the horizon, season and the series' lengths, epochs for
+    about ``iterations`` updates.
+
+    Returns:
+        GlobalSettings: The settings.
+    """
+    freq = collection.freq
+    season = check_int('season', season, 1) if season is not None \
+        else (default_season(freq) or 1)
+    horizon = check_int('horizon', horizon, 1) if horizon is not None \
+        else default_horizon(freq)
+    if context is None:
+        longest = int(np.median(collection.lengths))
+        context = max(min(max(2 * horizon, 2 * season, 8),
+                          longest - horizon), min(8, longest), 1)
+    context = check_int('context', context, 1)
+    fields = {f.name for f in dataclasses.fields(GlobalSettings)}
+    unknown = sorted(set(given) - fields)
+    if unknown:
+        raise ValueError('unknown setting(s) {} for a collection (known: {})'
+                         .format(', '.join(unknown), ', '.join(sorted(
+                             fields - {'horizon', 'context', 'season',
+                                       'freq'}))))
+    if given.get('sampling', 'series') not in SAMPLING:
+        raise ValueError('sampling must be one of {}, got {!r}'.format(
+            ', '.join(SAMPLING), given['sampling']))
+    if given.get('normalise', 'window') not in NORMALISE:
+        raise ValueError('normalise must be one of {}, got {!r}'.format(
+            ', '.join(NORMALISE), given['normalise']))
+    combination.check(given.get('combine', 'auto'))
+    if given.get('loss', 'mse') not in LOSSES:
+        raise ValueError('loss must be one of {}, got {!r}'.format(
+            ', '.join(LOSSES), given['loss']))
+    for name in ('n_units', 'n_layers', 'batch_size', 'members', 'seed'):
+        if name in given:
+            check_int(name, given[name], 0 if name == 'seed' else 1)
+    batch = given.get('batch_size', 256)
+    if epochs is None:
+        epochs = max(1, int(np.ceil(iterations * batch / len(collection))))
+    given['levels'] = tuple(given.get('levels', (0.8, 0.95)))
+    return GlobalSettings(horizon=horizon, context=context, season=season,
+                          freq=freq, epochs=check_int('epochs', epochs, 1),
+                          **given)
+
+
+class GlobalForecaster:
+    """A network (or ensemble) trained across series, used in data units.
+
+    Args:
+        members (list): The networks (:class:`Model`).
+        settings (GlobalSettings): How they were trained.
+        sigma (float): The common scale of the prepared windows.
+        meta (dict): Intervals, combination, the validation summary.
+    """
+
+    def __init__(self, members, settings, sigma, meta=None):
+        self.members = list(members)
+        self.settings = settings
+        self.sigma = float(sigma)
+        self.meta = dict(meta or {})
+
+    @property
+    def combination(self):
+        """dict: Theta's weight in the forecast (empty: the network)."""
+        return dict(self.meta.get('combination') or {})
+
+    @property
+    def half_widths(self):
+        """dict: Level -> ``(H,)`` conformal half-widths in MASE units."""
+        saved = (self.meta.get('intervals') or {}).get('half_widths') or {}
+        return {float(k): np.asarray(v) for k, v in saved.items()}
+
+    def network(self, collection, horizon=None):
+        """The ensemble's forecasts past every series' last row.
+
+        Args:
+            collection (Collection): The histories (any series: each is
+                prepared from its own rows).
+            horizon (int): Steps (default: the trained horizon).
+
+        Returns:
+            numpy.ndarray: ``(H, S, n)`` in data units.
+        """
+        s = self.settings
+        horizon = check_int('horizon', horizon or s.horizon, 1)
+        prep = fit_prep(collection.values, collection.offsets, s.season,
+                        s.normalise, s.deseasonalise, s.log)
+        z = prep.transform(collection.values, collection.offsets) \
+            / self.sigma
+        lengths = collection.lengths
+        if (lengths < 1).any():
+            raise ValueError('series {!r} has no rows to forecast from'
+                             .format(collection.ids[np.argmax(lengths < 1)]))
+        series = np.arange(len(collection))
+        windows, level = gather_windows(
+            z, collection.offsets, series, lengths - 1, s.context, 0,
+            s.normalise == 'window')
+        xs = windows.astype(np.float32)
+        outputs = []
+        for network in self.members:
+            parts = []
+            for start in range(0, len(series), 8192):
+                ys = fused.forecast_array(
+                    network, xs[:, start:start + 8192],
+                    s.context + horizon - 1, s.context - 1)
+                parts.append(np.asarray(ys[s.context - 1:], np.float64))
+            outputs.append(np.concatenate(parts, axis=1))
+        z_hat = np.median(outputs, axis=0) + level[None]
+        positions = lengths[None, :] + np.arange(horizon)[:, None]
+        return prep.inverse(z_hat * self.sigma, series, positions)
+
+    def forecast(self, collection, horizon=None):
+        """The forecasts (the network mixed with Theta as chosen).
+
+        Returns:
+            numpy.ndarray: ``(H, S, n)`` in data units.
+        """
+        network = self.network(collection, horizon)
+        if not self.combination:
+            return network
+        theta = theta_collection(collection, network.shape[0],
+                                 self.settings.season)
+        return combination.mix(network, {'theta': theta}, self.combination)
+
+    def forecast_frame(self, collection, horizon=None, levels=None):
+        """The long forecast table: ``id``, the time, each target and, per
+        calibrated level, its ``_lower_``/``_upper_`` bounds.
+
+        Returns:
+            pandas.DataFrame: One row per series and step.
+        """
+        f = self.forecast(collection, horizon)
+        steps = f.shape[0]
+        scale = history_scale(collection, self.settings.season)
+        frame = pd.DataFrame({'id': np.repeat(collection.ids, steps)})
+        time = collection.time_name or ('time' if collection.starts
+                                        is not None else 'step')
+        if collection.starts is None:
+            frame[time] = np.concatenate([
+                np.arange(n, n + steps) for n in collection.lengths])
+        else:
+            frame[time] = np.concatenate([
+                collection.future_index(i, steps) for i in range(len(collection))])
+        half = self.half_widths
+        levels = sorted(half) if levels is None else [
+            float(v) for v in levels if float(v) in half]
+        for k, column in enumerate(collection.columns):
+            values = f[:, :, k].T
+            frame[column] = values.ravel()
+            for level in levels:
+                width = half[level][:steps, None].T * scale[:, k, None]
+                tag = '{:g}'.format(100 * level)
+                floor = (collection.values[:, k] >= 0).all()
+                lower = values - width
+                frame['{}_lower_{}'.format(column, tag)] = (
+                    np.maximum(lower, 0) if floor else lower).ravel()
+                frame['{}_upper_{}'.format(column, tag)] = \
+                    (values + width).ravel()
+        return frame
+
+    def save(self, directory):
+        """Writes ``model.npz`` (every member) and ``model.json``."""
+        os.makedirs(directory, exist_ok=True)
+        holder = chainer.ChainList(*[m.copy(mode='share')
+                                     for m in self.members])
+        doc = {'format': FORMAT, 'kind': KIND, 'lstm_chainer': __version__,
+               'model': self.members[0].config(),
+               'members': len(self.members), 'sigma': self.sigma,
+               'settings': self.settings.to_dict(), **self.meta}
+        atomic_write_all([
+            (os.path.join(directory, MODEL_FILE),
+             lambda tmp: chainer.serializers.save_npz(tmp, holder)),
+            (os.path.join(directory, META_FILE),
+             lambda tmp: _write_json(tmp, doc))])
+
+
+def _write_json(path, doc):
+    with open(path, 'w') as f:
+        json.dump(doc, f, indent=1, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+def is_global(directory):
+    """bool: ``directory`` holds a global model."""
+    path = os.path.join(directory, META_FILE)
+    if not os.path.isfile(path):
+        return False
+    try:
+        with open(path) as f:
+            return json.load(f).get('kind') == KIND
+    except (ValueError, OSError):
+        return False
+
+
+def load_global(directory, refit=False):
+    """Loads a :class:`GlobalForecaster` that :meth:`~GlobalForecaster.save`
+    wrote (the refit on all rows with ``refit=True`` where there is one).
+    """
+    path = os.path.join(directory, META_FILE)
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as error:
+        raise ValueError('{} is not a readable model record ({})'.format(
+            path, error)) from None
+    if doc.get('kind') != KIND:
+        raise ValueError('{} holds no global model'.format(directory))
+    if doc.get('format', 0) > FORMAT:
+        raise ValueError('{} was written by lstm_chainer {} (global format '
+                         '{}); this version reads format {}'.format(
+                             directory, doc.get('lstm_chainer', '?'),
+                             doc['format'], FORMAT))
+    if refit and doc.get('refit'):
+        return load_global(os.path.join(directory, doc['refit']))
+    members = [Model.from_config(doc['model'])
+               for _ in range(doc['members'])]
+    load_npz(os.path.join(directory, MODEL_FILE), chainer.ChainList(*members),
+             '{path} is truncated or corrupted ({error})')
+    meta = {k: v for k, v in doc.items() if k not in (
+        'format', 'kind', 'lstm_chainer', 'model', 'members', 'sigma',
+        'settings')}
+    return GlobalForecaster(members, GlobalSettings.from_dict(
+        doc['settings']), doc['sigma'], meta)
+
+
+def theta_collection(collection, horizon, season):
+    """Theta's forecasts past every series (``(H, S, n)``)."""
+    out = np.empty((horizon, len(collection), len(collection.columns)))
+    for i in range(len(collection)):
+        rows = collection.series(i)
+        for k in range(rows.shape[1]):
+            out[:, i, k] = theta_forecast(rows[:, k], horizon, season) \
+                if len(rows) > 1 else rows[-1, k]
+    return out
+
+
+def history_scale(collection, season):
+    """``(S, n)`` MASE scales: each series' in-sample seasonal naive mean
+    absolute error (lag 1 when the series is shorter than two seasons; 1
+    where it is 0)."""
+    count, n = len(collection), len(collection.columns)
+    scale = np.ones((count, n))
+    for i in range(count):
+        rows = collection.series(i)
+        lag = season if season > 1 and len(rows) > season + 1 else 1
+        if len(rows) > lag:
+            mae = np.abs(rows[lag:] - rows[:-lag]).mean(axis=0)
+            scale[i] = np.where(mae > 0, mae, 1.0)
+    return scale
+
+
+def baseline_collection(name, collection, horizon, season):
+    """A baseline's forecasts past every series (``(H, S, n)``)."""
+    if name == 'theta':
+        return theta_collection(collection, horizon, season)
+    last = collection.offsets[1:] - 1
+    if name == 'naive' or season <= 1:
+        return np.repeat(collection.values[last][None], horizon, axis=0)
+    lengths = collection.lengths
+    back = (np.arange(horizon)[:, None] % season) - season + 1
+    back = np.where(lengths[None, :] >= season, back, 0)
+    rows = last[None, :] + back
+    return collection.values[rows]
+
+
+def smape(forecast, actual):
+    """M3's sMAPE in %, per series and target (mean over the horizon)."""
+    denominator = np.abs(forecast) + np.abs(actual)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        terms = np.where(denominator > 0,
+                         2 * np.abs(forecast - actual) / denominator, 0.0)
+    return 100 * terms.mean(axis=0)
+
+
+@dataclasses.dataclass
+class CollectionBacktest:
+    """Forecasts of every series from its last origins, beside baselines.
+
+    Attributes:
+        forecasts (dict): Method -> ``(H, B, n)``; ``B`` runs over series
+            and origins (``table`` says which).
+        actual (numpy.ndarray): ``(H, B, n)``.
+        scale (numpy.ndarray): ``(B, n)`` MASE scales.
+        ids (numpy.ndarray): ``(B,)`` the series of each column.
+        origins (numpy.ndarray): ``(B,)`` their origins (rows of history).
+        columns (list): Targets.
+        skipped (dict): Id -> why it could not be backtested.
+    """
+
+    forecasts: dict
+    actual: np.ndarray
+    scale: np.ndarray
+    ids: np.ndarray
+    origins: np.ndarray
+    columns: list
+    skipped: dict
+
+    @property
+    def methods(self):
+        """list: The methods scored (the model first)."""
+        return list(self.forecasts)
+
+    def table(self):
+        """pandas.DataFrame: Per series and origin, every method's sMAPE
+        and MASE (mean over targets)."""
+        frame = pd.DataFrame({'id': self.ids, 'origin': self.origins})
+        for name, f in self.forecasts.items():
+            frame['{} sMAPE'.format(name)] = smape(f, self.actual).mean(1)
+            frame['{} MASE'.format(name)] = (
+                np.abs(f - self.actual).mean(0) / self.scale).mean(1)
+        return frame
+
+    def summary(self):
+        """Per method: mean sMAPE and MASE, median MASE, the share of
+        series the model beats it on (MASE), and the OWA-like ratio to
+        seasonal naive (mean of the sMAPE and MASE ratios).
+
+        Returns:
+            pandas.DataFrame: One row per method.
+        """
+        table = self.table()
+        rows = {}
+        reference = 'seasonal_naive'
+        for name in self.forecasts:
+            s, m = table[name + ' sMAPE'], table[name + ' MASE']
+            rows[name] = {
+                'sMAPE': s.mean(), 'MASE': m.mean(), 'median MASE': m.median(),
+                'model beats it': (table['model MASE'] < m).mean()
+                if name != 'model' else np.nan,
+                'OWA': 0.5 * (s.mean() / table[reference + ' sMAPE'].mean()
+                              + m.mean() / table[reference + ' MASE'].mean())}
+        return pd.DataFrame(rows).T
+
+    def verdict(self, weights=None):
+        """str: One line: the model beside its best baseline."""
+        summary = self.summary()
+        model = summary.loc['model']
+        others = summary.drop(['model', combination.NETWORK],
+                              errors='ignore')
+        best = others['MASE'].idxmin()
+        what = 'the model' if not weights else 'the forecast ({})'.format(
+            combination.describe(weights))
+        line = 'summary: over {} series {} scores MASE {:.3g}, sMAPE ' \
+            '{:.3g} (OWA {:.3f} of seasonal naive); best baseline {} MASE ' \
+            '{:.3g}, sMAPE {:.3g}; it beats {} on {:.0%} of series'.format(
+                len(set(self.ids)), what, model['MASE'], model['sMAPE'],
+                model['OWA'], best, others.loc[best, 'MASE'],
+                others.loc[best, 'sMAPE'], best,
+                others.loc[best, 'model beats it'])
+        return line
+
+
+def backtest_collection(forecaster, collection, horizon=None, origins=1,
+                        stride=None):
+    """Forecasts every series from its last ``origins`` origins (the last
+    ``horizon`` rows after each held out), beside the baselines.
+
+    Args:
+        forecaster (GlobalForecaster): The model.
+        collection (Collection): The series, held-out rows included.
+        horizon (int): Steps (default: the model's).
+        origins (int): Origins per series.
+        stride (int): Rows between them (default: the horizon).
+
+    Returns:
+        CollectionBacktest: The forecasts and what happened.
+    """
+    s = forecaster.settings
+    horizon = check_int('horizon', horizon or s.horizon, 1)
+    origins = check_int('origins', origins, 1)
+    stride = check_int('stride', stride or horizon, 1)
+    forecasts, actual, scales, ids, at = {}, [], [], [], []
+    skipped = {}
+    lengths = collection.lengths
+    for r in reversed(range(origins)):
+        drop = horizon + r * stride
+        usable = np.flatnonzero(lengths > drop)
+        for i in np.flatnonzero(lengths <= drop):
+            skipped.setdefault(collection.ids[i], '{} rows: none left before '
+                               'the {} held out'.format(lengths[i], drop))
+        if not len(usable):
+            continue
+        part = collection.select(usable)
+        history = part.head(drop)
+        rows = _ranges_after(part.offsets, part.lengths - drop, horizon)
+        actual.append(part.values[rows].reshape(
+            len(usable), horizon, -1).transpose(1, 0, 2))
+        network = forecaster.network(history, horizon)
+        theta = theta_collection(history, horizon, s.season)
+        mixed = combination.mix(network, {'theta': theta},
+                                forecaster.combination)
+        parts = {'model': mixed}
+        if forecaster.combination:
+            parts[combination.NETWORK] = network
+        for name in BASELINES:
+            parts[name] = theta if name == 'theta' else baseline_collection(
+                name, history, horizon, s.season)
+        for name, f in parts.items():
+            forecasts.setdefault(name, []).append(f)
+        scales.append(history_scale(history, s.season))
+        ids.append(part.ids)
+        at.append(history.lengths)
+    if not actual:
+        raise ValueError('no series is longer than {} rows: nothing to '
+                         'backtest'.format(horizon))
+    return CollectionBacktest(
+        {k: np.concatenate(v, axis=1) for k, v in forecasts.items()},
+        np.concatenate(actual, axis=1), np.concatenate(scales),
+        np.concatenate(ids), np.concatenate(at), list(collection.columns),
+        skipped)
+
+
+def _ranges_after(offsets, starts, horizon):
+    """Rows ``offsets[i] + starts[i] + 0 .. horizon - 1``, series-major."""
+    return (offsets[:-1] + starts)[:, None] + np.arange(horizon)[None, :]
+
+
+@dataclasses.dataclass
+class GlobalResult:
+    """What :func:`fit_global` made.
+
+    Attributes:
+        forecaster (GlobalForecaster): The refit on all rows (with
+            ``refit=True``), else :attr:`validated`.
+        validated (GlobalForecaster): Trained without each series' last
+            ``horizon`` rows, which :attr:`backtest` scored.
+        backtest (CollectionBacktest): That validation.
+        settings (GlobalSettings): The settings.
+        notes (list): What the run could not do as asked, and why.
+        trainers (list): Each member's Trainer.
+    """
+
+    forecaster: GlobalForecaster
+    validated: GlobalForecaster
+    backtest: CollectionBacktest
+    settings: GlobalSettings
+    notes: list
+    trainers: list
+
+    def summary(self):
+        """str: The one-line verdict of the validation."""
+        return self.backtest.verdict(self.validated.combination)
+
+
+def fit_global(collection: Collection, *, refit: bool = True,
+               out: str | None = None, device=-1, comm=None,
+               log: Callable | None = None, report: str = 'none',
+               iterations: int = 1000, **overrides) -> GlobalResult:
+    """Trains one network across every series of a collection.
+
+    The last ``horizon`` rows of every series are held out: the ensemble
+    trains on the rest, forecasts them (beside naive, seasonal naive and
+    Theta), chooses the combination with Theta and calibrates intervals
+    on them; with ``refit=True`` the same settings then train on all rows.
+
+    Args:
+        collection (Collection): The series (:func:`from_long`).
+        refit (bool): Train the final model on all rows.
+        out (str): Directory for the model (``model.npz``, ``model.json``,
+            the per-series table ``series.csv``; the refit in ``refit/``).
+            Default: nothing saved.
+        device: Device specifier (``-1``: CPU).
+        comm: ChainerMN communicator: each process draws windows from its
+            own shard of whole series; rank 0 validates and saves.
+        log (callable): Receives lines about the run.
+        report (str): ``none`` or ``lines`` (one line per tenth of the
+            epochs).
+        iterations (int): Updates to aim for when ``epochs`` is not given.
+        **overrides: :class:`GlobalSettings` fields (``horizon``,
+            ``season``, ``context``, ``n_units``, ``members``, ...).
+
+    Returns:
+        GlobalResult: The forecaster, its validation and settings.
+    """
+    log = log or (lambda text: None)
+    settings = global_settings(collection, iterations=iterations,
+                               **overrides)
+    s = settings
+    notes = []
+    short = collection.lengths <= s.horizon
+    if short.any():
+        notes.append('{} series have {} rows or fewer: they are forecast '
+                     'from what they have but not validated'.format(
+                         int(short.sum()), s.horizon))
+    log('{} series, {} rows; season {}, horizon {}, context {}; {} x {} '
+        'epochs of {} windows'.format(
+            len(collection), len(collection.values), s.season, s.horizon,
+            s.context, s.members, s.epochs, s.batch_size))
+    train = collection.head(s.horizon)
+    with contextlib.nullcontext(out) if out is not None else \
+            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
+        validated, trainers = train_global(train, s, directory, device,
+                                           comm, report)
+        result = GlobalResult(validated, validated, None, s, notes, trainers)
+        if comm is None or comm.rank == 0:
+            _validate(result, collection, out, log)
+        if refit:
+            where = os.path.join(directory, REFIT_DIR)
+            final, more = train_global(collection, s, where, device, comm,
+                                       report)
+            final.meta = dict(validated.meta, refit=None)
+            result.forecaster = final
+            result.trainers += more
+            if out is not None and (comm is None or comm.rank == 0):
+                final.save(where)
+                validated.meta['refit'] = REFIT_DIR
+                validated.save(out)
+    return result
+
+
+def train_global(collection, settings, out, device=-1, comm=None,
+                 report='none'):
+    """Trains the ensemble on every series' rows.
+
+    Returns:
+        tuple: ``(forecaster, trainers)``.
+    """
+    from lstm_chainer.training.trainer import trainer_for_iterator
+    s = settings
+    prep = fit_prep(collection.values, collection.offsets, s.season,
+                    s.normalise, s.deseasonalise, s.log)
+    z = prep.transform(collection.values, collection.offsets)
+    group = distributed.process_group(comm)
+    shard = None if comm is None else (comm.rank, comm.size)
+    sigma = _window_scale(z, collection.offsets, s)
+    members, trainers = [], []
+    for k in range(s.members):
+        seed = s.seed + 1000 * k
+        iterator = CollectionIterator(
+            z / sigma, collection.offsets, s.batch_size, s.context,
+            s.horizon, s.sampling, s.normalise == 'window',
+            seed=distributed.rank_seed(seed, group.rank) if comm is not None
+            else seed, shard=shard, score_horizon=s.score_horizon)
+        trainer = trainer_for_iterator(
+            iterator, s.n_units, group, device=device,
+            support_len=iterator.support_len,
+            out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
+            snap=max(10, s.epochs // 10), epoch=s.epochs, seed=seed,
+            n_layers=s.n_layers, plot=False, lossfun=LOSSES[s.loss],
+            epoch_lines=max(1, s.epochs // 10) if report == 'lines'
+            else None,
+            line_prefix='member {}/{}  '.format(k + 1, s.members)
+            if s.members > 1 else '')
+        trainer.run(show_loop_exception_msg=False)
+        model = trainer.updater.predictor.copy(mode='copy')
+        model.to_device('@numpy')
+        members.append(model)
+        trainers.append(trainer)
+    return GlobalForecaster(members, s, sigma), trainers
+
+
+def _window_scale(z, offsets, s, draws=4096):
+    """The root mean square of prepared windows (their common scale)."""
+    iterator = CollectionIterator(z, offsets, draws, s.context, s.horizon,
+                                  'windows', s.normalise == 'window', seed=0)
+    xs, ts = iterator.next()
+    rms = float(np.sqrt(np.mean(np.square(ts.astype(np.float64)))))
+    return rms if rms > 1e-12 else 1.0
+
+
+def _validate(result, collection, out, log):
+    """Backtests the validated model on every series' last horizon;
+    chooses the combination, calibrates the intervals, saves."""
+    forecaster = result.validated
+    s = result.settings
+    bt = backtest_collection(forecaster, collection, s.horizon)
+    network = bt.forecasts['model']
+    weights, _, scores = _choose(network, bt, s.combine)
+    forecaster.meta['combination'] = weights or None
+    if weights:
+        bt.forecasts = {'model': combination.mix(
+            network, {'theta': bt.forecasts['theta']}, weights),
+            combination.NETWORK: network,
+            **{k: v for k, v in bt.forecasts.items() if k != 'model'}}
+    if scores:
+        note = 'the forecast is {}: chosen on the validation, where the ' \
+            'network scored MASE {:.3g}, its mean with Theta {:.3g}, Theta ' \
+            '{:.3g}'.format(combination.describe(weights), scores['none'],
+                            scores['mean'], scores['theta'])
+        log('note: ' + note)
+        result.notes.append(note)
+    errors = np.abs(bt.forecasts['model'] - bt.actual) / bt.scale[None]
+    half = {}
+    for level in s.levels:
+        half[repr(float(level))] = np.quantile(
+            errors, level, axis=(1, 2)).tolist()
+    summary = bt.summary()
+    forecaster.meta.update(
+        intervals={'levels': list(s.levels), 'half_widths': half,
+                   'units': 'MASE scale per series'},
+        validation={'series': int(len(set(bt.ids))),
+                    'skipped': len(bt.skipped),
+                    'summary': json.loads(summary.to_json(orient='index'))},
+        notes=result.notes)
+    result.backtest = bt
+    if out is not None:
+        os.makedirs(out, exist_ok=True)
+        forecaster.save(out)
+        bt.table().to_csv(os.path.join(out, SERIES_FILE), index=False,
+                          float_format='%.6g')
+
+
+def _choose(network, bt, choice):
+    """Theta's weight on the validation (mean MASE over series)."""
+    combination.check(choice)
+    if choice != 'auto':
+        w = combination.WEIGHTS[choice]
+        return ({'theta': w} if w else {}), choice, {}
+    scores = {}
+    for name, w in combination.WEIGHTS.items():
+        f = combination.mix(network, {'theta': bt.forecasts['theta']},
+                            {'theta': w})
+        scores[name] = float((np.abs(f - bt.actual).mean(0)
+                              / bt.scale).mean())
+    best = min(scores, key=lambda n: (scores[n], combination.WEIGHTS[n]))
+    w = combination.WEIGHTS[best]
+    return ({'theta': w} if w else {}), best, scores
