@@ -1,4 +1,4 @@
-"""statsforecast's AutoETS, AutoTheta, seasonal naive and naive on series
+"""statsforecast's AutoETS, AutoTheta, Theta, seasonal naive and naive on series
 given as JSON on standard input; their forecasts and CPU seconds as JSON on
 standard output.
 
@@ -18,12 +18,19 @@ os.environ.setdefault('NUMBA_NUM_THREADS', '1')
 
 def main():
     import numpy as np
-    from statsforecast.models import AutoETS, AutoTheta, Naive, SeasonalNaive
+    from statsforecast.models import (
+        AutoETS,
+        AutoTheta,
+        Naive,
+        SeasonalNaive,
+        Theta,
+    )
 
     series = json.load(sys.stdin)
     methods = {
         'AutoETS': lambda m: AutoETS(season_length=m),
         'AutoTheta': lambda m: AutoTheta(season_length=m),
+        'Theta': lambda m: Theta(season_length=m),
         'SeasonalNaive': lambda m: SeasonalNaive(season_length=m),
         'Naive': lambda m: Naive(),
     }

@@ -42,7 +42,8 @@ import pandas as pd  # noqa: E402
 CATEGORIES = ('yearly', 'quarterly', 'monthly', 'other')
 SEASONS = {'yearly': 1, 'quarterly': 4, 'monthly': 12, 'other': 1}
 FREQS = {'yearly': 'YS', 'quarterly': 'QS', 'monthly': 'MS', 'other': None}
-METHODS = ('LSTM', 'network', 'AutoETS', 'AutoTheta', 'SeasonalNaive',
+METHODS = ('LSTM', 'network', 'AutoETS', 'AutoTheta', 'Theta',
+           'SeasonalNaive',
            'Naive', 'ETS+Theta', 'LSTM+ETS+Theta')
 # Equal-weight combinations of the forecasts above (what a combination
 # would score, computed from the same forecasts).

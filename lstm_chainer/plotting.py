@@ -299,12 +299,12 @@ def collection_figure(collection, forecast, ids):
     figure = Figure(figsize=(7, 2.2 * len(ids) + 0.5), layout='constrained')
     axes = list(figure.subplots(len(ids), 1, squeeze=False)[:, 0])
     column = collection.columns[0]
-    time = [c for c in forecast.columns if c not in ['id'] + [
-        str(c) for c in forecast.columns if str(c).startswith(column)]][0]
+    key = collection.id_name
+    time = forecast.columns[1]  # after the id: the time (or step)
     position = {name: k for k, name in enumerate(collection.ids)}
     for ax, name in zip(axes, ids):
         i = position[name]
-        rows = forecast[forecast['id'] == name].set_index(time)
+        rows = forecast[forecast[key] == name].set_index(time)
         history = pd.DataFrame({column: collection.series(i)[:, 0]},
                                index=collection.index_of(i))
         tail = history.iloc[-max(3 * len(rows), 30):]

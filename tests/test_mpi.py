@@ -148,3 +148,24 @@ def test_cli_trains_under_mpi_and_predicts_in_one_process(tmp_path):
     # One summary line, from rank 0 only.
     assert result.stdout.count('summary: the ') == 1
     assert main(['pred', str(out), '--steps', '5']) == 0
+
+
+def test_a_global_model_trains_on_shards_of_series_under_mpi(tmp_path):
+    from test_collection import long_table
+    path = tmp_path / 'long.csv'
+    long_table(8).to_csv(path, index=False)
+    out = tmp_path / 'model'
+    result = subprocess.run(
+        mpiexec(2) + [sys.executable, '-m', 'lstm_chainer', 'train',
+                      str(path), '--id-column', 'store', '--time-column',
+                      'month', '--out', str(out), '--epochs', '100',
+                      '--horizon', '4', '--ensemble', '1', '--refit',
+                      '--communicator', 'naive'],
+        capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count('summary: over 8 series') == 1
+    assert {'model.json', 'model.npz', 'series.csv', 'refit'} <= set(
+        os.listdir(str(out)))
+    assert main(['pred', str(out), '-q']) == 0
+    forecast = pd.read_csv(out / 'forecast.csv')
+    assert forecast['store'].nunique() == 8

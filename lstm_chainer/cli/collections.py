@@ -26,7 +26,7 @@ def read_long(path, id_column, time_column, columns, sep=None):
             path, ', '.join(map(repr, missing)), ', '.join(map(repr,
                                                                header))))
     frame = pd.read_csv(path, sep=sep or _separator(header, path),
-                        dtype={id_column: str})
+                        dtype={id_column: 'category'})
     try:
         return lc.from_long(frame, id_column, time_column, columns)
     except ValueError as error:
@@ -74,12 +74,9 @@ def cmd_train_collection(args, out, comm, device):
     if result.backtest is None:
         return
     record = result.validated
-    record.meta['data'] = {'path': os.path.abspath(args.data),
-                           'sha256': csvdata.sha256(args.data),
-                           'id_column': args.id_column,
-                           'time_column': args.time_column,
-                           'columns': list(collection.columns),
-                           'sep': args.sep}
+    record.meta['data'].update(path=os.path.abspath(args.data),
+                               sha256=csvdata.sha256(args.data),
+                               sep=args.sep)
     record.save(args.out)
     if args.refit:
         result.forecaster.meta['data'] = record.meta['data']

@@ -94,7 +94,7 @@ class CollectionIterator(chainer.dataset.Iterator):
     """
 
     def __init__(self, values, offsets, batch_size=256, context=12,
-                 horizon=6, sampling='series', anchor=True, seed=None,
+                 horizon=6, sampling='windows', anchor=True, seed=None,
                  shard=None, score_horizon=True):
         if sampling not in SAMPLING:
             raise ValueError('sampling must be one of {}, got {!r}'.format(

@@ -29,6 +29,7 @@ class Collection:
             without a time column: rows are steps).
         freq (str): The time step (``None`` without times).
         time_name (str): Name of the time column (``None`` without).
+        id_name (str): Name of the id column.
     """
 
     ids: np.ndarray
@@ -38,6 +39,7 @@ class Collection:
     starts: pd.DatetimeIndex | None = None
     freq: str | None = None
     time_name: str | None = None
+    id_name: str = 'id'
 
     def __len__(self):
         return len(self.ids)
@@ -90,9 +92,9 @@ class Collection:
             starts=None if self.starts is None else self.starts[positions])
 
     def to_frame(self):
-        """The long table: ``id``, the time (or ``step``), the targets."""
+        """The long table: the id, the time (or ``step``), the targets."""
         rows = self.lengths
-        frame = pd.DataFrame({'id': np.repeat(self.ids, rows)})
+        frame = pd.DataFrame({self.id_name: np.repeat(self.ids, rows)})
         if self.starts is None:
             frame['step'] = np.concatenate([np.arange(n) for n in rows]) \
                 if len(rows) else np.zeros(0, np.int64)
@@ -188,11 +190,17 @@ def from_long(frame: pd.DataFrame, id_column: str,
         row = int(np.argmax(raw_ids.isna().to_numpy()))
         raise ValueError('row {} has no id ({!r} is empty)'.format(
             row + 2, id_column))
-    codes, uniques = pd.factorize(raw_ids.astype(str), sort=False)
+    # Factorised as they are (categories, numbers, text), then named as
+    # text: no string per row for millions of rows.
+    codes, uniques = pd.factorize(raw_ids, sort=False)
+    ids = np.asarray([str(name) for name in np.asarray(uniques)],
+                     dtype=object)
+    if len(set(ids)) < len(ids):  # 1 and '1' in one column
+        codes, uniques = pd.factorize(raw_ids.astype(str), sort=False)
+        ids = np.asarray(uniques, dtype=object)
     order = np.argsort(codes, kind='stable')
-    lengths = np.bincount(codes, minlength=len(uniques))
+    lengths = np.bincount(codes, minlength=len(ids))
     offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-    ids = np.asarray(uniques, dtype=object)
     try:
         values = frame[columns].to_numpy(dtype=np.float64)[order]
     except (TypeError, ValueError):
@@ -208,7 +216,8 @@ def from_long(frame: pd.DataFrame, id_column: str,
         freq = _check_times(times, ids, offsets, freq, order)
         starts = times[offsets[:-1]]
         time_name = time_column
-    return Collection(ids, offsets, values, columns, starts, freq, time_name)
+    return Collection(ids, offsets, values, columns, starts, freq, time_name,
+                      str(id_column))
 
 
 def _ranges(starts, lengths):
@@ -271,13 +280,17 @@ def _check_times(times, ids, offsets, freq, order):
     stamps = times.asi8
     same = np.ones(len(stamps), bool)
     same[offsets[:-1]] = False  # a series' first row follows another's
+    owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
+    repeated = pd.DataFrame({'s': owner, 't': stamps}).duplicated() \
+        .to_numpy()
     step = np.diff(stamps, prepend=stamps[:1])
-    for test, what in ((step == 0, 'repeats'), (step < 0, 'goes backwards')):
+    for test, what in ((repeated, 'repeats'),
+                       (step < 0, 'goes backwards')):
         bad = np.flatnonzero(test & same)
         if len(bad):
             p = int(bad[0])
             raise ValueError('series {!r}: time {} {} (row {})'.format(
-                ids[_series_at(offsets, p)], times[p], what,
+                ids[_series_at(offsets, p)], _when(times[p]), what,
                 int(order[p]) + 2))
     lengths = np.diff(offsets)
     if freq is None:
@@ -296,12 +309,17 @@ def _check_times(times, ids, offsets, freq, order):
         if gap[p] > 1 and (own is None or own == freq):
             raise ValueError(
                 'series {!r}: {} step(s) missing before {} (row {}); the '
-                'step is {}'.format(ids[i], int(gap[p]) - 1, times[p],
+                'step is {}'.format(ids[i], int(gap[p]) - 1, _when(times[p]),
                                     int(order[p]) + 2, freq))
         raise ValueError(
             'series {!r} is at another frequency ({}) than the others ({})'
             .format(ids[i], own or 'irregular', freq))
     return freq
+
+
+def _when(time):
+    """A time as text: the date alone at midnight."""
+    return str(time.date()) if time == time.normalize() else str(time)
 
 
 def _infer(times, offsets, lengths):

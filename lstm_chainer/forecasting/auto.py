@@ -126,14 +126,23 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
         **overrides: Any :class:`AutoSettings` field or rule input
             (``season``, ``horizon``, ``context``, ``transform``,
             ``n_units``, ``ensemble``, ``epochs``, ``seed``, ``levels``,
-            ``test_size``, ``calendar``, ...).
+            ``test_size``, ``calendar``, ...). With ``id_column`` (and
+            ``time_column``, ``columns``) ``data`` is a long table of many
+            series: :func:`~lstm_chainer.forecasting.global_model.fit_global`
+            trains one model across them (its settings are
+            :class:`~lstm_chainer.forecasting.global_model.GlobalSettings`).
 
     Returns:
-        AutoResult: The forecaster, its backtest, settings and intervals.
+        AutoResult: The forecaster, its backtest, settings and intervals
+        (a :class:`~lstm_chainer.forecasting.global_model.GlobalResult`
+        with ``id_column``).
     """
     if report not in REPORTS:
         raise ValueError('report must be one of {}, got {!r}'.format(
             ', '.join(REPORTS), report))
+    if 'id_column' in overrides:
+        return _fit_collection(data, covariates, refit, out, device, comm,
+                               log, report, overrides)
     log = log or (lambda text: None)
     covariates = check_covariates(covariates, data)
     data = data[[c for c in data.columns if c not in covariates]
@@ -589,3 +598,21 @@ def _refit(result, data, targets, directory, device, comm, report, epochs,
         # The refit's key alone: the parameters stay as they were.
         result.validated.record.save_json(out)
         log('saved the refitted model to {}; pred uses it'.format(where))
+
+
+def _fit_collection(data, covariates, refit, out, device, comm, log, report,
+                    overrides):
+    """fit_auto on a long table: one global model across its series."""
+    from lstm_chainer.data.collection import from_long
+    from lstm_chainer.forecasting.global_model import fit_global
+    if covariates:
+        raise ValueError('covariates are not read with id_column yet')
+    if report not in ('none', 'lines'):
+        report = 'lines'
+    collection = from_long(data, overrides.pop('id_column'),
+                           overrides.pop('time_column', None),
+                           overrides.pop('columns', None))
+    if 'ensemble' in overrides:
+        overrides['members'] = overrides.pop('ensemble')
+    return fit_global(collection, refit=refit, out=out, device=device,
+                      comm=comm, log=log, report=report, **overrides)

@@ -90,7 +90,7 @@ class GlobalSettings:
     batch_size: int = 256
     epochs: int = 100
     members: int = 3
-    sampling: str = 'series'
+    sampling: str = 'windows'
     normalise: str = 'window'
     deseasonalise: bool = True
     log: bool = True
@@ -127,9 +127,11 @@ def global_settings(collection: Collection, horizon=None, season=None,
     horizon = check_int('horizon', horizon, 1) if horizon is not None \
         else default_horizon(freq)
     if context is None:
-        longest = int(np.median(collection.lengths))
-        context = max(min(max(2 * horizon, 2 * season, 8),
-                          longest - horizon), min(8, longest), 1)
+        # 1.5 horizons (2 seasons where longer): on M3's validation parts
+        # shorter warm-ups scored better than the 2 horizons of one series.
+        typical = int(np.median(collection.lengths))
+        context = max(min(max(-(-3 * horizon // 2), 2 * season, 8),
+                          typical - horizon), min(8, typical), 1)
     context = check_int('context', context, 1)
     fields = {f.name for f in dataclasses.fields(GlobalSettings)}
     unknown = sorted(set(given) - fields)
@@ -138,7 +140,7 @@ def global_settings(collection: Collection, horizon=None, season=None,
                          .format(', '.join(unknown), ', '.join(sorted(
                              fields - {'horizon', 'context', 'season',
                                        'freq'}))))
-    if given.get('sampling', 'series') not in SAMPLING:
+    if given.get('sampling', 'windows') not in SAMPLING:
         raise ValueError('sampling must be one of {}, got {!r}'.format(
             ', '.join(SAMPLING), given['sampling']))
     if given.get('normalise', 'window') not in NORMALISE:
@@ -249,7 +251,8 @@ class GlobalForecaster:
         f = self.forecast(collection, horizon)
         steps = f.shape[0]
         scale = history_scale(collection, self.settings.season)
-        frame = pd.DataFrame({'id': np.repeat(collection.ids, steps)})
+        frame = pd.DataFrame({collection.id_name: np.repeat(collection.ids,
+                                                             steps)})
         time = collection.time_name or ('time' if collection.starts
                                         is not None else 'step')
         if collection.starts is None:
@@ -609,10 +612,15 @@ def fit_global(collection: Collection, *, refit: bool = True,
             len(collection), len(collection.values), s.season, s.horizon,
             s.context, s.members, s.epochs, s.batch_size))
     train = collection.head(s.horizon)
+    data = {'id_column': collection.id_name,
+            'time_column': collection.time_name,
+            'columns': list(collection.columns), 'series': len(collection),
+            'rows': int(len(collection.values))}
     with contextlib.nullcontext(out) if out is not None else \
             tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
         validated, trainers = train_global(train, s, directory, device,
                                            comm, report)
+        validated.meta['data'] = data
         result = GlobalResult(validated, validated, None, s, notes, trainers)
         if comm is None or comm.rank == 0:
             _validate(result, collection, out, log)
@@ -695,8 +703,9 @@ def _validate(result, collection, out, log):
             combination.NETWORK: network,
             **{k: v for k, v in bt.forecasts.items() if k != 'model'}}
     if scores:
-        note = 'the forecast is {}: chosen on the validation, where the ' \
-            'network scored MASE {:.3g}, its mean with Theta {:.3g}, Theta ' \
+        note = 'the forecast is {}: chosen on the validation (the mean ' \
+            'unless another is significantly better), where the network ' \
+            'scored MASE {:.3g}, its mean with Theta {:.3g}, Theta ' \
             '{:.3g}'.format(combination.describe(weights), scores['none'],
                             scores['mean'], scores['theta'])
         log('note: ' + note)
@@ -722,18 +731,46 @@ def _validate(result, collection, out, log):
                           float_format='%.6g')
 
 
+# A single method replaces the mean of the network and Theta only when
+# its validation MASE is lower by more than this many standard errors of
+# the paired per-series difference (a 5 % two-sided test): the mean is
+# the robust choice where the two are not told apart.
+SIGNIFICANT = 1.96
+
+
 def _choose(network, bt, choice):
-    """Theta's weight on the validation (mean MASE over series)."""
+    """Theta's weight on the validation (mean MASE over series): the
+    network, the mean or Theta; the mean unless another is better by a
+    significant margin."""
     combination.check(choice)
     if choice != 'auto':
         w = combination.WEIGHTS[choice]
         return ({'theta': w} if w else {}), choice, {}
-    scores = {}
+    per_series = {}
     for name, w in combination.WEIGHTS.items():
         f = combination.mix(network, {'theta': bt.forecasts['theta']},
                             {'theta': w})
-        scores[name] = float((np.abs(f - bt.actual).mean(0)
-                              / bt.scale).mean())
-    best = min(scores, key=lambda n: (scores[n], combination.WEIGHTS[n]))
+        per_series[name] = (np.abs(f - bt.actual).mean(0)
+                            / bt.scale).mean(1)
+    scores = {name: float(v.mean()) for name, v in per_series.items()}
+    best = significantly_best(per_series)
     w = combination.WEIGHTS[best]
     return ({'theta': w} if w else {}), best, scores
+
+
+def significantly_best(per_series, default='mean'):
+    """The candidate of least mean error, or ``default`` unless that one
+    beats it by :data:`SIGNIFICANT` standard errors of the paired
+    per-series differences.
+
+    Args:
+        per_series (dict): Name -> ``(series,)`` errors (ties: the first).
+    """
+    means = {name: float(np.mean(v)) for name, v in per_series.items()}
+    best = min(means, key=means.get)
+    if best == default:
+        return best
+    gain = np.asarray(per_series[default]) - np.asarray(per_series[best])
+    error = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 \
+        else np.inf
+    return best if gain.mean() > SIGNIFICANT * error else default

@@ -1,0 +1,290 @@
+"""Collections of series: long tables, windows across series, per-series
+preparation, the global model, its CLI."""
+import json
+import os
+
+import chainer.functions as F
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstm_chainer as lc
+from lstm_chainer.cli import main
+from lstm_chainer.core import fused
+from lstm_chainer.core.collection_iterator import (
+    CollectionIterator,
+    gather_windows,
+    window_origins,
+)
+from lstm_chainer.forecasting.global_model import backtest_collection
+from lstm_chainer.forecasting.series_prep import fit_prep
+
+
+def long_table(n_series=12, seed=0, shuffle_ids=True):
+    """Monthly seasonal series of 30-70 rows, different starts, rows of
+    the series interleaved (sorted by time)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(n_series):
+        n = int(rng.integers(30, 70))
+        start = pd.Timestamp('2010-01-01') + pd.DateOffset(
+            months=int(rng.integers(0, 24)))
+        t = np.arange(n)
+        y = (50 + 5 * i + 0.3 * t + 6 * np.sin(2 * np.pi * t / 12)
+             + rng.normal(0, 1, n))
+        parts.append(pd.DataFrame({
+            'store': 'id{:02d}'.format(i),
+            'month': pd.date_range(start, periods=n, freq='MS'),
+            'sales': y}))
+    frame = pd.concat(parts, ignore_index=True)
+    if shuffle_ids:
+        frame = frame.sort_values(['month', 'store'], kind='stable')
+    return frame.reset_index(drop=True)
+
+
+def test_from_long_keeps_each_series_in_order():
+    frame = long_table()
+    c = lc.from_long(frame, 'store', 'month')
+    assert c.freq == 'MS' and c.columns == ['sales']
+    assert list(c.ids) == list(pd.unique(frame['store']))
+    assert c.lengths.sum() == len(frame)
+    for i, name in enumerate(c.ids):
+        rows = frame[frame['store'] == name]
+        np.testing.assert_array_equal(c.series(i)[:, 0], rows['sales'])
+        assert c.index_of(i).equals(pd.DatetimeIndex(rows['month'].values,
+                                                     name='month'))
+    back = c.to_frame()
+    assert len(back) == len(frame) and set(back.columns) == {
+        'store', 'month', 'sales'}
+    head = c.head(5)
+    np.testing.assert_array_equal(head.lengths, c.lengths - 5)
+    np.testing.assert_array_equal(head.series(3), c.series(3)[:-5])
+    picked = c.select([4, 1])
+    assert list(picked.ids) == [c.ids[4], c.ids[1]]
+    np.testing.assert_array_equal(picked.series(1), c.series(1))
+
+
+@pytest.mark.parametrize('change, message', [
+    (lambda f: f.drop(columns='store'), "no id column 'store'"),
+    (lambda f: pd.concat([f, f.iloc[[3]]]), 'repeats'),
+    (lambda f: f.iloc[::-1], 'goes backwards'),
+    (lambda f: f.drop(index=f[f['store'] == 'id03'].index[5]),
+     "series 'id03': 1 step\\(s\\) missing"),
+])
+def test_from_long_names_the_problem(change, message):
+    frame = long_table()
+    with pytest.raises(ValueError, match=message):
+        lc.from_long(change(frame), 'store', 'month')
+
+
+def test_from_long_refuses_other_frequencies_and_holes():
+    frame = long_table()
+    daily = pd.DataFrame({'store': 'daily', 'month': pd.date_range(
+        '2012-01-01', periods=40, freq='D'), 'sales': 1.0})
+    with pytest.raises(ValueError, match="series 'daily' is at another "
+                       "frequency \\(D\\)"):
+        lc.from_long(pd.concat([frame, daily]), 'store', 'month')
+    frame.loc[7, 'sales'] = np.nan
+    with pytest.raises(ValueError, match="series '{}': column 'sales' is "
+                       "empty".format(frame.loc[7, 'store'])):
+        lc.from_long(frame, 'store', 'month')
+
+
+def test_windows_anchor_at_the_origin_and_pad_short_series():
+    values = np.arange(20, dtype=np.float64)[:, None]
+    offsets = np.array([0, 12, 20])  # 12 and 8 rows
+    first, count = window_origins(np.diff(offsets), context=6, horizon=3)
+    np.testing.assert_array_equal(first, [5, 4])
+    np.testing.assert_array_equal(count, [4, 1])  # 5..8; the short one: 4
+    windows, level = gather_windows(values, offsets, [0, 1], [5, 4], 6, 3)
+    np.testing.assert_array_equal(level[:, 0], [5, 16])
+    np.testing.assert_array_equal(windows[:, 0, 0], np.arange(-5, 4))
+    # The short series: rows 0..7 of its own, the history before it padded
+    # with its first value.
+    np.testing.assert_array_equal(windows[:, 1, 0] + 16,
+                                  [12, 12, 13, 14, 15, 16, 17, 18, 19])
+
+
+def test_collection_iterator_draws_by_series_or_by_window():
+    lengths = np.array([200, 20, 20, 20])
+    values = np.zeros((lengths.sum(), 1))
+    offsets = np.r_[0, np.cumsum(lengths)]
+    shares = {}
+    for sampling in ('series', 'windows'):
+        it = CollectionIterator(values, offsets, 4000, 5, 3, sampling,
+                                seed=0)
+        series, origins = it.draw(4000)
+        shares[sampling] = np.mean(series == 0)
+        first, count = window_origins(lengths, 5, 3)
+        assert (origins >= first[series]).all()
+        assert (origins < first[series] + count[series]).all()
+        xs, ts = it.next()
+        assert xs.shape == ts.shape == (5 + 3 - 1, 4000, 1)
+        assert xs.dtype == np.float32
+    assert abs(shares['series'] - 0.25) < 0.03
+    assert shares['windows'] > 0.8  # 193 of 232 windows are the long one's
+    halves = [CollectionIterator(values, offsets, 100, 5, 3, shard=(r, 2))
+              ._series for r in (0, 1)]
+    assert set(halves[0]).isdisjoint(halves[1])
+
+
+def test_series_prep_is_undone_exactly():
+    frame = long_table()
+    c = lc.from_long(frame, 'store', 'month')
+    c.values[c.offsets[2]:c.offsets[3]] -= 200  # a series with negatives
+    prep = fit_prep(c.values, c.offsets, 12, 'series')
+    assert not prep.logged[2, 0] and prep.logged[0, 0]
+    assert prep.seasonal.sum() >= len(c) // 2
+    z = prep.transform(c.values, c.offsets)
+    for i in range(len(c)):
+        rows = z[c.offsets[i]:c.offsets[i + 1]]
+        positions = np.arange(len(rows))[:, None]
+        back = prep.inverse(rows[:, None, :], [i], positions)[:, 0]
+        np.testing.assert_allclose(back, c.series(i), rtol=1e-12)
+        assert abs(rows.mean()) < 1e-9  # standardised per series
+    with pytest.raises(ValueError, match='normalise must be one of'):
+        fit_prep(c.values, c.offsets, 12, 'level')
+
+
+@pytest.mark.parametrize('absolute', [False, True])
+def test_graph_free_loss_of_the_forecast_steps_matches_the_graph(absolute):
+    model = lc.Model(1, 1, 8)
+    rng = np.random.RandomState(0)
+    xs = rng.randn(9, 5, 1).astype(np.float32)
+    ts = rng.randn(9, 5, 1).astype(np.float32)
+    loss, grads = fused.mse_gradients(model, xs, ts, 5, first=5,
+                                      absolute=absolute)
+    lossfun = F.mean_absolute_error if absolute else F.mean_squared_error
+    ys = fused.fused_window(model, xs, 5)
+    graph = sum(lossfun(ys[i], ts[i]) for i in range(5, 9))
+    model.cleargrads()
+    graph.backward()
+    np.testing.assert_allclose(loss, graph.array, rtol=1e-5)
+    for param, grad in zip(fused.model_parameters(model), grads):
+        np.testing.assert_allclose(grad, param.grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('global'))
+    c = lc.from_long(long_table(), 'store', 'month')
+    result = lc.fit_global(c, horizon=6, members=2, epochs=None,
+                           iterations=60, out=out, seed=3, batch_size=64)
+    return c, result, out
+
+
+def test_fit_global_validates_and_forecasts_every_series(trained):
+    c, result, out = trained
+    s = result.settings
+    assert (s.season, s.horizon, s.members) == (12, 6, 2)
+    bt = result.backtest
+    assert sorted(set(bt.ids)) == sorted(c.ids) and not bt.skipped
+    np.testing.assert_allclose(bt.actual[:, 0, 0], c.series(
+        list(c.ids).index(bt.ids[0]))[-6:, 0])
+    summary = bt.summary()
+    assert {'model', 'naive', 'seasonal_naive', 'theta'} <= set(
+        summary.index)
+    assert summary.loc['seasonal_naive', 'OWA'] == pytest.approx(1.0)
+    assert result.summary().startswith('summary: over 12 series')
+    f = result.forecaster.forecast(c)
+    assert f.shape == (6, len(c), 1) and np.isfinite(f).all()
+    # A trending series stays near its level (not an explosion).
+    last = c.values[c.offsets[1:] - 1, 0]
+    assert (np.abs(f[0, :, 0] / last - 1) < 0.5).all()
+    frame = result.forecaster.forecast_frame(c)
+    assert len(frame) == 6 * len(c) and set(frame['store']) == set(c.ids)
+    assert (frame['sales_lower_95'] <= frame['sales_lower_80']).all()
+    assert (frame['sales_upper_80'] <= frame['sales_upper_95']).all()
+    assert frame['month'].iloc[0] == c.future_index(0, 1)[0]
+    table = pd.read_csv(os.path.join(out, 'series.csv'))
+    assert len(table) == len(c)
+
+
+def test_global_model_saves_loads_and_forecasts_new_series(trained):
+    c, result, out = trained
+    loaded = lc.load_global(out, refit=True)
+    np.testing.assert_allclose(loaded.forecast(c),
+                               result.forecaster.forecast(c), rtol=1e-6)
+    validated = lc.load_global(out)
+    assert validated.meta['refit'] == 'refit'
+    # A series it never saw, from its own history.
+    new = lc.Collection.from_series([100 + np.arange(40.0)], ids=['new'])
+    f = loaded.network(new, 4)
+    assert f.shape == (4, 1, 1) and 120 < f[0, 0, 0] < 160
+    bt = backtest_collection(loaded, c, horizon=3, origins=2)
+    assert len(bt.ids) == 2 * len(c)
+
+
+def test_fit_auto_takes_a_long_table():
+    frame = long_table(6)
+    result = lc.fit_auto(frame, id_column='store', time_column='month',
+                         horizon=4, ensemble=1, epochs=None, iterations=20)
+    assert isinstance(result.forecaster, lc.GlobalForecaster)
+    assert result.settings.members == 1
+    assert set(result.backtest.ids) == set(frame['store'])
+
+
+def test_cli_trains_a_collection_and_writes_a_long_forecast(tmp_path,
+                                                             capsys):
+    data = tmp_path / 'long.csv'
+    long_table(8).to_csv(data, index=False)
+    out = str(tmp_path / 'm')
+    assert main(['train', str(data), '--id-column', 'store', '--time-column',
+                 'month', '--out', out, '--horizon', '5', '--ensemble', '1',
+                 '--epochs', '200', '--refit', '-q']) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith('summary: over 8 series')
+    assert main(['pred', out, '--series', 'id01,id02', '--json']) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert 'refitted' in doc['model']
+    forecast = pd.read_csv(os.path.join(out, 'forecast.csv'))
+    assert forecast.groupby('store').size().to_dict() == {
+        'id{:02d}'.format(i): 5 for i in range(8)}
+    assert os.path.getsize(os.path.join(out, 'forecast.png')) > 0
+    assert main(['valid', out, '-q']) == 0
+    assert 'summary: over 8 series' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize('change, message', [
+    (lambda f: f.rename(columns={"store": "shop"}), "no column 'store'"),
+    (lambda f: pd.concat([f, f.iloc[[5]]]), 'repeats'),
+])
+def test_cli_refuses_bad_collections_in_one_line(tmp_path, capsys, change,
+                                                 message):
+    data = tmp_path / 'long.csv'
+    change(long_table(4)).to_csv(data, index=False)
+    out = tmp_path / 'm'
+    assert main(['train', str(data), '--id-column', 'store', '--time-column',
+                 'month', '--out', str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not out.exists()
+
+
+def test_cli_pred_names_unknown_series(trained, tmp_path, capsys):
+    c, result, out = trained
+    data = tmp_path / 'long.csv'
+    long_table().to_csv(data, index=False)
+    before = sorted(os.listdir(out))
+    assert main(['pred', out, '--data', str(data), '--series', 'nope']) == 2
+    assert "no series 'nope'" in capsys.readouterr().err
+    assert sorted(os.listdir(out)) == before
+
+
+
+
+def test_the_combination_keeps_the_mean_unless_another_is_clearly_better():
+    from lstm_chainer.forecasting.global_model import significantly_best
+    rng = np.random.default_rng(0)
+    mean = rng.gamma(2.0, 0.5, 500)
+    # 3 % better on average, per-series differences noisy: not told apart.
+    noisy = {'none': mean * 0.97 + rng.normal(0, 0.5, 500), 'mean': mean,
+             'theta': mean + 0.2}
+    assert np.mean(noisy['none']) < np.mean(mean)
+    assert significantly_best(noisy) == 'mean'
+    # The same gain on every series: significant.
+    steady = dict(noisy, none=mean * 0.97)
+    assert significantly_best(steady) == 'none'
+    assert significantly_best({'mean': mean, 'theta': mean - 0.1}) == 'theta'
+    assert significantly_best({'mean': mean[:1], 'theta': mean[:1] - 1}) \
+        == 'mean'  # one series says nothing
