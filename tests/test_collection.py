@@ -215,6 +215,15 @@ def test_global_model_saves_loads_and_forecasts_new_series(trained):
     assert len(bt.ids) == 2 * len(c)
 
 
+def test_an_output_directory_of_other_settings_is_refused(trained):
+    c, result, out = trained
+    before = sorted(os.listdir(out))
+    with pytest.raises(ValueError, match='trained with horizon 6 \\(now 4'):
+        lc.fit_global(c, horizon=4, members=2, out=out, seed=3,
+                      batch_size=64, iterations=60)
+    assert sorted(os.listdir(out)) == before
+
+
 def test_fit_auto_takes_a_long_table():
     frame = long_table(6)
     result = lc.fit_auto(frame, id_column='store', time_column='month',

@@ -611,6 +611,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
         'epochs of {} windows'.format(
             len(collection), len(collection.values), s.season, s.horizon,
             s.context, s.members, s.epochs, s.batch_size))
+    if out is not None:
+        _check_resumable(out, s)
     train = collection.head(s.horizon)
     data = {'id_column': collection.id_name,
             'time_column': collection.time_name,
@@ -636,6 +638,26 @@ def fit_global(collection: Collection, *, refit: bool = True,
                 validated.meta['refit'] = REFIT_DIR
                 validated.save(out)
     return result
+
+
+def _check_resumable(out, settings):
+    """Refuses an output directory that holds another model (training
+    there would resume its snapshots)."""
+    path = os.path.join(out, META_FILE)
+    if not os.path.isfile(path):
+        return
+    if not is_global(out):
+        raise ValueError('{} holds a single-series model; use another output '
+                         'directory'.format(out))
+    with open(path) as f:
+        before = json.load(f).get('settings') or {}
+    now = settings.to_dict()
+    changed = ['{} {} (now {})'.format(k, before[k], now[k]) for k in now
+               if k in before and before[k] != now[k]]
+    if changed:
+        raise ValueError('{} holds a global model trained with {}; use '
+                         'another output directory'.format(
+                             out, ', '.join(changed)))
 
 
 def train_global(collection, settings, out, device=-1, comm=None,
