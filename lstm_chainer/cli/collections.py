@@ -107,13 +107,7 @@ def cmd_pred_collection(args, out):
     if forecaster.meta.get('refit'):
         forecaster = lc.load_global(args.model_dir, refit=True)
         used = 'the model refitted on all rows'
-    path = args.data or data.get('path')
-    if path is None:
-        raise ValueError('{} does not say what it was trained on: pass '
-                         '--data'.format(args.model_dir))
-    collection = read_long(path, data.get('id_column'),
-                           data.get('time_column'), data.get('columns'),
-                           args.sep or data.get('sep'))
+    collection = model_data(args, data)
     steps = args.steps or forecaster.settings.horizon
     frame = forecaster.forecast_frame(collection, steps)
     shown = choose_shown(collection, args.series, args.model_dir)
@@ -129,6 +123,17 @@ def cmd_pred_collection(args, out):
               'time, values, bounds) and forecast.png ({})'.format(
                   steps, len(collection), used, csv, ', '.join(shown)))
     out.doc['model'] = used
+
+
+def model_data(args, data):
+    """The collection a command works on: --data, else the training file
+    (read with the model's id, time and target columns)."""
+    path = args.data or data.get('path')
+    if path is None:
+        raise ValueError('{} does not say what it was trained on: pass '
+                         '--data'.format(args.model_dir))
+    return read_long(path, data.get('id_column'), data.get('time_column'),
+                     data.get('columns'), args.sep or data.get('sep'))
 
 
 def choose_shown(collection, asked, model_dir):
@@ -154,14 +159,7 @@ def choose_shown(collection, asked, model_dir):
 
 def cmd_valid_collection(args, out):
     forecaster = lc.load_global(args.model_dir)
-    data = forecaster.meta.get('data') or {}
-    path = args.data or data.get('path')
-    if path is None:
-        raise ValueError('{} does not say what it was trained on: pass '
-                         '--data'.format(args.model_dir))
-    collection = read_long(path, data.get('id_column'),
-                           data.get('time_column'), data.get('columns'),
-                           args.sep or data.get('sep'))
+    collection = model_data(args, forecaster.meta.get('data') or {})
     bt = lc.backtest_collection(forecaster, collection, args.horizon)
     table = os.path.join(args.model_dir, 'valid.csv')
     atomic_write_all([(table, lambda tmp: bt.table().to_csv(
