@@ -68,20 +68,14 @@ def cmd_train_collection(args, out, comm, device):
         args.data, len(collection), len(collection.values),
         len(collection.columns), ', '.join(collection.columns),
         collection.freq or 'one row'))
+    source = {'path': os.path.abspath(args.data),
+              'sha256': csvdata.sha256(args.data), 'sep': args.sep}
     result = lc.fit_global(collection, refit=args.refit, out=args.out,
                            device=device, comm=comm, log=out.say,
-                           report=out.training(), **settings_of(args))
+                           report=out.training(), source=source,
+                           **settings_of(args))
     if result.backtest is None:
         return
-    record = result.validated
-    record.meta['data'].update(path=os.path.abspath(args.data),
-                               sha256=csvdata.sha256(args.data),
-                               sep=args.sep)
-    record.save(args.out)
-    if args.refit:
-        result.forecaster.meta['data'] = record.meta['data']
-        result.forecaster.save(os.path.join(args.out,
-                                            global_model.REFIT_DIR))
     table = os.path.join(args.out, global_model.SERIES_FILE)
     out.wrote(os.path.join(args.out, 'model.npz'),
               os.path.join(args.out, 'model.json'), table)

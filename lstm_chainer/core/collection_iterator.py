@@ -1,11 +1,10 @@
 """Training windows drawn across many series (a global model's iterator)."""
 from __future__ import annotations
 
-import chainer
 import numpy as np
 
 from lstm_chainer._checks import check_int
-from lstm_chainer._random import serialize_random
+from lstm_chainer.core.iterator import EpochIterator
 
 SAMPLING = ('series', 'windows')
 
@@ -60,7 +59,7 @@ def gather_windows(values, offsets, series, origins, context, steps,
     return windows, level
 
 
-class CollectionIterator(chainer.dataset.Iterator):
+class CollectionIterator(EpochIterator):
     """Random training windows across the series of a collection.
 
     Each ``next()`` returns ``(xs, ts)``, both ``(context + horizon - 1,
@@ -131,24 +130,10 @@ class CollectionIterator(chainer.dataset.Iterator):
         self._random = np.random.RandomState(seed)
         self.reset()
 
-    def reset(self):
-        """Rewinds the epoch count (the random stream is not rewound)."""
-        self.iteration = 0
-        self.epoch = 0
-        self.is_new_epoch = False
-        self._previous_epoch_detail = -1.
-
     @property
     def epoch_detail(self):
         """float: Epochs done, fractional."""
         return self.iteration * self.batch_size / self.n_series
-
-    @property
-    def previous_epoch_detail(self):
-        """float: :attr:`epoch_detail` before the last ``next()``."""
-        if self._previous_epoch_detail < 0:
-            return None
-        return self._previous_epoch_detail
 
     def draw(self, size):
         """``(series, origins)`` of ``size`` random windows."""
@@ -176,12 +161,3 @@ class CollectionIterator(chainer.dataset.Iterator):
         return windows[:-1], windows[1:]
 
     next = __next__
-
-    def serialize(self, serializer):
-        """Saves or restores the position and the random stream."""
-        self.iteration = serializer('iteration', self.iteration)
-        self.epoch = serializer('epoch', self.epoch)
-        self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
-        self._previous_epoch_detail = serializer(
-            'previous_epoch_detail', self._previous_epoch_detail)
-        serialize_random(serializer['random'], self._random)

@@ -6,7 +6,36 @@ from lstm_chainer._checks import as_series, check_int
 from lstm_chainer._random import serialize_random
 
 
-class LSTM_Iterator(chainer.dataset.Iterator):
+class EpochIterator(chainer.dataset.Iterator):
+    """What every training iterator here keeps: the iteration and epoch
+    counts, the previous epoch detail, a random stream (``_random``), and
+    their snapshot."""
+
+    def reset(self):
+        """Rewinds to the first batch (the random stream is not rewound)."""
+        self.iteration = 0
+        self.epoch = 0
+        self.is_new_epoch = False
+        self._previous_epoch_detail = -1.
+
+    @property
+    def previous_epoch_detail(self):
+        """float: :attr:`epoch_detail` before the last ``next()``."""
+        if self._previous_epoch_detail < 0:
+            return None
+        return self._previous_epoch_detail
+
+    def serialize(self, serializer):
+        """Saves or restores the position and the random stream."""
+        self.iteration = serializer('iteration', self.iteration)
+        self.epoch = serializer('epoch', self.epoch)
+        self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
+        self._previous_epoch_detail = serializer(
+            'previous_epoch_detail', self._previous_epoch_detail)
+        serialize_random(serializer['random'], self._random)
+
+
+class LSTM_Iterator(EpochIterator):
     """Yields batches of time windows, time-major, one batch per iteration.
 
     A window starting at ``offset`` has inputs ``data[offset + i]`` and
@@ -83,12 +112,6 @@ class LSTM_Iterator(chainer.dataset.Iterator):
         """int: The article's name for :attr:`seq_len`."""
         return self.seq_len
 
-    def reset(self):
-        """Rewinds to the first batch (the random stream is not rewound)."""
-        self.iteration = 0
-        self.epoch = 0
-        self.is_new_epoch = False
-        self._previous_epoch_detail = -1.
 
     @property
     def epoch_detail(self):
@@ -100,12 +123,6 @@ class LSTM_Iterator(chainer.dataset.Iterator):
             return float(self.iteration > 0)
         return min(self.iteration * self.batch_size, size) / size
 
-    @property
-    def previous_epoch_detail(self):
-        """float: :attr:`epoch_detail` before the last ``next()``."""
-        if self._previous_epoch_detail < 0:
-            return None
-        return self._previous_epoch_detail
 
     def __next__(self):
         if not self.repeat and (self.epoch > 0 or not len(self._window_ids)):
@@ -142,11 +159,3 @@ class LSTM_Iterator(chainer.dataset.Iterator):
             targets = targets[..., :self.n_targets]
         return self.dataset[index], targets
 
-    def serialize(self, serializer):
-        """Saves or restores the position and the random stream."""
-        self.iteration = serializer('iteration', self.iteration)
-        self.epoch = serializer('epoch', self.epoch)
-        self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
-        self._previous_epoch_detail = serializer(
-            'previous_epoch_detail', self._previous_epoch_detail)
-        serialize_random(serializer['random'], self._random)

@@ -32,6 +32,7 @@ from lstm_chainer.core.collection_iterator import (
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection
 from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
 from lstm_chainer.forecasting.selection import default_horizon, default_season
 from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
 from lstm_chainer.forecasting.theta import theta_forecast
@@ -40,8 +41,6 @@ from lstm_chainer.version import __version__
 
 KIND = 'global'
 FORMAT = 1
-META_FILE = 'model.json'
-MODEL_FILE = 'model.npz'
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
@@ -570,7 +569,8 @@ class GlobalResult:
 def fit_global(collection: Collection, *, refit: bool = True,
                out: str | None = None, device=-1, comm=None,
                log: Callable | None = None, report: str = 'none',
-               iterations: int = 1000, **overrides) -> GlobalResult:
+               source: dict | None = None, iterations: int = 1000,
+               **overrides) -> GlobalResult:
     """Trains one network across every series of a collection.
 
     The last ``horizon`` rows of every series are held out: the ensemble
@@ -590,6 +590,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
         log (callable): Receives lines about the run.
         report (str): ``none`` or ``lines`` (one line per tenth of the
             epochs).
+        source (dict): Where the data came from (``path``, ``sha256``,
+            ...), kept in the record beside its column names.
         iterations (int): Updates to aim for when ``epochs`` is not given.
         **overrides: :class:`GlobalSettings` fields (``horizon``,
             ``season``, ``context``, ``n_units``, ``members``, ...).
@@ -617,7 +619,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
     data = {'id_column': collection.id_name,
             'time_column': collection.time_name,
             'columns': list(collection.columns), 'series': len(collection),
-            'rows': int(len(collection.values))}
+            'rows': int(len(collection.values)), **(source or {})}
     with contextlib.nullcontext(out) if out is not None else \
             tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
         validated, trainers = train_global(train, s, directory, device,

@@ -115,8 +115,6 @@ def get_trainer(train, n_units: int, device=-1, batch_size: int = 10,
     """
     if epochs is not None:
         epoch = epochs
-    snap = check_int('snap', snap, 1)
-    epoch = check_int('epoch', epoch, 1)
     group = distributed.process_group(comm, scatter)
     train_iter, test_iter = _iterators(
         group, train, test, batch_size, seq_len, pred, seed, test_seq_len,
