@@ -30,6 +30,11 @@ class Collection:
         freq (str): The time step (``None`` without times).
         time_name (str): Name of the time column (``None`` without).
         id_name (str): Name of the id column.
+        covariates (numpy.ndarray): ``(rows, n_covariates)`` float64 inputs
+            known ahead (``None``: none), row for row with ``values``.
+        covariate_columns (list): Their names.
+        static (pandas.DataFrame): One row per series (in ``ids`` order) of
+            attributes constant per series, as text (``None``: none).
     """
 
     ids: np.ndarray
@@ -40,6 +45,9 @@ class Collection:
     freq: str | None = None
     time_name: str | None = None
     id_name: str = 'id'
+    covariates: np.ndarray | None = None
+    covariate_columns: list = dataclasses.field(default_factory=list)
+    static: pd.DataFrame | None = None
 
     def __len__(self):
         return len(self.ids)
@@ -67,6 +75,31 @@ class Collection:
         n = int(self.offsets[i + 1] - self.offsets[i])
         return self.index_of(i, steps)[n:]
 
+    def times(self, first, steps):
+        """Times of rows ``first[i] .. first[i] + steps - 1`` of every
+        series (past its end too), for all series at once.
+
+        Args:
+            first: ``(n_series,)`` row positions (``lengths``: the future).
+            steps (int): Rows per series.
+
+        Returns:
+            pandas.DatetimeIndex: ``n_series * steps`` times, series-major.
+        """
+        if self.starts is None:
+            raise ValueError('the series have no time column')
+        first = np.asarray(first, dtype=np.int64)
+        out = np.empty((len(self), steps), dtype=np.int64)
+        # One date range per distinct start (series often share one).
+        codes, uniques = pd.factorize(self.starts)
+        for u, start in enumerate(uniques):
+            members = np.flatnonzero(codes == u)
+            grid = pd.date_range(start, periods=int(first[members].max())
+                                 + steps, freq=self.freq).as_unit('ns').asi8
+            out[members] = grid[first[members][:, None]
+                                + np.arange(steps)[None, :]]
+        return pd.DatetimeIndex(out.ravel().view('datetime64[ns]'))
+
     def head(self, drop):
         """The collection without the last ``drop`` rows of every series
         (series left with no rows keep none).
@@ -78,7 +111,9 @@ class Collection:
         keep = _ranges(self.offsets[:-1], lengths)
         return dataclasses.replace(
             self, offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
-            values=self.values[keep].copy())
+            values=self.values[keep].copy(),
+            covariates=None if self.covariates is None
+            else self.covariates[keep].copy())
 
     def select(self, positions):
         """The series at ``positions`` (in that order), as a collection."""
@@ -89,7 +124,11 @@ class Collection:
             self, ids=self.ids[positions],
             offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
             values=self.values[rows].copy(),
-            starts=None if self.starts is None else self.starts[positions])
+            starts=None if self.starts is None else self.starts[positions],
+            covariates=None if self.covariates is None
+            else self.covariates[rows].copy(),
+            static=None if self.static is None
+            else self.static.iloc[positions].reset_index(drop=True))
 
     def to_frame(self):
         """The long table: the id, the time (or ``step``), the targets."""
@@ -104,11 +143,17 @@ class Collection:
                 if len(rows) else pd.DatetimeIndex([])
         for k, column in enumerate(self.columns):
             frame[column] = self.values[:, k]
+        for k, column in enumerate(self.covariate_columns):
+            frame[column] = self.covariates[:, k]
+        if self.static is not None:
+            for column in self.static.columns:
+                frame[column] = np.repeat(self.static[column].to_numpy(),
+                                          rows)
         return frame
 
     @classmethod
     def from_series(cls, series, ids=None, columns=None, starts=None,
-                    freq=None, time_name=None):
+                    freq=None, time_name=None, static=None):
         """A collection of arrays (or 1-D lists), one per series.
 
         Args:
@@ -118,6 +163,7 @@ class Collection:
             starts: First times (with ``freq``), or ``None``.
             freq (str): Time step.
             time_name (str): Name of the time column.
+            static (dict): Static column -> one value per series.
         """
         arrays = [np.asarray(s, dtype=np.float64) for s in series]
         arrays = [a[:, None] if a.ndim == 1 else a for a in arrays]
@@ -138,15 +184,23 @@ class Collection:
         lengths = [len(a) for a in arrays]
         values = np.concatenate(arrays)
         _check_finite(values, ids, np.r_[0, np.cumsum(lengths)], columns)
+        if static is not None:
+            static = pd.DataFrame({name: np.asarray(
+                [str(v) for v in column], dtype=object)
+                for name, column in dict(static).items()})
+            if len(static) != len(arrays):
+                raise ValueError('{} static values for {} series'.format(
+                    len(static), len(arrays)))
         return cls(ids, np.r_[0, np.cumsum(lengths)].astype(np.int64),
                    values, columns,
                    None if starts is None else pd.DatetimeIndex(starts),
-                   freq, time_name)
+                   freq, time_name, static=static)
 
 
 def from_long(frame: pd.DataFrame, id_column: str,
               time_column: str | None = None, columns=None,
-              freq: str | None = None) -> Collection:
+              freq: str | None = None, covariates=None,
+              static=None) -> Collection:
     """Reads a long table: one row per series and time.
 
     Rows of a series need not be adjacent; within a series they must be in
@@ -160,6 +214,10 @@ def from_long(frame: pd.DataFrame, id_column: str,
             rows are steps, in file order.
         columns (list): Target columns (default: every other numeric one).
         freq (str): The time step (default: inferred).
+        covariates (list): Numeric columns known ahead (inputs, not
+            forecast; a forecast needs their future values).
+        static (list): Columns constant within each series (a product's
+            category, a meter's region), read as text.
 
     Returns:
         Collection: The series, in order of first appearance.
@@ -172,15 +230,23 @@ def from_long(frame: pd.DataFrame, id_column: str,
             time_column, ', '.join(map(repr, frame.columns))))
     if len(frame) == 0:
         raise ValueError('the table has no rows')
+    covariates = list(covariates or [])
+    static = list(static or [])
+    inputs = covariates + static
     if columns is None:
         columns = [c for c in frame.columns
-                   if c not in (id_column, time_column)
+                   if c not in (id_column, time_column) and c not in inputs
                    and pd.api.types.is_numeric_dtype(frame[c])]
         if not columns:
             raise ValueError('no numeric column to forecast beside {!r}'
                              .format(id_column))
     columns = list(columns)
-    unknown = [c for c in columns if c not in frame.columns]
+    both = [c for c in inputs if c in columns or inputs.count(c) > 1
+            or c in (id_column, time_column)]
+    if both:
+        raise ValueError('column {!r} is given twice (a target, covariate, '
+                         'static, id or time column)'.format(both[0]))
+    unknown = [c for c in columns + inputs if c not in frame.columns]
     if unknown:
         raise ValueError('unknown column(s) {}: the table has {}'.format(
             ', '.join(map(repr, unknown)),
@@ -201,15 +267,12 @@ def from_long(frame: pd.DataFrame, id_column: str,
     order = np.argsort(codes, kind='stable')
     lengths = np.bincount(codes, minlength=len(ids))
     offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
-    try:
-        values = frame[columns].to_numpy(dtype=np.float64)[order]
-    except (TypeError, ValueError):
-        bad = next(c for c in columns
-                   if pd.to_numeric(frame[c], errors='coerce').isna().any()
-                   and not frame[c].isna().all())
-        raise ValueError('column {!r} holds text, not numbers'.format(
-            bad)) from None
+    values = _numbers(frame, columns, order)
     _check_finite(values, ids, offsets, columns, order)
+    known = None
+    if covariates:
+        known = _numbers(frame, covariates, order)
+        _check_finite(known, ids, offsets, covariates, order)
     starts = time_name = None
     if time_column is not None:
         times = _parse_times(frame[time_column])[order]
@@ -217,7 +280,46 @@ def from_long(frame: pd.DataFrame, id_column: str,
         starts = times[offsets[:-1]]
         time_name = time_column
     return Collection(ids, offsets, values, columns, starts, freq, time_name,
-                      str(id_column))
+                      str(id_column), known, covariates,
+                      _static(frame, static, ids, offsets, order)
+                      if static else None)
+
+
+def _numbers(frame, columns, order):
+    try:
+        return frame[columns].to_numpy(dtype=np.float64)[order]
+    except (TypeError, ValueError):
+        bad = next(c for c in columns
+                   if pd.to_numeric(frame[c], errors='coerce').isna().any()
+                   and not frame[c].isna().all())
+        raise ValueError('column {!r} holds text, not numbers'.format(
+            bad)) from None
+
+
+def _static(frame, names, ids, offsets, order):
+    """One row per series of the static columns (text), checked constant
+    within every series."""
+    out = {}
+    first = order[offsets[:-1]]
+    owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
+    for name in names:
+        column = frame[name]
+        if column.isna().any():
+            row = int(np.argmax(column.isna().to_numpy()))
+            raise ValueError('static column {!r} is empty at row {}'.format(
+                name, row + 2))
+        codes = pd.factorize(column, sort=False)[0][order]
+        changed = np.flatnonzero(codes != codes[offsets[:-1]][owner])
+        if len(changed):
+            p = int(changed[0])
+            raise ValueError('series {!r}: static column {!r} changes from '
+                             '{!r} to {!r} (row {})'.format(
+                                 ids[owner[p]], name,
+                                 column.iloc[first[owner[p]]],
+                                 column.iloc[order[p]], int(order[p]) + 2))
+        out[name] = np.asarray([str(v) for v in column.iloc[first]],
+                               dtype=object)
+    return pd.DataFrame(out)
 
 
 def _ranges(starts, lengths):
@@ -260,15 +362,20 @@ def _parse_times(raw):
     else:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # format inference notices
-            parsed = pd.DatetimeIndex(pd.to_datetime(raw.astype(str),
-                                                     errors='coerce'))
+            text = raw.astype(str)
+            parsed = pd.DatetimeIndex(pd.to_datetime(text, errors='coerce'))
+            if parsed.isna().any():  # the first row's format is not all's
+                parsed = pd.DatetimeIndex(pd.to_datetime(
+                    text, errors='coerce', format='mixed'))
     if parsed.isna().any():
         row = int(np.argmax(parsed.isna()))
         raise ValueError('row {}: {!r} is not a time'.format(
             row + 2, raw.iloc[row]))
     if parsed.tz is not None:
         parsed = parsed.tz_convert(None)
-    return parsed
+    # Nanoseconds, whatever pandas parsed to (pandas 3 picks microseconds
+    # for text): the grid checks compare integer stamps with step nanos.
+    return parsed.as_unit('ns')
 
 
 def _series_at(offsets, position):
@@ -311,9 +418,13 @@ def _check_times(times, ids, offsets, freq, order):
                 'series {!r}: {} step(s) missing before {} (row {}); the '
                 'step is {}'.format(ids[i], int(gap[p]) - 1, _when(times[p]),
                                     int(order[p]) + 2, freq))
+        if own is None:
+            raise ValueError('series {!r}: time {} is off the grid of step '
+                             '{} (row {})'.format(ids[i], _when(times[p]),
+                                                  freq, int(order[p]) + 2))
         raise ValueError(
             'series {!r} is at another frequency ({}) than the others ({})'
-            .format(ids[i], own or 'irregular', freq))
+            .format(ids[i], own, freq))
     return freq
 
 
@@ -322,17 +433,18 @@ def _when(time):
     return str(time.date()) if time == time.normalize() else str(time)
 
 
-def _infer(times, offsets, lengths):
-    """The frequency of the longest series (pandas' inference)."""
-    i = int(np.argmax(lengths))
-    if lengths[i] < 3:
-        return None
-    with warnings.catch_warnings():
-        warnings.filterwarnings('ignore', message='.*infer_freq')
-        freq = pd.infer_freq(times[offsets[i]:offsets[i + 1]])
-    if freq is None:
-        return None
-    return pd.tseries.frequencies.to_offset(freq).freqstr
+def _infer(times, offsets, lengths, tries=5):
+    """The frequency of the longest series that pandas can tell it of
+    (of the ``tries`` longest: one irregular series does not hide it)."""
+    for i in np.argsort(-np.asarray(lengths), kind='stable')[:tries]:
+        if lengths[i] < 3:
+            return None
+        with warnings.catch_warnings():
+            warnings.filterwarnings('ignore', message='.*infer_freq')
+            freq = pd.infer_freq(times[offsets[i]:offsets[i + 1]])
+        if freq is not None:
+            return pd.tseries.frequencies.to_offset(freq).freqstr
+    return None
 
 
 def _ordinals(times, freq, offsets):
