@@ -1,7 +1,15 @@
-import lstm_chainer.compat  # noqa: F401, I001  (before chainer: NumPy 2 shims)
-import numpy as np
-import pandas as pd
-import pytest
+import os
+
+# One BLAS thread: trained results then do not depend on the machine's
+# core count (a threaded reduction sums in another order). Set before
+# NumPy loads its BLAS.
+for _name in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_name, '1')
+
+import lstm_chainer.compat  # noqa: E402, F401, I001  (before chainer: NumPy 2 shims)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 
 def gpu_available():
