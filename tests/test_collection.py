@@ -90,6 +90,20 @@ def test_from_long_refuses_other_frequencies_and_holes():
         lc.from_long(frame, 'store', 'month')
 
 
+def test_from_long_reads_hourly_text_times_and_names_an_off_grid_one():
+    hours = [str(t) for t in pd.date_range('2020-01-01', periods=10,
+                                             freq='h')]
+    frame = pd.DataFrame({'meter': ['a'] * 10 + ['b'] * 10,
+                          'time': hours * 2, 'kwh': np.arange(20.0)})
+    c = lc.from_long(frame, 'meter', 'time')
+    assert c.freq == 'h' and list(c.lengths) == [10, 10]
+    assert c.future_index(1, 1)[0] == pd.Timestamp('2020-01-01 10:00')
+    frame.loc[3, 'time'] = '2020-01-01 03:30'
+    with pytest.raises(ValueError, match="series 'a': time 2020-01-01 "
+                       "03:30:00 is off the grid of step h \\(row 5\\)"):
+        lc.from_long(frame, 'meter', 'time')
+
+
 def test_windows_anchor_at_the_origin_and_pad_short_series():
     values = np.arange(20, dtype=np.float64)[:, None]
     offsets = np.array([0, 12, 20])  # 12 and 8 rows

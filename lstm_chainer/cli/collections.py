@@ -16,10 +16,12 @@ _PER_SERIES_DEFAULTS = {'ensemble': 5, 'batch_size': 16}
 SHOWN = 4  # series forecast.png shows by default
 
 
-def read_long(path, id_column, time_column, columns, sep=None):
+def read_long(path, id_column, time_column, columns, sep=None,
+              covariates=(), static=()):
     """The collection in a long CSV file (errors name the file)."""
     header = csvdata.read_header(path, sep)
     missing = [c for c in [id_column, time_column] + list(columns or [])
+               + list(covariates) + list(static)
                if c is not None and c not in header]
     if missing:
         raise ValueError('{}: no column {} (the header has {})'.format(
@@ -28,7 +30,9 @@ def read_long(path, id_column, time_column, columns, sep=None):
     frame = pd.read_csv(path, sep=sep or _separator(header, path),
                         dtype={id_column: 'category'})
     try:
-        return lc.from_long(frame, id_column, time_column, columns)
+        return lc.from_long(frame, id_column, time_column, columns,
+                            covariates=list(covariates),
+                            static=list(static))
     except ValueError as error:
         raise ValueError('{}: {}'.format(path, error)) from None
 
@@ -53,9 +57,9 @@ def settings_of(args):
         given['members'] = args.ensemble
     if args.batch_size != _PER_SERIES_DEFAULTS['batch_size']:
         given['batch_size'] = args.batch_size
-    if args.covariates:
-        raise ValueError('--covariates are not read with --id-column yet: '
-                         'give the targets with --columns')
+    for name in ('covariates', 'static', 'calendar'):
+        if getattr(args, name, None):
+            given[name] = getattr(args, name)
     if args.season == 0:
         given['season'] = 1
     return {k: v for k, v in given.items() if v is not None}
@@ -63,7 +67,8 @@ def settings_of(args):
 
 def cmd_train_collection(args, out, comm, device):
     collection = read_long(args.data, args.id_column, args.time_column,
-                           args.columns, args.sep)
+                           args.columns, args.sep, args.covariates or (),
+                           args.static or ())
     out.say('{}: {} series, {} rows, {} target(s) ({}); step {}'.format(
         args.data, len(collection), len(collection.values),
         len(collection.columns), ', '.join(collection.columns),
@@ -101,9 +106,20 @@ def cmd_pred_collection(args, out):
     if forecaster.meta.get('refit'):
         forecaster = lc.load_global(args.model_dir, refit=True)
         used = 'the model refitted on all rows'
-    collection = model_data(args, data)
+    collection = model_data(args, data, forecaster.settings)
     steps = args.steps or forecaster.settings.horizon
-    frame = forecaster.forecast_frame(collection, steps)
+    future = None
+    if forecaster.settings.covariates:
+        if not args.future:
+            raise ValueError('the model reads covariates ({}): pass --future '
+                             'with their values in the next {} rows of '
+                             'every series'.format(', '.join(
+                                 forecaster.settings.covariates), steps))
+        future = read_long(args.future, data.get('id_column'),
+                           data.get('time_column'),
+                           list(forecaster.settings.covariates),
+                           args.sep or data.get('sep'))
+    frame = forecaster.forecast_frame(collection, steps, future=future)
     shown = choose_shown(collection, args.series, args.model_dir)
     figure = plotting.collection_figure(collection, frame, shown)
     csv = os.path.join(args.model_dir, 'forecast.csv')
@@ -119,15 +135,16 @@ def cmd_pred_collection(args, out):
     out.doc['model'] = used
 
 
-def model_data(args, data):
+def model_data(args, data, settings):
     """The collection a command works on: --data, else the training file
-    (read with the model's id, time and target columns)."""
+    (read with the model's id, time, target and input columns)."""
     path = args.data or data.get('path')
     if path is None:
         raise ValueError('{} does not say what it was trained on: pass '
                          '--data'.format(args.model_dir))
     return read_long(path, data.get('id_column'), data.get('time_column'),
-                     data.get('columns'), args.sep or data.get('sep'))
+                     data.get('columns'), args.sep or data.get('sep'),
+                     settings.covariates, settings.static)
 
 
 def choose_shown(collection, asked, model_dir):
@@ -153,7 +170,8 @@ def choose_shown(collection, asked, model_dir):
 
 def cmd_valid_collection(args, out):
     forecaster = lc.load_global(args.model_dir)
-    collection = model_data(args, forecaster.meta.get('data') or {})
+    collection = model_data(args, forecaster.meta.get('data') or {},
+                            forecaster.settings)
     bt = lc.backtest_collection(forecaster, collection, args.horizon)
     table = os.path.join(args.model_dir, 'valid.csv')
     atomic_write_all([(table, lambda tmp: bt.table().to_csv(

@@ -24,6 +24,9 @@ def cmd_train(args, out):
         out.mute()  # rank 0 saves and reports
     if args.id_column is not None:
         return collections.cmd_train_collection(args, out, comm, device)
+    if args.static:
+        raise ValueError('--static needs --id-column (a static column is '
+                         'constant within each series of a long table)')
     data = lc.load_csv(args.data, args.columns, args.time_column, args.fill,
                        **_reading(args))
     for note in data.attrs.get('notes', []):

@@ -134,6 +134,10 @@ def build_parser():
     train.add_argument('--covariates', type=_columns, metavar='a,b',
                        help='columns the model reads but does not forecast '
                        '(known in advance); pred then needs --future')
+    train.add_argument('--static', type=_columns, metavar='a,b',
+                       help='with --id-column: columns constant within each '
+                       'series (a category, a region) the model reads as '
+                       'one-hot inputs')
     train.add_argument('--calendar', metavar='month,...',
                        help='calendar features of the time column the model '
                        'reads as known-future inputs (sine/cosine pairs): '

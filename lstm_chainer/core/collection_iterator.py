@@ -85,6 +85,10 @@ class CollectionIterator(EpochIterator):
             training).
         score_horizon (bool): The loss covers the ``horizon`` forecast
             steps only (``False``: the warm-up steps too).
+        inputs: ``(rows, k)`` inputs known ahead (static, calendar,
+            covariates): the step that reads row ``t`` reads the inputs of
+            row ``t + 1``, the row it predicts; neither anchored nor
+            predicted (``None``: none).
 
     Attributes:
         n_series (int): Series that give windows (of this shard).
@@ -94,7 +98,7 @@ class CollectionIterator(EpochIterator):
 
     def __init__(self, values, offsets, batch_size=256, context=12,
                  horizon=6, sampling='windows', anchor=True, seed=None,
-                 shard=None, score_horizon=True):
+                 shard=None, score_horizon=True, inputs=None):
         if sampling not in SAMPLING:
             raise ValueError('sampling must be one of {}, got {!r}'.format(
                 ', '.join(SAMPLING), sampling))
@@ -126,7 +130,14 @@ class CollectionIterator(EpochIterator):
         self._cumulative = np.cumsum(self._count)
         self.n_series = len(usable)
         self.n_windows = int(self._cumulative[-1])
-        self.n_features = self.n_targets = self.values.shape[1]
+        self.inputs = None if inputs is None or not np.shape(inputs)[1] \
+            else np.asarray(inputs)
+        if self.inputs is not None and len(self.inputs) != len(self.values):
+            raise ValueError('{} rows of inputs for {} rows of values'.format(
+                len(self.inputs), len(self.values)))
+        self.n_targets = self.values.shape[1]
+        self.n_features = self.n_targets + (
+            0 if self.inputs is None else self.inputs.shape[1])
         self._random = np.random.RandomState(seed)
         self.reset()
 
@@ -158,6 +169,14 @@ class CollectionIterator(EpochIterator):
                                     origins, self.context, self.horizon,
                                     self.anchor)
         windows = windows.astype(np.float32)
-        return windows[:-1], windows[1:]
+        if self.inputs is None:
+            return windows[:-1], windows[1:]
+        # Each step reads the inputs of the row it predicts (known ahead):
+        # rows o - context + 2 .. o + horizon.
+        known, _ = gather_windows(self.inputs, self.offsets, series,
+                                  origins + 1, self.context,
+                                  self.horizon - 1, False)
+        xs = np.concatenate([windows[:-1], known.astype(np.float32)], axis=2)
+        return xs, windows[1:]
 
     next = __next__

@@ -605,13 +605,17 @@ def _fit_collection(data, covariates, refit, out, device, comm, log, report,
     """fit_auto on a long table: one global model across its series."""
     from lstm_chainer.data.collection import from_long
     from lstm_chainer.forecasting.global_model import fit_global
-    if covariates:
-        raise ValueError('covariates are not read with id_column yet')
     if report not in ('none', 'lines'):
         report = 'lines'
+    covariates = list(covariates or [])
+    static = overrides.get('static') or []
+    static = static.split(',') if isinstance(static, str) else list(static)
     collection = from_long(data, overrides.pop('id_column'),
                            overrides.pop('time_column', None),
-                           overrides.pop('columns', None))
+                           overrides.pop('columns', None),
+                           covariates=covariates, static=static)
+    if covariates:
+        overrides['covariates'] = covariates
     if 'ensemble' in overrides:
         overrides['members'] = overrides.pop('ensemble')
     return fit_global(collection, refit=refit, out=out, device=device,

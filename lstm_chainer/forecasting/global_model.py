@@ -32,6 +32,7 @@ from lstm_chainer.core.collection_iterator import (
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection
 from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.collection_inputs import InputEncoder, fit_inputs
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
 from lstm_chainer.forecasting.selection import default_horizon, default_season
 from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
@@ -69,7 +70,7 @@ class GlobalSettings:
             origin) or ``series`` (each series standardised).
         deseasonalise (bool): Classical decomposition where the season
             passes Theta's test.
-        log (bool): Log positive series.
+        log_transform (bool): Log positive series.
         score_horizon (bool): The loss scores the forecast steps only
             (``False``: the warm-up's one-step errors too).
         loss (str): ``mse`` or ``mae`` (on the prepared values: errors
@@ -78,6 +79,9 @@ class GlobalSettings:
             (:mod:`~lstm_chainer.forecasting.combination`).
         levels (tuple): Interval coverage levels.
         seed (int): Seed of parameters and windows.
+        static (tuple): Static columns read as one-hot inputs.
+        calendar (tuple): Calendar features read as inputs.
+        covariates (tuple): Covariates read as inputs (known ahead).
     """
 
     horizon: int
@@ -92,23 +96,33 @@ class GlobalSettings:
     sampling: str = 'windows'
     normalise: str = 'window'
     deseasonalise: bool = True
-    log: bool = True
+    log_transform: bool = True
     score_horizon: bool = True
     loss: str = 'mse'
     combine: str = 'auto'
     levels: tuple = (0.8, 0.95)
     seed: int = 0
+    static: tuple = ()
+    calendar: tuple = ()
+    covariates: tuple = ()
 
     def to_dict(self):
         """dict: JSON-ready."""
-        return dict(dataclasses.asdict(self), levels=list(self.levels))
+        return dict(dataclasses.asdict(self), **{
+            name: list(getattr(self, name)) for name in _LISTS})
 
     @classmethod
     def from_dict(cls, state):
         """The settings of :meth:`to_dict`."""
         state = dict(state)
-        state['levels'] = tuple(state.get('levels', ()))
+        if 'log' in state:  # its name in 0.5.0
+            state['log_transform'] = state.pop('log')
+        for name in _LISTS:
+            state[name] = tuple(state.get(name, ()))
         return cls(**state)
+
+
+_LISTS = ('levels', 'static', 'calendar', 'covariates')
 
 
 def global_settings(collection: Collection, horizon=None, season=None,
@@ -156,6 +170,10 @@ def global_settings(collection: Collection, horizon=None, season=None,
     if epochs is None:
         epochs = max(1, int(np.ceil(iterations * batch / len(collection))))
     given['levels'] = tuple(given.get('levels', (0.8, 0.95)))
+    for name in ('static', 'calendar', 'covariates'):
+        if isinstance(given.get(name), str):
+            given[name] = given[name].split(',')
+        given[name] = tuple(given.get(name) or ())
     return GlobalSettings(horizon=horizon, context=context, season=season,
                           freq=freq, epochs=check_int('epochs', epochs, 1),
                           **given)
@@ -169,13 +187,16 @@ class GlobalForecaster:
         settings (GlobalSettings): How they were trained.
         sigma (float): The common scale of the prepared windows.
         meta (dict): Intervals, combination, the validation summary.
+        inputs (InputEncoder): How static columns, calendar features and
+            covariates become inputs (``None``: the targets alone).
     """
 
-    def __init__(self, members, settings, sigma, meta=None):
+    def __init__(self, members, settings, sigma, meta=None, inputs=None):
         self.members = list(members)
         self.settings = settings
         self.sigma = float(sigma)
         self.meta = dict(meta or {})
+        self.inputs = inputs or InputEncoder()
 
     @property
     def combination(self):
@@ -188,21 +209,31 @@ class GlobalForecaster:
         saved = (self.meta.get('intervals') or {}).get('half_widths') or {}
         return {float(k): np.asarray(v) for k, v in saved.items()}
 
-    def network(self, collection, horizon=None):
+    def network(self, collection, horizon=None, future=None):
         """The ensemble's forecasts past every series' last row.
 
         Args:
             collection (Collection): The histories (any series: each is
                 prepared from its own rows).
             horizon (int): Steps (default: the trained horizon).
+            future (Collection): The covariates' values in the ``horizon``
+                rows after every series (a model with covariates needs
+                them; :func:`from_long` of a table of id, time, covariates).
 
         Returns:
             numpy.ndarray: ``(H, S, n)`` in data units.
         """
+        horizon = check_int('horizon', horizon or self.settings.horizon, 1)
+        known = self.inputs.future(collection, horizon, future) \
+            if self.inputs.width else None
+        return self._network(collection, horizon, known)
+
+    def _network(self, collection, horizon, known):
+        """As :meth:`network`, the inputs after the histories given
+        (``(H, S, width)`` or ``None``)."""
         s = self.settings
-        horizon = check_int('horizon', horizon or s.horizon, 1)
         prep = fit_prep(collection.values, collection.offsets, s.season,
-                        s.normalise, s.deseasonalise, s.log)
+                        s.normalise, s.deseasonalise, s.log_transform)
         z = prep.transform(collection.values, collection.offsets) \
             / self.sigma
         lengths = collection.lengths
@@ -214,6 +245,16 @@ class GlobalForecaster:
             z, collection.offsets, series, lengths - 1, s.context, 0,
             s.normalise == 'window')
         xs = windows.astype(np.float32)
+        if known is not None:
+            history, _ = gather_windows(
+                self.inputs.rows(collection), collection.offsets, series,
+                lengths - 1, s.context, 0, False)
+            # Each step reads the inputs of the row it predicts.
+            ahead = np.concatenate([history[1:], known])
+            xs = np.concatenate([
+                np.concatenate([xs, np.zeros((horizon - 1,) + xs.shape[1:],
+                                             np.float32)]),
+                ahead.astype(np.float32)], axis=2)
         outputs = []
         for network in self.members:
             parts = []
@@ -227,27 +268,29 @@ class GlobalForecaster:
         positions = lengths[None, :] + np.arange(horizon)[:, None]
         return prep.inverse(z_hat * self.sigma, series, positions)
 
-    def forecast(self, collection, horizon=None):
-        """The forecasts (the network mixed with Theta as chosen).
+    def forecast(self, collection, horizon=None, future=None):
+        """The forecasts (the network mixed with Theta as chosen;
+        ``future`` as :meth:`network`'s).
 
         Returns:
             numpy.ndarray: ``(H, S, n)`` in data units.
         """
-        network = self.network(collection, horizon)
+        network = self.network(collection, horizon, future)
         if not self.combination:
             return network
         theta = theta_collection(collection, network.shape[0],
                                  self.settings.season)
         return combination.mix(network, {'theta': theta}, self.combination)
 
-    def forecast_frame(self, collection, horizon=None, levels=None):
+    def forecast_frame(self, collection, horizon=None, levels=None,
+                       future=None):
         """The long forecast table: ``id``, the time, each target and, per
         calibrated level, its ``_lower_``/``_upper_`` bounds.
 
         Returns:
             pandas.DataFrame: One row per series and step.
         """
-        f = self.forecast(collection, horizon)
+        f = self.forecast(collection, horizon, future)
         steps = f.shape[0]
         scale = history_scale(collection, self.settings.season)
         frame = pd.DataFrame({collection.id_name: np.repeat(collection.ids,
@@ -285,7 +328,8 @@ class GlobalForecaster:
         doc = {'format': FORMAT, 'kind': KIND, 'lstm_chainer': __version__,
                'model': self.members[0].config(),
                'members': len(self.members), 'sigma': self.sigma,
-               'settings': self.settings.to_dict(), **self.meta}
+               'settings': self.settings.to_dict(),
+               'inputs': self.inputs.to_dict(), **self.meta}
         atomic_write_all([
             (os.path.join(directory, MODEL_FILE),
              lambda tmp: chainer.serializers.save_npz(tmp, holder)),
@@ -342,9 +386,10 @@ def load_global(directory, refit=False):
              '{path} is truncated or corrupted ({error})')
     meta = {k: v for k, v in doc.items() if k not in (
         'format', 'kind', 'lstm_chainer', 'model', 'members', 'sigma',
-        'settings')}
+        'settings', 'inputs')}
     return GlobalForecaster(members, GlobalSettings.from_dict(
-        doc['settings']), doc['sigma'], meta)
+        doc['settings']), doc['sigma'], meta,
+        InputEncoder.from_dict(doc.get('inputs')))
 
 
 def theta_collection(collection, horizon, season):
@@ -509,7 +554,12 @@ def backtest_collection(forecaster, collection, horizon=None, origins=1,
         rows = _ranges_after(part.offsets, part.lengths - drop, horizon)
         actual.append(part.values[rows].reshape(
             len(usable), horizon, -1).transpose(1, 0, 2))
-        network = forecaster.network(history, horizon)
+        known = None
+        if forecaster.inputs.width:
+            # The inputs of the held-out rows are known: the data's own.
+            known = forecaster.inputs.rows(part)[rows].reshape(
+                len(usable), horizon, -1).transpose(1, 0, 2)
+        network = forecaster._network(history, horizon, known)
         theta = theta_collection(history, horizon, s.season)
         mixed = combination.mix(network, {'theta': theta},
                                 forecaster.combination)
@@ -599,6 +649,9 @@ def fit_global(collection: Collection, *, refit: bool = True,
     Returns:
         GlobalResult: The forecaster, its validation and settings.
     """
+    if log is not None and not callable(log):
+        raise ValueError('log receives the run\'s lines (a callable), got {!r};'
+                         ' the log transform is log_transform='.format(log))
     log = log or (lambda text: None)
     settings = global_settings(collection, iterations=iterations,
                                **overrides)
@@ -613,6 +666,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
         'epochs of {} windows'.format(
             len(collection), len(collection.values), s.season, s.horizon,
             s.context, s.members, s.epochs, s.batch_size))
+    fit_inputs(collection, s.static, s.calendar, s.covariates)  # checks
     if out is not None:
         _check_resumable(out, s)
     train = collection.head(s.horizon)
@@ -672,8 +726,10 @@ def train_global(collection, settings, out, device=-1, comm=None,
     from lstm_chainer.training.trainer import trainer_for_iterator
     s = settings
     prep = fit_prep(collection.values, collection.offsets, s.season,
-                    s.normalise, s.deseasonalise, s.log)
+                    s.normalise, s.deseasonalise, s.log_transform)
     z = prep.transform(collection.values, collection.offsets)
+    encoder = fit_inputs(collection, s.static, s.calendar, s.covariates)
+    inputs = encoder.rows(collection) if encoder.width else None
     group = distributed.process_group(comm)
     shard = None if comm is None else (comm.rank, comm.size)
     sigma = _window_scale(z, collection.offsets, s)
@@ -684,7 +740,8 @@ def train_global(collection, settings, out, device=-1, comm=None,
             z / sigma, collection.offsets, s.batch_size, s.context,
             s.horizon, s.sampling, s.normalise == 'window',
             seed=distributed.rank_seed(seed, group.rank) if comm is not None
-            else seed, shard=shard, score_horizon=s.score_horizon)
+            else seed, shard=shard, score_horizon=s.score_horizon,
+            inputs=inputs)
         trainer = trainer_for_iterator(
             iterator, s.n_units, group, device=device,
             support_len=iterator.support_len,
@@ -700,7 +757,7 @@ def train_global(collection, settings, out, device=-1, comm=None,
         model.to_device('@numpy')
         members.append(model)
         trainers.append(trainer)
-    return GlobalForecaster(members, s, sigma), trainers
+    return GlobalForecaster(members, s, sigma, inputs=encoder), trainers
 
 
 def _window_scale(z, offsets, s, draws=4096):
