@@ -138,42 +138,57 @@ def run_lstm(job):
             'transforms': transforms, 'season': season, **validation}
 
 
-def run_global(chosen, overrides, seed):
+def run_global(chosen, overrides, seed, pool=()):
     """One global model per category through ``lc.fit_global`` (validated
     on every series' last horizon, then refitted on all rows); rows as
-    :func:`run_lstm`'s, each series charged its category's time share."""
+    :func:`run_lstm`'s, each series charged its category's time share.
+
+    The categories in ``pool`` (of one season) share one model instead,
+    trained for the longest of their horizons with the category as a
+    static input; each is scored on its own horizon."""
     import lstm_chainer as lc
     from lstm_chainer.forecasting import combination
     rows = []
-    for category, group in chosen.items():
-        h = int(group[0].h)
+    jobs = [[c] for c in chosen if c not in pool]
+    if pool:
+        if len({SEASONS[c] for c in pool}) > 1:
+            raise SystemExit('--pool: categories of one season only (a '
+                             'collection has one season)')
+        jobs.append([c for c in chosen if c in pool])
+    for categories in jobs:
+        group = [s for c in categories for s in chosen[c]]
+        kind = [c for c in categories for _ in chosen[c]]
+        h = max(int(chosen[c][0].h) for c in categories)
         collection = lc.Collection.from_series(
             [np.asarray(s.x, dtype=np.float64) for s in group],
-            ids=[s.sn for s in group])
+            ids=[s.sn for s in group], static={'category': kind})
+        pooled = {'static': ['category']} if len(categories) > 1 else {}
         start, cpu = time.perf_counter(), time.process_time()
         result = lc.fit_global(collection, horizon=h,
-                               season=SEASONS[category], seed=seed,
-                               **overrides)
+                               season=SEASONS[categories[0]], seed=seed,
+                               **pooled, **overrides)
         forecast = result.forecaster.forecast(collection, h)[:, :, 0]
         network = result.forecaster.network(collection, h)[:, :, 0]
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
         made_of = combination.describe(result.forecaster.combination)
         print('{}: {} series in {:.0f} s ({:.0f} CPU s); {}'.format(
-            category, len(group), seconds, cpu, result.summary()),
-            file=sys.stderr, flush=True)
+            '+'.join(categories), len(group), seconds, cpu,
+            result.summary()), file=sys.stderr, flush=True)
         for note in result.notes:
             print('  note: ' + note, file=sys.stderr)
         table = result.backtest.table().groupby('id').mean(
             numeric_only=True)
         for k, s in enumerate(group):
             validation = table.loc[s.sn] if s.sn in table.index else {}
+            category, steps = kind[k], int(s.h)
             rows.append({
-                'id': s.sn, 'category': category, 'rows': len(s.x), 'h': h,
-                'forecast': forecast[:, k].tolist(),
-                'network': network[:, k].tolist(), 'made of': made_of,
+                'id': s.sn, 'category': category, 'rows': len(s.x),
+                'h': steps, 'forecast': forecast[:steps, k].tolist(),
+                'network': network[:steps, k].tolist(), 'made of': made_of,
                 'seconds': seconds / len(group), 'cpu_s': cpu / len(group),
-                'refused': None, 'transforms': 'global',
+                'refused': None, 'transforms': 'global' if not pooled
+                else 'global across ' + '+'.join(categories),
                 'season': SEASONS[category],
                 'backtest network': float(validation.get(
                     'network MASE', validation.get('model MASE', np.nan))),
@@ -306,6 +321,9 @@ def main():
     parser.add_argument('--global', dest='global_model', action='store_true',
                         help='one global model per category (fit_global) '
                         'instead of one model per series')
+    parser.add_argument('--pool', nargs='+', choices=CATEGORIES, default=[],
+                        help='with --global: categories (of one season) '
+                        'that share one model, the category a static input')
     parser.add_argument('--seed', type=int, default=0,
                         help='sample and training seed')
     parser.add_argument('--categories', nargs='+', choices=CATEGORIES,
@@ -326,7 +344,7 @@ def main():
     classical = classical_forecasts(chosen, args.statsforecast)
     start = time.perf_counter()
     if args.global_model:
-        rows = run_global(chosen, overrides, args.seed)
+        rows = run_global(chosen, overrides, args.seed, args.pool)
     else:
         rows = run_series(chosen, overrides, args.seed, args.jobs)
     print('{} series in {:.0f} s with {} job(s); settings {}'.format(
