@@ -44,11 +44,12 @@ SEASONS = {'yearly': 1, 'quarterly': 4, 'monthly': 12, 'other': 1}
 FREQS = {'yearly': 'YS', 'quarterly': 'QS', 'monthly': 'MS', 'other': None}
 METHODS = ('LSTM', 'network', 'AutoETS', 'AutoTheta', 'Theta',
            'SeasonalNaive',
-           'Naive', 'ETS+Theta', 'LSTM+ETS+Theta')
+           'Naive', 'ETS+Theta', 'LSTM+ETS+Theta', 'network+ETS')
 # Equal-weight combinations of the forecasts above (what a combination
 # would score, computed from the same forecasts).
 COMBINATIONS = {'ETS+Theta': ('AutoETS', 'AutoTheta'),
-                'LSTM+ETS+Theta': ('LSTM', 'AutoETS', 'AutoTheta')}
+                'LSTM+ETS+Theta': ('LSTM', 'AutoETS', 'AutoTheta'),
+                'network+ETS': ('network', 'AutoETS')}
 # sMAPE on all 3,003 series: yearly, quarterly, monthly, other, all.
 PUBLISHED = {
     'Theta (M3, 2000)': (16.90, 8.96, 13.85, 4.41, 13.01),
@@ -154,7 +155,9 @@ def run_global(chosen, overrides, seed, pool=()):
         if len({SEASONS[c] for c in pool}) > 1:
             raise SystemExit('--pool: categories of one season only (a '
                              'collection has one season)')
-        jobs.append([c for c in chosen if c in pool])
+        pooled = [c for c in chosen if c in pool]
+        if pooled:
+            jobs.append(pooled)
     for categories in jobs:
         group = [s for c in categories for s in chosen[c]]
         kind = [c for c in categories for _ in chosen[c]]

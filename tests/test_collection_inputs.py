@@ -205,3 +205,45 @@ def test_the_log_transform_is_a_setting_not_the_log_callback():
     with pytest.raises(ValueError, match='the log transform is '
                        'log_transform='):
         lc.fit_global(c, refit=False, horizon=4, log=False)
+
+
+def test_the_model_reads_its_own_covariates_by_name(promo_models):
+    c, future, model, _ = promo_models
+    frame, _ = promo_tables()
+    frame['other'] = 1.0
+    wider = lc.from_long(frame, 'product', 'month', ['sales'],
+                         covariates=['other', 'promo'], static=['kind'])
+    known = lc.from_long(future, 'product', 'month', ['promo'])
+    forecaster = model.forecaster
+    np.testing.assert_allclose(forecaster.forecast(wider, future=known),
+                               forecaster.forecast(c, future=known))
+    plain = lc.from_long(frame, 'product', 'month', ['sales'])
+    with pytest.raises(ValueError, match="reads static column 'kind'; the "
+                       "series have none"):
+        forecaster.forecast(plain, future=known)
+    with pytest.raises(ValueError, match="reads covariate 'promo'"):
+        backtest = lc.backtest_collection
+        backtest(forecaster, lc.from_long(frame, 'product', 'month',
+                                          ['sales'], static=['kind']))
+
+
+def test_a_one_step_future_file_is_read_at_the_model_step(tmp_path,
+                                                           capsys):
+    frame, future = promo_tables(6, ahead=1)
+    data, ahead = tmp_path / 'long.csv', tmp_path / 'future.csv'
+    frame['kind'] = np.where(frame['product'] == 'p00', 'garden',
+                             frame['kind'])
+    frame[frame['product'] != 'p00'].to_csv(data, index=False)
+    future.to_csv(ahead, index=False)
+    out = str(tmp_path / 'm')
+    assert main(['train', str(data), '--id-column', 'product',
+                 '--time-column', 'month', '--columns', 'sales',
+                 '--covariates', 'promo', '--static', 'kind', '--horizon',
+                 '1', '--ensemble', '1', '--epochs', '20', '--out', out,
+                 '-q']) == 0
+    frame.to_csv(data, index=False)  # p00, of a kind never seen, added
+    assert main(['pred', out, '--future', str(ahead), '--data',
+                 str(data)]) == 0
+    said = capsys.readouterr().out
+    assert 'note: 1 kind never seen in training: garden' in said
+    assert len(pd.read_csv(os.path.join(out, 'forecast.csv'))) == 6

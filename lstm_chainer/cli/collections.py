@@ -17,7 +17,7 @@ SHOWN = 4  # series forecast.png shows by default
 
 
 def read_long(path, id_column, time_column, columns, sep=None,
-              covariates=(), static=()):
+              covariates=(), static=(), freq=None):
     """The collection in a long CSV file (errors name the file)."""
     header = csvdata.read_header(path, sep)
     missing = [c for c in [id_column, time_column] + list(columns or [])
@@ -28,10 +28,11 @@ def read_long(path, id_column, time_column, columns, sep=None,
             path, ', '.join(map(repr, missing)), ', '.join(map(repr,
                                                                header))))
     frame = pd.read_csv(path, sep=sep or _separator(header, path),
-                        dtype={id_column: 'category'})
+                        dtype={id_column: 'category',
+                               **{name: str for name in static}})
     try:
         return lc.from_long(frame, id_column, time_column, columns,
-                            covariates=list(covariates),
+                            freq=freq, covariates=list(covariates),
                             static=list(static))
     except ValueError as error:
         raise ValueError('{}: {}'.format(path, error)) from None
@@ -107,6 +108,7 @@ def cmd_pred_collection(args, out):
         forecaster = lc.load_global(args.model_dir, refit=True)
         used = 'the model refitted on all rows'
     collection = model_data(args, data, forecaster.settings)
+    note_unseen(forecaster, collection, out)
     steps = args.steps or forecaster.settings.horizon
     future = None
     if forecaster.settings.covariates:
@@ -118,7 +120,8 @@ def cmd_pred_collection(args, out):
         future = read_long(args.future, data.get('id_column'),
                            data.get('time_column'),
                            list(forecaster.settings.covariates),
-                           args.sep or data.get('sep'))
+                           args.sep or data.get('sep'),
+                           freq=forecaster.settings.freq)
     frame = forecaster.forecast_frame(collection, steps, future=future)
     shown = choose_shown(collection, args.series, args.model_dir)
     figure = plotting.collection_figure(collection, frame, shown)
@@ -142,9 +145,19 @@ def model_data(args, data, settings):
     if path is None:
         raise ValueError('{} does not say what it was trained on: pass '
                          '--data'.format(args.model_dir))
-    return read_long(path, data.get('id_column'), data.get('time_column'),
-                     data.get('columns'), args.sep or data.get('sep'),
-                     settings.covariates, settings.static)
+    collection = read_long(
+        path, data.get('id_column'), data.get('time_column'),
+        data.get('columns'), args.sep or data.get('sep'),
+        settings.covariates, settings.static, settings.freq)
+    return collection
+
+
+def note_unseen(forecaster, collection, out):
+    """Says which static categories the model never saw."""
+    for name, new in forecaster.inputs.unseen(collection).items():
+        out.say('note: {} {} never seen in training: {} (read as none of '
+                'the known ones)'.format(len(new), name, ', '.join(
+                    new[:5]) + (' ...' if len(new) > 5 else '')))
 
 
 def choose_shown(collection, asked, model_dir):
@@ -172,6 +185,7 @@ def cmd_valid_collection(args, out):
     forecaster = lc.load_global(args.model_dir)
     collection = model_data(args, forecaster.meta.get('data') or {},
                             forecaster.settings)
+    note_unseen(forecaster, collection, out)
     bt = lc.backtest_collection(forecaster, collection, args.horizon)
     table = os.path.join(args.model_dir, 'valid.csv')
     atomic_write_all([(table, lambda tmp: bt.table().to_csv(

@@ -100,6 +100,22 @@ class Collection:
                                 + np.arange(steps)[None, :]]
         return pd.DatetimeIndex(out.ravel().view('datetime64[ns]'))
 
+    def row_times(self):
+        """pandas.DatetimeIndex: The time of every row, in row order."""
+        if self.starts is None:
+            raise ValueError('the series have no time column')
+        out = np.empty(len(self.values), dtype=np.int64)
+        lengths = self.lengths
+        codes, uniques = pd.factorize(self.starts)
+        for u, start in enumerate(uniques):
+            members = np.flatnonzero(codes == u)
+            rows = _ranges(self.offsets[members], lengths[members])
+            local = rows - np.repeat(self.offsets[members], lengths[members])
+            grid = pd.date_range(start, periods=int(lengths[members].max()),
+                                 freq=self.freq).as_unit('ns').asi8
+            out[rows] = grid[local]
+        return pd.DatetimeIndex(out.view('datetime64[ns]'))
+
     def head(self, drop):
         """The collection without the last ``drop`` rows of every series
         (series left with no rows keep none).
@@ -281,7 +297,7 @@ def from_long(frame: pd.DataFrame, id_column: str,
         time_name = time_column
     return Collection(ids, offsets, values, columns, starts, freq, time_name,
                       str(id_column), known, covariates,
-                      _static(frame, static, ids, offsets, order)
+                      _static(frame, static, ids, offsets, order, id_column)
                       if static else None)
 
 
@@ -296,7 +312,7 @@ def _numbers(frame, columns, order):
             bad)) from None
 
 
-def _static(frame, names, ids, offsets, order):
+def _static(frame, names, ids, offsets, order, id_column):
     """One row per series of the static columns (text), checked constant
     within every series."""
     out = {}
@@ -306,8 +322,9 @@ def _static(frame, names, ids, offsets, order):
         column = frame[name]
         if column.isna().any():
             row = int(np.argmax(column.isna().to_numpy()))
-            raise ValueError('static column {!r} is empty at row {}'.format(
-                name, row + 2))
+            raise ValueError('series {!r}: static column {!r} is empty at '
+                             'row {}'.format(str(frame[id_column].iloc[row]),
+                                             name, row + 2))
         codes = pd.factorize(column, sort=False)[0][order]
         changed = np.flatnonzero(codes != codes[offsets[:-1]][owner])
         if len(changed):

@@ -607,9 +607,11 @@ def _fit_collection(data, covariates, refit, out, device, comm, log, report,
     from lstm_chainer.forecasting.global_model import fit_global
     if report not in ('none', 'lines'):
         report = 'lines'
-    covariates = list(covariates or [])
-    static = overrides.get('static') or []
-    static = static.split(',') if isinstance(static, str) else list(static)
+    def names(given):
+        given = given or []
+        return given.split(',') if isinstance(given, str) else list(given)
+    covariates = names(covariates)
+    static = names(overrides.get('static'))
     collection = from_long(data, overrides.pop('id_column'),
                            overrides.pop('time_column', None),
                            overrides.pop('columns', None),

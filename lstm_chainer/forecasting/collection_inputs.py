@@ -56,6 +56,7 @@ class InputEncoder:
     def unseen(self, collection):
         """dict: Static column -> categories of ``collection`` the model
         never saw (encoded as zeros)."""
+        self.check(collection)
         out = {}
         for name, known in self.static.items():
             new = sorted(set(collection.static[name]) - set(known))
@@ -63,21 +64,36 @@ class InputEncoder:
                 out[name] = new
         return out
 
+    def check(self, collection):
+        """Refuses a collection without the columns the model reads."""
+        have = [] if collection.static is None else list(collection.static)
+        for name in self.static:
+            if name not in have:
+                raise ValueError('the model reads static column {!r}; the '
+                                 'series have {}'.format(name, ', '.join(
+                                     map(repr, have)) or 'none'))
+        for name in self.covariates:
+            if name not in collection.covariate_columns:
+                raise ValueError('the model reads covariate {!r}; the series '
+                                 'have {}'.format(name, ', '.join(map(
+                                     repr, collection.covariate_columns))
+                                     or 'none'))
+        if self.calendar and collection.starts is None:
+            raise ValueError('the model reads calendar features ({}): the '
+                             'series need a time column'.format(
+                                 ', '.join(self.calendar)))
+
     def rows(self, collection):
         """The inputs of every row of ``collection`` (``(rows, width)``)."""
-        lengths = collection.lengths
+        self.check(collection)
         parts = [self._static(collection)[np.repeat(
-            np.arange(len(collection)), lengths)]]
+            np.arange(len(collection)), collection.lengths)]]
         if self.calendar:
-            times = collection.times(np.zeros(len(collection), np.int64),
-                                     int(lengths.max()) if len(lengths)
-                                     else 0)
-            grid = self._calendar(times).reshape(len(collection), -1,
-                                                 2 * len(self.calendar))
-            keep = np.arange(grid.shape[1])[None, :] < lengths[:, None]
-            parts.append(grid[keep])
+            parts.append(self._calendar(collection.row_times()))
         if self.covariates:
-            parts.append(self._scaled(collection.covariates))
+            columns = [collection.covariate_columns.index(c)
+                       for c in self.covariates]
+            parts.append(self._scaled(collection.covariates[:, columns]))
         return np.concatenate(parts, axis=1)
 
     def future(self, collection, horizon, future=None):
@@ -92,6 +108,7 @@ class InputEncoder:
         Returns:
             numpy.ndarray: ``(horizon, S, width)``.
         """
+        self.check(collection)
         count = len(collection)
         parts = [np.repeat(self._static(collection)[None], horizon, axis=0)]
         if self.calendar:
@@ -180,7 +197,14 @@ def _check_calendar_step(freq, names):
         if step > longest:
             raise ValueError(
                 'the {} feature needs a time step of at most {}; the data '
-                'steps by {}'.format(name, longest, freq))
+                'steps by {}'.format(name, _duration(longest), freq))
+
+
+def _duration(delta):
+    """``1 hour``, ``93 days``."""
+    if delta >= pd.Timedelta(days=1):
+        return '{:g} days'.format(delta / pd.Timedelta(days=1))
+    return '{:g} hour(s)'.format(delta / pd.Timedelta(hours=1))
 
 
 def future_covariates(collection, future, names, horizon):
