@@ -247,3 +247,22 @@ def test_a_one_step_future_file_is_read_at_the_model_step(tmp_path,
     said = capsys.readouterr().out
     assert 'note: 1 kind never seen in training: garden' in said
     assert len(pd.read_csv(os.path.join(out, 'forecast.csv'))) == 6
+
+
+def test_a_record_of_0_5_still_loads(promo_models, tmp_path):
+    import json
+    c, future, _, without = promo_models
+    without.forecaster.save(str(tmp_path))
+    path = tmp_path / 'model.json'
+    doc = json.loads(path.read_text())
+    doc['format'] = 1
+    del doc['inputs']
+    settings = doc['settings']
+    settings['log'] = settings.pop('log_transform')
+    for name in ('static', 'calendar', 'covariates'):
+        del settings[name]
+    path.write_text(json.dumps(doc))
+    loaded = lc.load_global(str(tmp_path))
+    assert loaded.settings.log_transform is True
+    np.testing.assert_allclose(loaded.forecast(c),
+                               without.forecaster.forecast(c), rtol=1e-6)

@@ -41,7 +41,7 @@ from lstm_chainer.training import distributed
 from lstm_chainer.version import __version__
 
 KIND = 'global'
-FORMAT = 1
+FORMAT = 2  # 2 (0.6): inputs, log_transform; 1 still reads
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
