@@ -70,13 +70,24 @@ def choose_on(network, theta, actual, scale, choice='auto'):
     return ({'theta': w} if w else {}), best, scores
 
 
+# How describe() names each partner.
+PARTNERS = {'theta': 'Theta', 'damped': 'damped ES'}
+
+
 def describe(weights):
     """str: What a forecast with these weights is made of."""
-    w = (weights or {}).get('theta', 0.0)
-    if not w:
+    weights = {k: v for k, v in (weights or {}).items() if v}
+    if not weights:
         return 'the network'
-    if w == 1:
-        return 'Theta\'s forecast'
-    if w == 0.5:
-        return 'the mean of the network and Theta'
-    return '{:g} x the network + {:g} x Theta'.format(1 - w, w)
+    own = 1 - sum(weights.values())
+    names = [PARTNERS.get(k, k) for k in weights]
+    if abs(own) < 1e-9 and len(weights) == 1:
+        return '{}\'s forecast'.format(names[0])
+    parts = list(weights.values()) + ([own] if own > 1e-9 else [])
+    if max(parts) - min(parts) < 1e-9:
+        every = (['the network'] if own > 1e-9 else []) + names
+        return 'the mean of {} and {}'.format(', '.join(every[:-1]),
+                                              every[-1])
+    return ' + '.join(['{:g} x the network'.format(own)] + [
+        '{:g} x {}'.format(w, name) for w, name in zip(weights.values(),
+                                                       names)])

@@ -1,0 +1,68 @@
+"""Damped-trend exponential smoothing in NumPy, and the global model's
+combinations with it."""
+import numpy as np
+import pytest
+
+import lstm_chainer as lc
+from lstm_chainer.forecasting.damped import damped_forecast, damped_forecasts
+from lstm_chainer.forecasting.global_model import (
+    CANDIDATES,
+    baseline_collection,
+)
+
+
+def test_a_constant_stays_and_a_trend_goes_on_damped():
+    np.testing.assert_allclose(damped_forecast(np.full(30, 7.0), 5), 7.0)
+    line = 10 + 2 * np.arange(40.0)
+    f = damped_forecast(line, 6)
+    # Continues the trend, damped: below the straight line, above the
+    # last value, rising.
+    straight = 10 + 2 * np.arange(40, 46.0)
+    assert (f <= straight + 1e-9).all() and (f > line[-1]).all()
+    assert (np.diff(f) > 0).all()
+    assert abs(f[0] - straight[0]) < 0.5
+
+
+def test_noise_around_a_level_is_forecast_flat():
+    rng = np.random.default_rng(0)
+    y = 50 + rng.normal(0, 1, 60)
+    f = damped_forecast(y, 8)
+    assert np.ptp(f) < 0.5 and abs(f.mean() - 50) < 1.5
+
+
+def test_many_columns_at_once_match_one_at_a_time():
+    rng = np.random.default_rng(1)
+    columns = [np.cumsum(rng.normal(0.3, 1, n)) + 100
+               for n in (3, 9, 25, 48, 80)]
+    many = damped_forecasts(columns, 7, season=4, chunk=2)
+    for j, y in enumerate(columns):
+        np.testing.assert_allclose(many[:, j], damped_forecast(y, 7, 4),
+                                   rtol=1e-12)
+    # A season the test finds is carried forward.
+    t = np.arange(48)
+    seasonal = 100 + 10 * np.tile([1.0, -1.0, 2.0, -2.0], 12) + 0.1 * t
+    f = damped_forecast(seasonal, 8, 4)
+    assert np.argmax(f[:4]) == 2 and np.argmin(f[:4]) == 3
+
+
+def test_the_global_model_combines_with_damped_smoothing():
+    rng = np.random.default_rng(2)
+    c = lc.Collection.from_series(
+        [100 + np.cumsum(rng.normal(0.5, 1, 40)) for _ in range(8)])
+    result = lc.fit_global(c, refit=False, horizon=4, members=1,
+                           iterations=20, combine='mean_damped')
+    forecaster = result.forecaster
+    assert forecaster.combination == CANDIDATES['mean_damped']
+    damped = baseline_collection('damped', c, 4, 1)
+    np.testing.assert_allclose(forecaster.forecast(c),
+                               0.5 * forecaster.network(c) + 0.5 * damped)
+    summary = result.backtest.summary()
+    assert {'damped', 'theta', 'network'} <= set(summary.index)
+    assert 'the mean of the network and damped ES' in result.summary()
+    auto = lc.fit_global(c, refit=False, horizon=4, members=1,
+                         iterations=20)
+    assert 'validation MASE: the mean of the network and damped ES' in \
+        auto.notes[-1]
+    with pytest.raises(ValueError, match='combine must be one of auto, mean_damped, '
+                       'mean, none, theta, damped'):
+        lc.fit_global(c, horizon=4, combine='ets')
