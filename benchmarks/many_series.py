@@ -256,7 +256,8 @@ def main():
     backtest = time.perf_counter() - start
     print('\n{} iterations of batch {} in {:.0f} s; forecast of every '
           'series (18 steps, the network) {:.1f} s; backtest of every series '
-          '(its last 18 rows, with naive, seasonal naive, Theta) {:.1f} s'
+          '(its last 18 rows, with naive, seasonal naive, Theta, damped '
+          'smoothing) {:.1f} s'
           .format(args.iterations, settings.batch_size, trained, forecast,
                   backtest))
     print(bt.summary().round(3).to_string())
