@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_chainer.forecasting.theta import has_season, seasonal_indices
+from lstm_chainer.forecasting.theta import deseasonalise
 
 _ALPHA = np.linspace(0.05, 0.95, 19)
 _BETA_SHARE = np.array([0.02, 0.05, 0.1, 0.2, 0.5])  # beta = share * alpha
@@ -49,26 +49,6 @@ def damped_forecast(y, horizon, season=None):
     return damped_forecasts([y], horizon, season)[:, 0]
 
 
-def _deseasonalise(y, season):
-    """Theta's deseasonalisation: ``(adjusted, reseasonalise)``, the
-    latter mapping ``(horizon,)`` forecasts back (identity without a
-    season)."""
-    n = len(y)
-    if not has_season(y, season):
-        return y, lambda forecast: forecast
-    multiplicative = bool((y > 0).all())
-    seasonal = seasonal_indices(y, season, multiplicative)
-    if multiplicative and seasonal.min() <= 0:
-        multiplicative = False
-        seasonal = seasonal_indices(y, season, False)
-    at = seasonal[np.arange(n) % season]
-
-    def back(forecast):
-        ahead = seasonal[(n + np.arange(len(forecast))) % season]
-        return forecast * ahead if multiplicative else forecast + ahead
-    return (y / at if multiplicative else y - at), back
-
-
 def damped_forecasts(columns, horizon, season=None, chunk=2048):
     """:func:`damped_forecast` of many columns at once: the grid of every
     chunk of columns (of similar lengths) runs as one array.
@@ -83,8 +63,7 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
         numpy.ndarray: ``(horizon, len(columns))``.
     """
     out = np.empty((horizon, len(columns)))
-    prepared = [_deseasonalise(np.asarray(y, dtype=np.float64), season)
-                for y in columns]
+    prepared = [deseasonalise(y, season) for y in columns]
     lengths = np.array([len(y) for y, _ in prepared])
     order = np.argsort(-lengths, kind='stable')  # longest first
     for at in range(0, len(columns), chunk):

@@ -63,6 +63,32 @@ def seasonal_indices(y, season, multiplicative):
     return means / means.mean() if multiplicative else means - means.mean()
 
 
+def deseasonalise(y, season):
+    """Theta's deseasonalisation where the seasonal test passes
+    (multiplicative for positive series, else additive).
+
+    Returns:
+        tuple: ``(adjusted, reseasonalise)``: the adjusted history and a
+        function mapping ``(horizon,)`` forecasts past it back (the
+        identity without a season).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    if not has_season(y, season):
+        return y, lambda forecast: forecast
+    multiplicative = bool((y > 0).all())
+    seasonal = seasonal_indices(y, season, multiplicative)
+    if multiplicative and seasonal.min() <= 0:
+        multiplicative = False
+        seasonal = seasonal_indices(y, season, False)
+    at = seasonal[np.arange(n) % season]
+
+    def back(forecast):
+        ahead = seasonal[(n + np.arange(len(forecast))) % season]
+        return forecast * ahead if multiplicative else forecast + ahead
+    return (y / at if multiplicative else y - at), back
+
+
 def _ses_errors(y, alphas):
     """Sum of squared one-step errors and the last level of SES started
     at ``y[0]``, for every weight in ``alphas``."""
@@ -100,28 +126,15 @@ def theta_forecast(y, horizon, season=None):
     Returns:
         numpy.ndarray: ``(horizon,)`` forecasts.
     """
-    y = np.asarray(y, dtype=np.float64)
+    y, reseasonalise = deseasonalise(y, season)
     n = len(y)
-    seasonal = None
-    if has_season(y, season):
-        multiplicative = bool((y > 0).all())
-        seasonal = seasonal_indices(y, season, multiplicative)
-        if multiplicative and seasonal.min() <= 0:
-            multiplicative = False
-            seasonal = seasonal_indices(y, season, False)
-        at = seasonal[np.arange(n) % season]
-        y = y / at if multiplicative else y - at
     t = np.arange(n, dtype=np.float64)
     b0 = np.polyfit(t, y, 1)[0] if n > 1 else 0.0
     alpha, level = _fit_ses(y)
     h = np.arange(horizon, dtype=np.float64)
     if alpha > 0:
         h += 1 / alpha - (1 - alpha) ** n / alpha
-    forecast = level + 0.5 * b0 * h
-    if seasonal is not None:
-        at = seasonal[(n + np.arange(horizon)) % season]
-        forecast = forecast * at if multiplicative else forecast + at
-    return forecast
+    return reseasonalise(level + 0.5 * b0 * h)
 
 
 def theta_forecasts(series, origins, horizon, season=None):
