@@ -145,11 +145,9 @@ def model_data(args, data, settings):
     if path is None:
         raise ValueError('{} does not say what it was trained on: pass '
                          '--data'.format(args.model_dir))
-    collection = read_long(
-        path, data.get('id_column'), data.get('time_column'),
-        data.get('columns'), args.sep or data.get('sep'),
-        settings.covariates, settings.static, settings.freq)
-    return collection
+    return read_long(path, data.get('id_column'), data.get('time_column'),
+                     data.get('columns'), args.sep or data.get('sep'),
+                     settings.covariates, settings.static, settings.freq)
 
 
 def note_unseen(forecaster, collection, out):

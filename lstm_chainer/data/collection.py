@@ -86,34 +86,31 @@ class Collection:
         Returns:
             pandas.DatetimeIndex: ``n_series * steps`` times, series-major.
         """
-        if self.starts is None:
-            raise ValueError('the series have no time column')
         first = np.asarray(first, dtype=np.int64)
-        out = np.empty((len(self), steps), dtype=np.int64)
-        # One date range per distinct start (series often share one).
-        codes, uniques = pd.factorize(self.starts)
-        for u, start in enumerate(uniques):
-            members = np.flatnonzero(codes == u)
-            grid = pd.date_range(start, periods=int(first[members].max())
-                                 + steps, freq=self.freq).as_unit('ns').asi8
-            out[members] = grid[first[members][:, None]
-                                + np.arange(steps)[None, :]]
-        return pd.DatetimeIndex(out.ravel().view('datetime64[ns]'))
+        return self._times_at(
+            np.repeat(np.arange(len(self)), steps),
+            (first[:, None] + np.arange(steps)[None, :]).ravel())
 
     def row_times(self):
         """pandas.DatetimeIndex: The time of every row, in row order."""
+        lengths = self.lengths
+        owner = np.repeat(np.arange(len(self)), lengths)
+        return self._times_at(owner, np.arange(len(self.values))
+                              - np.repeat(self.offsets[:-1], lengths))
+
+    def _times_at(self, series, positions):
+        """The time of row ``positions[k]`` of series ``series[k]``: one
+        date range per distinct start (series often share one)."""
         if self.starts is None:
             raise ValueError('the series have no time column')
-        out = np.empty(len(self.values), dtype=np.int64)
-        lengths = self.lengths
-        codes, uniques = pd.factorize(self.starts)
-        for u, start in enumerate(uniques):
-            members = np.flatnonzero(codes == u)
-            rows = _ranges(self.offsets[members], lengths[members])
-            local = rows - np.repeat(self.offsets[members], lengths[members])
-            grid = pd.date_range(start, periods=int(lengths[members].max()),
+        out = np.empty(len(series), dtype=np.int64)
+        codes = pd.factorize(self.starts)[0][series]
+        for u in np.unique(codes):
+            at = np.flatnonzero(codes == u)
+            grid = pd.date_range(self.starts[series[at[0]]],
+                                 periods=int(positions[at].max()) + 1,
                                  freq=self.freq).as_unit('ns').asi8
-            out[rows] = grid[local]
+            out[at] = grid[positions[at]]
         return pd.DatetimeIndex(out.view('datetime64[ns]'))
 
     def head(self, drop):

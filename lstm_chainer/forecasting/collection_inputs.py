@@ -227,30 +227,34 @@ def future_covariates(collection, future, names, horizon):
     table = future.values if future.covariates is None else np.concatenate(
         [future.values, future.covariates], axis=1)
     columns = [have.index(c) for c in names]
-    position = {name: i for i, name in enumerate(future.ids)}
-    out = np.empty((horizon, len(collection), len(names)))
-    for i, name in enumerate(collection.ids):
-        j = position.get(name)
-        if j is None:
-            raise ValueError('the future rows have no series {!r} (the '
-                             'forecast needs its next {} rows)'.format(
-                                 name, horizon))
-        if collection.starts is not None and future.starts is not None:
-            want = collection.future_index(i, 1)[0]
-            got = future.starts[j]
-            if got != want:
-                raise ValueError(
-                    'series {!r}: the future rows start at {}; the forecast '
-                    'needs them from {}'.format(name, _when(got), _when(want)))
-        rows = future.lengths[j]
-        if rows < horizon:
-            need = _when(collection.future_index(i, horizon)[-1]) \
-                if collection.starts is not None else 'step {}'.format(
-                    collection.lengths[i] + horizon)
+    position = pd.Index(future.ids).get_indexer(collection.ids)
+    if (position < 0).any():
+        raise ValueError('the future rows have no series {!r} (the forecast '
+                         'needs its next {} rows)'.format(
+                             collection.ids[np.argmax(position < 0)],
+                             horizon))
+    if collection.starts is not None and future.starts is not None:
+        # Every series' first time after its history, all at once.
+        want = collection.times(collection.lengths, 1)
+        got = future.starts[position]
+        late = np.flatnonzero(want != got)
+        if len(late):
+            i = int(late[0])
             raise ValueError(
-                'series {!r}: the future rows stop after {} row(s); the '
-                'forecast needs {} (up to {})'.format(name, rows, horizon,
-                                                      need))
-        start = future.offsets[j]
-        out[:, i] = table[start:start + horizon][:, columns]
+                'series {!r}: the future rows start at {}; the forecast '
+                'needs them from {}'.format(collection.ids[i],
+                                            _when(got[i]), _when(want[i])))
+    short = np.flatnonzero(future.lengths[position] < horizon)
+    if len(short):
+        i = int(short[0])
+        need = _when(collection.future_index(i, horizon)[-1]) \
+            if collection.starts is not None else 'step {}'.format(
+                collection.lengths[i] + horizon)
+        raise ValueError(
+            'series {!r}: the future rows stop after {} row(s); the '
+            'forecast needs {} (up to {})'.format(
+                collection.ids[i], future.lengths[position[i]], horizon,
+                need))
+    rows = future.offsets[position][None, :] + np.arange(horizon)[:, None]
+    out = table[rows][:, :, columns]
     return out
