@@ -63,7 +63,7 @@ def test_baselines_only_and_the_tables(ramp):
     table = result.table
     assert list(table.columns) == ['model', 'origin', 'horizon', 'variable',
                                    'forecast', 'actual']
-    assert len(table) == 4 * 8 * 2 * 3  # models x origins x vars x horizons
+    assert len(table) == 5 * 8 * 2 * 3  # models x origins x vars x horizons
     # Theta carries half the slope on: half way between persistence and drift.
     assert summary.loc['theta', 'MASE'] == pytest.approx(0.25, rel=0.05)
     row = table[(table['model'] == 'persistence') & (table['horizon'] == 2)
@@ -71,7 +71,7 @@ def test_baselines_only_and_the_tables(ramp):
     assert row['origin'] == frame.index[19]
     assert (row['forecast'], row['actual']) == (100 - 38, 100 - 42)
     assert list(result.mase().columns) == ['persistence', 'seasonal_naive',
-                                           'drift', 'theta']
+                                           'drift', 'theta', 'damped']
 
 
 def test_model_context_windows_match_pred():

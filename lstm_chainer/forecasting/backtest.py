@@ -15,7 +15,7 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
-from lstm_chainer.forecasting import classical, combination, theta
+from lstm_chainer.forecasting import classical, combination, damped, theta
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
@@ -24,14 +24,15 @@ from lstm_chainer.forecasting.evaluation import (
 )
 from lstm_chainer.forecasting.intervals import interval_scores, tracked_quantiles
 
-BASELINES = ('persistence', 'seasonal_naive', 'drift', 'theta')
+BASELINES = ('persistence', 'seasonal_naive', 'drift', 'theta', 'damped')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
 
 
 def display_name(name):
     """str: How a model of a backtest is called in text and plots."""
     name = str(name)
-    return {'ets': 'ETS', 'theta': 'Theta'}.get(name, name.replace('_', ' '))
+    return {'ets': 'ETS', 'theta': 'Theta', 'damped': 'damped ES'}.get(
+        name, name.replace('_', ' '))
 
 
 def rolling_origins(n_rows: int, start: int, horizon: int, stride: int = 1
@@ -79,7 +80,9 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     value one season before the target (needs ``season``); ``drift`` adds to
     the last value the average change since the first row; ``theta`` is
     the Theta method (:mod:`~lstm_chainer.forecasting.theta`, refitted at
-    every origin); ``ets`` exponential smoothing
+    every origin); ``damped`` simple or damped-trend exponential smoothing
+    by AIC (:mod:`~lstm_chainer.forecasting.damped`, refitted at every
+    origin); ``ets`` exponential smoothing
     (:mod:`~lstm_chainer.forecasting.classical`, statsmodels; chosen and
     fitted on the first ``train_rows``).
     """
@@ -102,6 +105,9 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
                                        train_rows)
     if name == 'theta':
         return theta.theta_forecasts(series, origins, horizon, season)
+    if name == 'damped':
+        return damped.damped_origin_forecasts(series, origins, horizon,
+                                              season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(
         name, ', '.join(BASELINES + classical.CLASSICAL)))
 

@@ -78,6 +78,26 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
     return out
 
 
+def damped_origin_forecasts(series, origins, horizon, season=None):
+    """Damped smoothing from every origin (refitted at each), ``(horizon,
+    B, n)``, as :func:`~lstm_chainer.forecasting.theta.theta_forecasts`
+    gives Theta's; every origin and column is fitted in one array.
+
+    Args:
+        series: ``(T, n)`` history (the history of origin ``o`` is rows
+            ``<= o``).
+        origins: ``(B,)`` origins.
+        horizon (int): Steps.
+        season (int): Season length.
+    """
+    series = np.asarray(series, dtype=np.float64)
+    origins = np.asarray(origins, dtype=np.int64)
+    n = series.shape[1]
+    columns = [series[:o + 1, j] for j in range(n) for o in origins]
+    out = damped_forecasts(columns, horizon, season)
+    return out.reshape(horizon, n, len(origins)).transpose(0, 2, 1).copy()
+
+
 def _fit_many(columns, lengths):
     """``(level, trend, phi)`` per column, the columns longest first."""
     count, width = len(columns), int(lengths[0])

@@ -12,6 +12,7 @@ from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
+from lstm_chainer.forecasting.damped import damped_origin_forecasts
 from lstm_chainer.forecasting.pipeline import Pipeline
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
@@ -103,7 +104,8 @@ class Forecaster(chainer.Chain):
     @property
     def combination(self):
         """dict: Weights of the classical forecasts mixed into the
-        network's (``{'theta': 0.5}``; empty: the network alone), chosen by
+        network's (``{'theta': 0.5}``, ``{'damped': 0.5}``; empty: the
+        network alone), chosen by
         :func:`fit_auto` (:mod:`~lstm_chainer.forecasting.combination`)."""
         return dict(self.meta.get('combination') or {})
 
@@ -123,11 +125,11 @@ class Forecaster(chainer.Chain):
             origins: Origins (the history of ``o`` is rows ``<= o``).
             horizon (int): Steps.
         """
-        if not self.combination:
-            return {}
         targets = np.asarray(series, dtype=np.float64)[:, :self.n_output]
-        return {'theta': theta_forecasts(targets, origins, horizon,
-                                         self.season)}
+        methods = {'theta': theta_forecasts,
+                   'damped': damped_origin_forecasts}
+        return {name: methods[name](targets, origins, horizon, self.season)
+                for name in self.combination}
 
     @property
     def floor(self):
