@@ -222,13 +222,41 @@ def test_windows_given_explicitly_are_not_shrunk():
 def test_the_combination_is_chosen_on_the_backtest_and_kept_everywhere(
         tmp_path):
     from lstm_chainer.forecasting import combination
+    from lstm_chainer.forecasting.damped import damped_forecast
     from lstm_chainer.forecasting.theta import theta_forecast
-    # choose_on: the least mean MASE; the network wins ties.
-    actual = np.zeros((2, 3, 1))
-    picked = combination.choose_on(actual + 1, actual - 1, actual, [1.0])
-    assert picked[:2] == ({'theta': 0.5}, 'mean')
-    assert combination.choose_on(actual, actual, actual, [1.0])[0] == {}
-    assert combination.choose_on(actual + 1, actual, actual, [1.0],
+    # choose_on: the mean of Theta and damped ES unless another candidate
+    # beats it by its margin: 0.2 / sqrt(origins), ten times that for the
+    # network alone (at most 0.9).
+    assert combination.margins(4)['mean'] == pytest.approx(0.1)
+    assert combination.margins(4)['none'] == pytest.approx(0.9)
+    assert combination.margins(16)['none'] == pytest.approx(0.5)
+    actual = np.zeros((2, 16, 1))  # 16 origins: margins 5 % and 50 %
+    partners = {'theta': actual - 1, 'damped': actual + 3}  # their mean: 1
+    picked = combination.choose_on(actual + 1, partners, actual, [1.0])
+    assert picked[:2] == ({'theta': 0.5}, 'mean')  # MASE 0 against 1
+    assert picked[2]['classical'] == pytest.approx(1.0)
+    # The network alone 40 % better is not enough to forecast alone (its
+    # mean with Theta, 20 % better, is chosen); 60 % is.
+    near = {'theta': actual + 1, 'damped': actual + 1}
+    assert combination.choose_on(actual + 0.6, near, actual, [1.0])[1] == \
+        'mean'
+    assert combination.choose_on(actual + 0.4, near, actual, [1.0])[1] == \
+        'none'
+    # 4 % better (the mean with Theta: 2 %): the default stays; on 4
+    # origins (margin 10 %) so does 8 % better.
+    assert combination.choose_on(actual + 0.96, near, actual, [1.0])[1] == \
+        'classical'
+    four = np.zeros((2, 4, 1))
+    assert combination.choose_on(
+        four + 0.84, {'theta': four + 1, 'damped': four + 1}, four,
+        [1.0])[1] == 'classical'
+    assert combination.choose_on(
+        four + 0.6, {'theta': four + 1, 'damped': four + 1}, four,
+        [1.0])[1] == 'mean'
+    same = {'theta': actual + 1, 'damped': actual + 1}
+    assert combination.choose_on(actual + 1, same, actual, [1.0])[1] == \
+        'classical'
+    assert combination.choose_on(actual + 1, same, actual, [1.0],
                                  'none')[0] == {}
     with pytest.raises(ValueError, match='combine must be one of'):
         lc.fit_auto(make_frame().set_index('date'), combine='best', **FAST)
@@ -246,6 +274,11 @@ def test_the_combination_is_chosen_on_the_backtest_and_kept_everywhere(
     network = lc.forecast(alone.forecaster, data, 18)['sales']
     np.testing.assert_allclose(
         both, 0.5 * network + 0.5 * theta_forecast(data['sales'], 18, 12))
+    damped = lc.fit_auto(data, combine='mean_damped', refit=True, **FAST)
+    assert 'the mean of the network and damped ES' in damped.summary()
+    np.testing.assert_allclose(
+        lc.forecast(damped.forecaster, data, 18)['sales'],
+        0.5 * network + 0.5 * damped_forecast(data['sales'], 18, 12))
     bt = mean.backtest
     assert list(bt.forecasts)[:2] == ['model', 'network']
     np.testing.assert_allclose(bt.forecasts['network'],

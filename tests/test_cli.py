@@ -95,8 +95,11 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     assert 'persistence' in out and 'seasonal_naive' in out  # per horizon
     assert 'summary: the ' in out
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
-    assert set(metrics['model']) == {'model', 'persistence',
-                                     'seasonal_naive', 'drift', 'theta'}
+    # 'network': the network alone beside the combination it is part of.
+    models = {'model', 'persistence', 'seasonal_naive', 'drift', 'theta',
+              'damped'}
+    assert set(metrics['model']) == models | (
+        {'network'} if lc.load_model(model_dir).combination else set())
     assert sorted(set(metrics['horizon'])) == [1, 2, 3, 4, 5, 6]
     assert os.path.getsize(os.path.join(model_dir, 'valid.png')) > 0
 

@@ -63,6 +63,6 @@ def test_the_global_model_combines_with_damped_smoothing():
                          iterations=20)
     assert 'validation MASE: the mean of the network and damped ES' in \
         auto.notes[-1]
-    with pytest.raises(ValueError, match='combine must be one of auto, mean_damped, '
-                       'mean, none, theta, damped'):
+    with pytest.raises(ValueError, match='combine must be one of auto, none, mean, '
+                       'theta, mean_damped, damped, mean3, classical'):
         lc.fit_global(c, horizon=4, combine='ets')

@@ -2,6 +2,7 @@
 import argparse
 
 from lstm_chainer.device import versions
+from lstm_chainer.forecasting import combination
 
 
 class _Parser(argparse.ArgumentParser):
@@ -152,11 +153,13 @@ def build_parser():
                        help='also backtest ETS (the AICc-chosen form, fitted '
                        'on the training part), from statsmodels (an '
                        'optional extra: pip install statsmodels)')
-    train.add_argument('--combine', choices=('auto', 'none', 'mean', 'theta'),
-                       default='auto',
+    train.add_argument('--combine', choices=combination.CHOICES,
+                       default='auto', metavar='CHOICE',
                        help='the forecast: the network (none), its mean with '
-                       'Theta (mean), Theta alone (theta), or the best of '
-                       'them on the backtest (auto, the default)')
+                       'Theta (mean) or damped ES (mean_damped), the mean of '
+                       'the three (mean3), Theta or damped ES alone (theta, '
+                       'damped), their mean (classical), or auto (the '
+                       'default): chosen on the backtest')
     train.add_argument('--refit', action='store_true',
                        help='after the backtest, train a final model with the '
                        'same settings on all rows (into DIR/refit); pred '

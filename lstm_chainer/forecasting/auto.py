@@ -314,8 +314,7 @@ def verdict(result: Backtest, transforms=None, season=None,
     mase = result.summary()['MASE']
     model, persistence = mase['model'], mase['persistence']
     drop = ['model', combination.NETWORK]
-    if (weights or {}).get('theta') == 1:
-        drop.append('theta')  # it is the forecast
+    drop += [k for k, w in (weights or {}).items() if w == 1]  # the forecast
     baselines = mase.drop(drop, errors='ignore')
     best = baselines.idxmin()
     wins = model < persistence
@@ -329,7 +328,8 @@ def verdict(result: Backtest, transforms=None, season=None,
             line += '; {} does better still ({:.3g})'.format(
                 display_name(best), baselines[best])
         else:
-            beaten = [n for n in CLASSICAL + ('theta',) if n in baselines]
+            beaten = [n for n in CLASSICAL + ('theta', 'damped')
+                      if n in baselines]
             if beaten:
                 line += ', and {}'.format(', '.join(
                     '{} ({:.3g})'.format(display_name(n), baselines[n])
@@ -550,21 +550,26 @@ def _combine(result, bt, log):
     makes the backtest's ``model`` what the forecaster now forecasts
     (``network`` the network alone), as :func:`backtest` scores it."""
     network = bt.forecasts['model']
+    partners = {k: bt.forecasts[k] for k in ('theta', 'damped')
+                if k in bt.forecasts}
     weights, _, scores = combination.choose_on(
-        network, bt.forecasts['theta'], bt.actual, bt.scale,
-        result.settings.combine)
+        network, partners, bt.actual, bt.scale, result.settings.combine)
     result.validated.meta['combination'] = weights or None
     if weights:
         others = {k: v for k, v in bt.forecasts.items() if k != 'model'}
-        bt.forecasts = {'model': combination.mix(
-            network, {'theta': bt.forecasts['theta']}, weights),
-            combination.NETWORK: network, **others}
+        bt.forecasts = {'model': combination.mix(network, partners, weights),
+                        combination.NETWORK: network, **others}
     if scores:
-        note = 'the forecast is {}: chosen on the backtest, where the ' \
-            'network scored MASE {:.3g}, its mean with Theta {:.3g}, Theta ' \
-            '{:.3g} (combine=none keeps the network)'.format(
-                combination.describe(weights), scores['none'],
-                scores['mean'], scores['theta'])
+        needed = combination.margins(len(bt.origins))
+        note = 'the forecast is {}: chosen on the backtest (the mean of ' \
+            'Theta and damped ES unless another scores {:.0%} lower, the ' \
+            'network alone {:.0%}, on its {} origins), where {} ' \
+            '(combine=none keeps the network)'.format(
+                combination.describe(weights), needed['mean'],
+                needed['none'], len(bt.origins), ', '.join(
+                    '{} scored MASE {:.3g}'.format(combination.describe(
+                        combination.CANDIDATES[name]), score)
+                    for name, score in scores.items()))
         log('note: ' + note)
         result.notes.append(note)
 

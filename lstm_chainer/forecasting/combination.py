@@ -1,22 +1,31 @@
-"""The network's forecasts combined with Theta's, the weight chosen on the
-validation backtest.
+"""The network's forecasts combined with classical ones (Theta, damped
+exponential smoothing), the weights chosen on the validation backtest.
 
 On short series a network trained on a few dozen rows forecasts with a
-large variance; Theta (:mod:`~lstm_chainer.forecasting.theta`) with a
-small one. Their mean is often better than either (forecast combination,
-the lesson of the M competitions), and on the shortest series Theta alone
-is. ``fit_auto(combine='auto')`` scores the network, the mean and Theta on
-the backtest of the held-out part and keeps the best; the forecaster
-carries the weight (``{'theta': w}``) and applies it in every forecast and
-backtest.
+large variance; Theta (:mod:`~lstm_chainer.forecasting.theta`) and damped
+smoothing (:mod:`~lstm_chainer.forecasting.damped`) with a small one.
+Their mean is often better than any one of them (forecast combination,
+the lesson of the M competitions). ``fit_auto(combine='auto')`` and
+``fit_global`` choose among :data:`CANDIDATES` on their backtests; the
+forecaster carries the weights (``{'theta': 0.5}``) and applies them in
+every forecast and backtest.
 """
 from __future__ import annotations
 
 import numpy as np
 
-CHOICES = ('auto', 'none', 'mean', 'theta')
-# What each choice forecasts: Theta's weight (the network has the rest).
-WEIGHTS = {'none': 0.0, 'mean': 0.5, 'theta': 1.0}
+# The forecasts a model can be: the partners' weights (the network has
+# the rest).
+CANDIDATES = {
+    'none': {},
+    'mean': {'theta': 0.5},
+    'theta': {'theta': 1.0},
+    'mean_damped': {'damped': 0.5},
+    'damped': {'damped': 1.0},
+    'mean3': {'theta': 1 / 3, 'damped': 1 / 3},
+    'classical': {'theta': 0.5, 'damped': 0.5},
+}
+CHOICES = ('auto',) + tuple(CANDIDATES)
 NETWORK = 'network'  # the network alone, beside a combination in backtests
 
 
@@ -26,6 +35,16 @@ def check(choice):
         raise ValueError('combine must be one of {}, got {!r}'.format(
             ', '.join(CHOICES), choice))
     return choice
+
+
+def name_of(weights):
+    """str: The candidate these weights are (``None``: none of them)."""
+    weights = {k: v for k, v in (weights or {}).items() if v}
+    for name, candidate in CANDIDATES.items():
+        if candidate.keys() == weights.keys() and all(
+                abs(candidate[k] - w) < 1e-9 for k, w in weights.items()):
+            return name
+    return None
 
 
 def mix(network, partners, weights):
@@ -42,12 +61,57 @@ def mix(network, partners, weights):
     return out
 
 
-def choose_on(network, theta, actual, scale, choice='auto'):
-    """Theta's weight: given, or (``auto``) the one of the network, the
-    mean or Theta whose mean MASE on the backtest is least.
+# fit_auto's 'auto': the mean of Theta and damped smoothing unless another
+# candidate scores a backtest MASE lower than it by at least its margin, a
+# share of the default's: MARGIN / sqrt(origins) times the candidate's
+# factor (at most MAX_MARGIN). A single series' backtest has few origins
+# (two on most M3 yearly series), so its lowest score is often chance; the
+# margin shrinks as the origins grow, as a standard error does. The
+# network alone needs ten times the margin: chosen on such backtests it
+# forecast M3's test rows far worse than the others (benchmarks/README.md).
+DEFAULT = 'classical'
+MARGIN = 0.2
+MAX_MARGIN = 0.9
+FACTORS = {'mean': 1, 'mean_damped': 1, 'mean3': 1, 'theta': 1, 'damped': 1,
+           'none': 10}
+
+
+def margins(origins):
+    """dict: Candidate -> the share of the default's backtest MASE by which
+    it must score lower to replace it, on ``origins`` origins."""
+    base = MARGIN / np.sqrt(max(int(origins), 1))
+    return {name: min(MAX_MARGIN, base * f) for name, f in FACTORS.items()}
+
+
+def scores_on(network, partners, actual, scale, names=tuple(CANDIDATES)):
+    """Mean MASE of each candidate on a backtest.
 
     Args:
-        network, theta: ``(H, B, n)`` forecasts from the same origins.
+        network: ``(H, B, n)`` the network's forecasts.
+        partners (dict): Name -> the same shape of classical forecasts.
+        actual: ``(H, B, n)`` what happened.
+        scale: ``(n,)`` MASE scale.
+        names (sequence): Candidates (:data:`CANDIDATES`) to score.
+
+    Returns:
+        dict: Name -> mean MASE over the backtest.
+    """
+    scores = {}
+    for name in names:
+        f = mix(network, partners, CANDIDATES[name])
+        scores[name] = float(np.nanmean(np.abs(f - actual).mean(axis=(0, 1))
+                                        / scale))
+    return scores
+
+
+def choose_on(network, partners, actual, scale, choice='auto'):
+    """The partners' weights: given, or (``auto``) :data:`DEFAULT`'s unless
+    another candidate scores a mean MASE on the backtest lower by its
+    margin (:func:`margins`; then the least-scoring such candidate's).
+
+    Args:
+        network: ``(H, B, n)`` forecasts from the backtest's ``B`` origins.
+        partners (dict): Name -> the same shape of classical forecasts.
         actual: ``(H, B, n)`` what happened.
         scale: ``(n,)`` MASE scale.
         choice (str): One of :data:`CHOICES`.
@@ -58,16 +122,14 @@ def choose_on(network, theta, actual, scale, choice='auto'):
     """
     check(choice)
     if choice != 'auto':
-        w = WEIGHTS[choice]
-        return ({'theta': w} if w else {}), choice, {}
-    scores = {}
-    for name, w in WEIGHTS.items():  # the network first: it wins ties
-        f = mix(network, {'theta': theta}, {'theta': w})
-        scores[name] = float(np.nanmean(np.abs(f - actual).mean(axis=(0, 1))
-                                        / scale))
-    best = min(scores, key=lambda name: (scores[name], WEIGHTS[name]))
-    w = WEIGHTS[best]
-    return ({'theta': w} if w else {}), best, scores
+        return dict(CANDIDATES[choice]), choice, {}
+    needed = margins(np.shape(actual)[1])
+    scores = scores_on(network, partners, actual, scale,
+                       (DEFAULT,) + tuple(needed))
+    better = [name for name, margin in needed.items()
+              if scores[name] < (1 - margin) * scores[DEFAULT]]
+    best = min(better, key=scores.get) if better else DEFAULT
+    return dict(CANDIDATES[best]), best, scores
 
 
 # How describe() names each partner.

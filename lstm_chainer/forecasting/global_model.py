@@ -47,16 +47,8 @@ SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
 BASELINES = ('naive', 'seasonal_naive', 'theta', 'damped')
-# The forecasts a global model can be: the partners' weights (the network
-# has the rest).
-CANDIDATES = {
-    'mean_damped': {'damped': 0.5},
-    'mean': {'theta': 0.5},
-    'none': {},
-    'theta': {'theta': 1.0},
-    'damped': {'damped': 1.0},
-    'mean3': {'theta': 1 / 3, 'damped': 1 / 3},
-}
+# The forecasts a global model can be (the partners' weights).
+CANDIDATES = combination.CANDIDATES
 COMBINE = ('auto',) + tuple(CANDIDATES)
 # What 'auto' weighs: forecasts that keep the network. The validated
 # network trained without each series' last horizon; the forecast is
@@ -101,7 +93,8 @@ class GlobalSettings:
             :data:`CANDIDATES`: ``mean_damped`` (the mean of the network
             and damped-trend exponential smoothing), ``mean`` (of the
             network and Theta), ``none`` (the network), ``theta``,
-            ``damped``, ``mean3`` (of the three).
+            ``damped``, ``mean3`` (of the three), ``classical`` (of Theta
+            and damped smoothing).
         levels (tuple): Interval coverage levels.
         seed (int): Seed of parameters and windows.
         static (tuple): Static columns read as one-hot inputs.

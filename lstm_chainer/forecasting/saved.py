@@ -17,9 +17,10 @@ META_FILE = 'model.json'
 # Version 1: 0.1.0. Version 2 (0.2.0): transforms, backtest settings, the
 # refit model. Version 3 (0.3.0): the run's settings. Version 4 (0.4.0):
 # the forecast combination (a model an older reader would forecast
-# without it). Each change of the
-# schema adds one; load reads every older version and refuses a newer one.
-FORMAT = 4
+# without it). Version 5 (0.7.0): damped smoothing as a partner of the
+# combination. Each change of the schema adds one; load reads every older
+# version and refuses a newer one.
+FORMAT = 5
 
 
 class _Section:
