@@ -7,8 +7,11 @@ offline) goes, one series at a time, through ``lc.fit_auto(frame,
 refit=True, horizon=h)`` with its defaults: settings chosen on the
 in-sample part, the ensemble validated on its last quarter, then refitted
 on all of it, and forecast ``h`` steps (the competition's 6 / 8 / 18 / 8):
-``LSTM`` is that forecast (the network, its mean with Theta or Theta, as
-the backtest chose), ``network`` the network alone.
+``LSTM`` is that forecast (the mean of Theta and damped smoothing, or
+the network with them or alone, as the backtest chose), ``network`` the
+network alone; ``--table`` also keeps every candidate's backtest MASE
+(``bt NAME``) and test scores (``c:NAME``), to compare choice rules on
+the same networks.
 The competition's test rows score it by sMAPE (the M3 definition, in %)
 and MASE (in-sample seasonal naive scale), beside statsforecast's AutoETS,
 AutoTheta, seasonal naive and naive forecasts of the same series, computed
@@ -100,6 +103,8 @@ def run_lstm(job):
     """One series through fit_auto; its forecast, seconds and notes."""
     import lstm_chainer as lc
     from lstm_chainer.forecasting import combination
+    from lstm_chainer.forecasting.damped import damped_forecast
+    from lstm_chainer.forecasting.theta import theta_forecast
     category, series, overrides, seed = job
     frame = frame_of(series, category)
     h = int(series.h)
@@ -118,11 +123,22 @@ def run_lstm(job):
                 .to_numpy(np.float64)
             forecaster.meta['combination'] = combined
             made_of = combination.describe(combined)
-            scores = result.backtest.summary()['MASE']
+            bt = result.backtest
+            scores = bt.summary()['MASE']
             validation = {'backtest network': float(scores.get(
                 'network', scores['model'])),
                 'backtest theta': float(scores['theta']),
-                'origins': len(result.backtest.origins)}
+                'origins': len(bt.origins)}
+            # Every candidate's backtest score and the partners' forecasts,
+            # so that choice rules can be compared on the same run.
+            partners = {k: bt.forecasts[k] for k in ('theta', 'damped')}
+            validation.update({'bt ' + k: v for k, v in combination.scores_on(
+                bt.forecasts.get('network', bt.forecasts['model']), partners,
+                bt.actual, bt.scale).items()})
+            y = frame['y'].to_numpy(np.float64)
+            validation['partners'] = {
+                'theta': theta_forecast(y, h, forecaster.season).tolist(),
+                'damped': damped_forecast(y, h, forecaster.season).tolist()}
             settings = result.settings
             transforms = ' '.join(settings.transforms)
             season = settings.season or 1
@@ -265,10 +281,16 @@ def score(chosen, lstm_rows, classical):
                 for name, parts in COMBINATIONS.items():
                     forecasts[name] = np.mean([forecasts[p] for p in parts],
                                               axis=0)
+            if r.get('partners'):
+                from lstm_chainer.forecasting import combination
+                for name, weights in combination.CANDIDATES.items():
+                    forecasts['c:' + name] = combination.mix(
+                        forecasts['network'], r['partners'], weights)
             row = {k: r.get(k) for k in (
                 'id', 'category', 'rows', 'h', 'seconds', 'cpu_s',
                 'transforms', 'season', 'made of', 'refused', 'origins',
                 'backtest network', 'backtest theta')}
+            row.update({k: v for k, v in r.items() if k.startswith('bt ')})
             for name in ('LSTM', 'network'):
                 row[name + ' forecast'] = ' '.join(
                     '{:.6g}'.format(v) for v in forecasts[name])

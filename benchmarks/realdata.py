@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
-from lstm_chainer.forecasting import classical  # noqa: E402
+from lstm_chainer.forecasting import classical, combination  # noqa: E402
 from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -122,8 +122,7 @@ def run_dataset(name, seed, overrides=None):
            'season': settings['season'] or '-',
            'horizon': settings['horizon'], 'origins': len(result.origins),
            'transforms': ' '.join(forecaster.transformer.names),
-           'forecast': {0.0: 'network', 0.5: 'mean', 1.0: 'Theta'}[
-               forecaster.combination.get('theta', 0.0)],
+           'forecast': combination.name_of(forecaster.combination),
            'train s': round(seconds, 1)}
     row.update(result.summary()['MASE'].round(3).to_dict())
     row.setdefault('network', row['LSTM'])  # the network alone
@@ -168,8 +167,8 @@ def main():
     args = parser.parse_args()
     names = args.only or list(DATASETS)
     overrides = dict(_setting(text) for text in args.set)
-    models = ['LSTM', 'network', 'persistence', 'seasonal_naive', 'drift', 'VAR (diff)',
-              'damped ES', 'ETS', 'Theta']
+    models = ['LSTM', 'network', 'persistence', 'seasonal_naive', 'drift',
+              'VAR (diff)', 'damped ES', 'damped', 'ETS', 'Theta']
     ratios = {}
     for seed in args.seeds:
         rows = {}
