@@ -15,7 +15,7 @@ import pandas as pd
 from lstm_chainer._checks import as_series, check_columns, check_int
 from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
 from lstm_chainer.core.recursion import rollout_origins
-from lstm_chainer.forecasting import classical, combination, damped, theta
+from lstm_chainer.forecasting import classical, combination
 from lstm_chainer.forecasting.evaluation import (
     forward_mode,
     isolated,
@@ -103,11 +103,9 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     if name == 'ets':
         return classical.ets_forecasts(series, origins, horizon, season,
                                        train_rows)
-    if name == 'theta':
-        return theta.theta_forecasts(series, origins, horizon, season)
-    if name == 'damped':
-        return damped.damped_origin_forecasts(series, origins, horizon,
-                                              season)
+    if name in combination.PARTNER_FORECASTS:  # theta, damped
+        return combination.PARTNER_FORECASTS[name](series, origins, horizon,
+                                                   season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(
         name, ', '.join(BASELINES + classical.CLASSICAL)))
 

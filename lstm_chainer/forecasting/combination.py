@@ -14,6 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstm_chainer.forecasting.damped import damped_origin_forecasts
+from lstm_chainer.forecasting.theta import theta_forecasts
+
+# The classical partners: name -> forecasts ``(horizon, B, n)`` from every
+# origin, ``f(series, origins, horizon, season)``.
+PARTNER_FORECASTS = {'theta': theta_forecasts,
+                     'damped': damped_origin_forecasts}
 # The forecasts a model can be: the partners' weights (the network has
 # the rest).
 CANDIDATES = {

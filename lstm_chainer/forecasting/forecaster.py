@@ -12,12 +12,11 @@ from lstm_chainer._checks import check_int
 from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
-from lstm_chainer.forecasting.damped import damped_origin_forecasts
+from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.pipeline import Pipeline
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
-from lstm_chainer.forecasting.theta import theta_forecasts
 from lstm_chainer.forecasting.transforms import Transformer
 
 
@@ -126,10 +125,9 @@ class Forecaster(chainer.Chain):
             horizon (int): Steps.
         """
         targets = np.asarray(series, dtype=np.float64)[:, :self.n_output]
-        methods = {'theta': theta_forecasts,
-                   'damped': damped_origin_forecasts}
-        return {name: methods[name](targets, origins, horizon, self.season)
-                for name in self.combination}
+        return {name: combination.PARTNER_FORECASTS[name](
+            targets, origins, horizon, self.season)
+            for name in self.combination}
 
     @property
     def floor(self):

@@ -49,7 +49,7 @@ REFIT_DIR = 'refit'
 BASELINES = ('naive', 'seasonal_naive', 'theta', 'damped')
 # The forecasts a global model can be (the partners' weights).
 CANDIDATES = combination.CANDIDATES
-COMBINE = ('auto',) + tuple(CANDIDATES)
+COMBINE = combination.CHOICES
 # What 'auto' weighs: forecasts that keep the network. The validated
 # network trained without each series' last horizon; the forecast is
 # the refit's, on all rows, so a validation that drops the network
