@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.damped import damped_forecast, damped_forecasts
+from lstm_chainer.forecasting.damped import (
+    _fixed_forecasts,
+    damped_forecast,
+    damped_forecasts,
+)
 from lstm_chainer.forecasting.global_model import (
     CANDIDATES,
     baseline_collection,
@@ -43,6 +47,25 @@ def test_many_columns_at_once_match_one_at_a_time():
     seasonal = 100 + 10 * np.tile([1.0, -1.0, 2.0, -2.0], 12) + 0.1 * t
     f = damped_forecast(seasonal, 8, 4)
     assert np.argmax(f[:4]) == 2 and np.argmin(f[:4]) == 3
+
+
+def test_a_changing_seasonal_swing_is_followed_a_steady_one_kept():
+    rng = np.random.default_rng(3)
+    t = np.arange(96)
+    # The peak moves from the first quarter to the second over the years.
+    share = t / 95
+    early, late = np.array([8.0, 0, -8, 0]), np.array([0.0, 8, 0, -8])
+    shifting = 100 + (1 - share) * early[t % 4] + share * late[t % 4] \
+        + rng.normal(0, 0.5, 96)
+    truth = 100 + np.tile(late, 2)
+    smoothed = damped_forecast(shifting, 8, 4)
+    fixed = _fixed_forecasts([shifting], 8, 4)[:, 0]
+    assert np.argmax(smoothed[:4]) == 1
+    assert np.abs(smoothed - truth).mean() < 0.5 * np.abs(fixed - truth).mean()
+    # A steady swing keeps the classical indices (the same forecast).
+    steady = 100 + early[t % 4] + rng.normal(0, 0.5, 96)
+    np.testing.assert_array_equal(damped_forecast(steady, 8, 4),
+                                  _fixed_forecasts([steady], 8, 4)[:, 0])
 
 
 def test_the_global_model_combines_with_damped_smoothing():

@@ -10,19 +10,28 @@ and the one of lower AIC forecasts:
     forecast(h) = level + (phi + phi^2 + ... + phi^h) * trend
 
 reseasonalised. The initial level and trend are the least-squares line
-through the first rows (Hyndman et al., 2008). No dependency beyond NumPy;
-statsforecast's AutoETS also weighs multiplicative and seasonal forms.
+through the first rows (Hyndman et al., 2008).
+
+Where a season was found, the same forms with Holt-Winters' smoothed
+seasonal indices (weight gamma, multiplicative or additive as the indices
+are, started at the classical ones) are fitted on the undeseasonalised
+rows too, and replace the fixed indices when their AIC, one parameter
+more, is lower than the fixed indices' on those rows: a seasonal swing
+that changes over the years is followed, a steady one is not chased.
+No dependency beyond NumPy.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from lstm_chainer.forecasting.theta import deseasonalise
+from lstm_chainer.forecasting.theta import deseasonalise, seasonal_form
 
 _ALPHA = np.linspace(0.05, 0.95, 19)
 _BETA_SHARE = np.array([0.02, 0.05, 0.1, 0.2, 0.5])  # beta = share * alpha
 _PHI = np.array([0.8, 0.9, 0.95, 0.98])
 _FIRST = 10  # rows of the initial line
+_GAMMA = np.array([0.0, 0.05, 0.1, 0.2])  # seasonal weights (0: fixed)
+_CELLS = 2 ** 22  # grid points x columns x season of one evolving array
 
 
 def _start(y):
@@ -62,6 +71,14 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
     Returns:
         numpy.ndarray: ``(horizon, len(columns))``.
     """
+    out = _fixed_forecasts(columns, horizon, season, chunk)
+    if season and season >= 2:
+        _evolve(columns, horizon, season, out)
+    return out
+
+
+def _fixed_forecasts(columns, horizon, season, chunk=2048):
+    """:func:`damped_forecasts` with the classical (fixed) indices only."""
     out = np.empty((horizon, len(columns)))
     prepared = [deseasonalise(y, season) for y in columns]
     lengths = np.array([len(y) for y, _ in prepared])
@@ -76,6 +93,101 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
         for k, j in enumerate(picked):
             out[:, j] = prepared[j][1](forecasts[:, k])
     return out
+
+
+def _evolve(columns, horizon, season, out):
+    """Replaces, in ``out``, the forecast of every seasonal column whose
+    smoothed indices have a lower AIC than fixed ones (on its own rows)."""
+    columns = [np.asarray(y, dtype=np.float64) for y in columns]
+    forms = [seasonal_form(y, season) for y in columns]
+    grid = _evolving_grid()
+    chunk = max(1, _CELLS // (len(grid[0]) * season))
+    for multiplicative in (True, False):
+        picked = [j for j, form in enumerate(forms)
+                  if form is not None and form[0] == multiplicative]
+        picked.sort(key=lambda j: -len(columns[j]))
+        for at in range(0, len(picked), chunk):
+            part = picked[at:at + chunk]
+            forecasts, evolving = _fit_evolving(
+                [columns[j] for j in part], [forms[j][1] for j in part],
+                season, multiplicative, horizon, grid)
+            for k, j in enumerate(part):
+                if evolving[k]:
+                    out[:, j] = forecasts[:, k]
+
+
+def _evolving_grid():
+    """``(alpha, beta, phi, gamma, parameters)``: simple smoothing (phi 0
+    keeps the trend at 0) and the damped trend, each with every seasonal
+    weight."""
+    a, g = np.meshgrid(_ALPHA, _GAMMA, indexing='ij')
+    simple = (a.ravel(), np.zeros(a.size), np.zeros(a.size), g.ravel(),
+              np.full(a.size, 2))
+    a, b, f, g = np.meshgrid(_ALPHA, _BETA_SHARE, _PHI, _GAMMA,
+                             indexing='ij')
+    damped = ((a * b).ravel(), f.ravel(), g.ravel())
+    damped = (a.ravel(),) + damped + (np.full(a.size, 5),)
+    alpha, beta, phi, gamma, parameters = (np.concatenate(pair) for pair in
+                                           zip(simple, damped))
+    return alpha, beta, phi, gamma, parameters + (gamma > 0)
+
+
+def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
+    """Holt-Winters over the grid on the raw rows of columns (longest
+    first) sharing one seasonal kind.
+
+    Returns:
+        tuple: ``(forecasts, evolving)``: ``(horizon, count)`` forecasts of
+        the least-AIC smoothed form and whether its AIC beats the least
+        of the fixed forms (gamma 0).
+    """
+    alpha, beta, phi, gamma, parameters = grid
+    count = len(columns)
+    lengths = np.array([len(y) for y in columns])
+    width = int(lengths[0])
+    padded = np.zeros((width, count))
+    position = np.zeros((width, count), dtype=np.int64)
+    starts = np.empty((count, 2))
+    for j, (y, s) in enumerate(zip(columns, indices)):
+        padded[width - len(y):, j] = y
+        position[width - len(y):, j] = np.arange(len(y)) % season
+        at = s[np.arange(len(y)) % season]
+        starts[j] = _start(y / at if multiplicative else y - at)
+    active = np.searchsorted(-lengths, -(width - np.arange(width)),
+                             side='right')
+    points = len(alpha)
+    level = np.repeat(starts[:, :1], points, axis=1)
+    trend = np.repeat(starts[:, 1:], points, axis=1)
+    seasonal = np.repeat(np.asarray(indices)[:, None, :], points, axis=1)
+    sse = np.zeros((count, points))
+    with np.errstate(all='ignore'):  # a diverging point's SSE is inf
+        for t in range(width):
+            k = active[t]
+            rows, p = np.arange(k), position[t, :k]
+            s = seasonal[rows, :, p]
+            base = level[:k] + phi * trend[:k]
+            error = padded[t, :k, None] - (base * s if multiplicative
+                                            else base + s)
+            sse[:k] += error * error
+            step = error / s if multiplicative else error
+            level[:k] = base + alpha * step
+            trend[:k] = phi * trend[:k] + beta * step
+            seasonal[rows, :, p] = s + gamma * (error / base if
+                                                multiplicative else error)
+        aic = lengths[:, None] * np.log(np.maximum(sse, 1e-300)
+                                        / lengths[:, None]) + 2 * parameters
+    aic = np.where(np.isfinite(aic), aic, np.inf)
+    fixed = np.where(gamma == 0, aic, np.inf).min(axis=1)
+    best = np.argmin(np.where(gamma > 0, aic, np.inf), axis=1)
+    rows = np.arange(count)
+    evolving = aic[rows, best] < fixed
+    steps = np.cumsum(phi[best][None, :]
+                      ** np.arange(1, horizon + 1)[:, None], axis=0)
+    forecasts = level[rows, best][None] + steps * trend[rows, best][None]
+    ahead = seasonal[rows, best][rows[None, :], (lengths[None, :] + np.arange(
+        horizon)[:, None]) % season]
+    forecasts = forecasts * ahead if multiplicative else forecasts + ahead
+    return forecasts, evolving & np.isfinite(forecasts).all(axis=0)
 
 
 def damped_origin_forecasts(series, origins, horizon, season=None):

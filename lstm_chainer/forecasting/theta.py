@@ -63,9 +63,24 @@ def seasonal_indices(y, season, multiplicative):
     return means / means.mean() if multiplicative else means - means.mean()
 
 
+def seasonal_form(y, season):
+    """Theta's seasonal form of ``y``: ``None`` where the seasonal test
+    fails, else ``(multiplicative, indices)`` (multiplicative for positive
+    series whose multiplicative indices are positive, else additive)."""
+    y = np.asarray(y, dtype=np.float64)
+    if not has_season(y, season):
+        return None
+    multiplicative = bool((y > 0).all())
+    seasonal = seasonal_indices(y, season, multiplicative)
+    if multiplicative and seasonal.min() <= 0:
+        multiplicative = False
+        seasonal = seasonal_indices(y, season, False)
+    return multiplicative, seasonal
+
+
 def deseasonalise(y, season):
     """Theta's deseasonalisation where the seasonal test passes
-    (multiplicative for positive series, else additive).
+    (:func:`seasonal_form`).
 
     Returns:
         tuple: ``(adjusted, reseasonalise)``: the adjusted history and a
@@ -74,13 +89,10 @@ def deseasonalise(y, season):
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
-    if not has_season(y, season):
+    form = seasonal_form(y, season)
+    if form is None:
         return y, lambda forecast: forecast
-    multiplicative = bool((y > 0).all())
-    seasonal = seasonal_indices(y, season, multiplicative)
-    if multiplicative and seasonal.min() <= 0:
-        multiplicative = False
-        seasonal = seasonal_indices(y, season, False)
+    multiplicative, seasonal = form
     at = seasonal[np.arange(n) % season]
 
     def back(forecast):
