@@ -71,16 +71,20 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
     Returns:
         numpy.ndarray: ``(horizon, len(columns))``.
     """
-    out = _fixed_forecasts(columns, horizon, season, chunk)
-    if season and season >= 2:
-        _evolve(columns, horizon, season, out)
+    forms = [seasonal_form(y, season) for y in columns]
+    out = _fixed_forecasts(columns, horizon, season, chunk, forms)
+    _evolve(columns, horizon, season, out, forms)
     return out
 
 
-def _fixed_forecasts(columns, horizon, season, chunk=2048):
-    """:func:`damped_forecasts` with the classical (fixed) indices only."""
+def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
+    """:func:`damped_forecasts` with the classical (fixed) indices only
+    (``forms``: each column's :func:`~lstm_chainer.forecasting.theta.
+    seasonal_form`, when known)."""
     out = np.empty((horizon, len(columns)))
-    prepared = [deseasonalise(y, season) for y in columns]
+    forms = forms or [seasonal_form(y, season) for y in columns]
+    prepared = [deseasonalise(y, season, form)
+                for y, form in zip(columns, forms)]
     lengths = np.array([len(y) for y, _ in prepared])
     order = np.argsort(-lengths, kind='stable')  # longest first
     for at in range(0, len(columns), chunk):
@@ -95,13 +99,11 @@ def _fixed_forecasts(columns, horizon, season, chunk=2048):
     return out
 
 
-def _evolve(columns, horizon, season, out):
+def _evolve(columns, horizon, season, out, forms):
     """Replaces, in ``out``, the forecast of every seasonal column whose
     smoothed indices have a lower AIC than fixed ones (on its own rows)."""
     columns = [np.asarray(y, dtype=np.float64) for y in columns]
-    forms = [seasonal_form(y, season) for y in columns]
-    grid = _evolving_grid()
-    chunk = max(1, _CELLS // (len(grid[0]) * season))
+    chunk = max(1, _CELLS // (len(_EVOLVING_GRID[0]) * max(season or 1, 1)))
     for multiplicative in (True, False):
         picked = [j for j, form in enumerate(forms)
                   if form is not None and form[0] == multiplicative]
@@ -110,7 +112,7 @@ def _evolve(columns, horizon, season, out):
             part = picked[at:at + chunk]
             forecasts, evolving = _fit_evolving(
                 [columns[j] for j in part], [forms[j][1] for j in part],
-                season, multiplicative, horizon, grid)
+                season, multiplicative, horizon, _EVOLVING_GRID)
             for k, j in enumerate(part):
                 if evolving[k]:
                     out[:, j] = forecasts[:, k]
@@ -121,15 +123,18 @@ def _evolving_grid():
     keeps the trend at 0) and the damped trend, each with every seasonal
     weight."""
     a, g = np.meshgrid(_ALPHA, _GAMMA, indexing='ij')
-    simple = (a.ravel(), np.zeros(a.size), np.zeros(a.size), g.ravel(),
-              np.full(a.size, 2))
+    zero = np.zeros(a.size)
+    simple = (a.ravel(), zero, zero, g.ravel(), np.full(a.size, 2))
     a, b, f, g = np.meshgrid(_ALPHA, _BETA_SHARE, _PHI, _GAMMA,
                              indexing='ij')
-    damped = ((a * b).ravel(), f.ravel(), g.ravel())
-    damped = (a.ravel(),) + damped + (np.full(a.size, 5),)
+    damped = (a.ravel(), (a * b).ravel(), f.ravel(), g.ravel(),
+              np.full(a.size, 5))
     alpha, beta, phi, gamma, parameters = (np.concatenate(pair) for pair in
                                            zip(simple, damped))
     return alpha, beta, phi, gamma, parameters + (gamma > 0)
+
+
+_EVOLVING_GRID = _evolving_grid()
 
 
 def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
@@ -151,7 +156,7 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     for j, (y, s) in enumerate(zip(columns, indices)):
         padded[width - len(y):, j] = y
         position[width - len(y):, j] = np.arange(len(y)) % season
-        at = s[np.arange(len(y)) % season]
+        at = s[position[width - len(y):, j]]
         starts[j] = _start(y / at if multiplicative else y - at)
     active = np.searchsorted(-lengths, -(width - np.arange(width)),
                              side='right')

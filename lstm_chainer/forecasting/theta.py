@@ -78,9 +78,14 @@ def seasonal_form(y, season):
     return multiplicative, seasonal
 
 
-def deseasonalise(y, season):
+def deseasonalise(y, season, form=False):
     """Theta's deseasonalisation where the seasonal test passes
     (:func:`seasonal_form`).
+
+    Args:
+        y: The history.
+        season (int): Season length.
+        form: :func:`seasonal_form`'s answer, when already known.
 
     Returns:
         tuple: ``(adjusted, reseasonalise)``: the adjusted history and a
@@ -89,7 +94,8 @@ def deseasonalise(y, season):
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
-    form = seasonal_form(y, season)
+    if form is False:
+        form = seasonal_form(y, season)
     if form is None:
         return y, lambda forecast: forecast
     multiplicative, seasonal = form
