@@ -13,6 +13,7 @@ from lstm_chainer.forecasting.global_model import (
     CANDIDATES,
     baseline_collection,
 )
+from lstm_chainer.forecasting.theta import has_season
 
 
 def test_a_constant_stays_and_a_trend_goes_on_damped():
@@ -66,6 +67,30 @@ def test_a_changing_seasonal_swing_is_followed_a_steady_one_kept():
     steady = 100 + early[t % 4] + rng.normal(0, 0.5, 96)
     np.testing.assert_array_equal(damped_forecast(steady, 8, 4),
                                   _fixed_forecasts([steady], 8, 4)[:, 0])
+
+
+def test_a_season_the_test_misses_is_learnt_where_aic_says_so():
+    # A wandering level (AR 0.85) with a weak quarterly swing: the ACF
+    # test finds no season, the smoothed indices learnt from zero do.
+    n, t = 48, np.arange(48)
+    rng = np.random.default_rng(2)
+    wander = np.zeros(n)
+    for i, e in enumerate(rng.normal(0, 1, n)[1:], 1):
+        wander[i] = 0.85 * wander[i - 1] + e
+    swing = np.array([1.0, -1, 1, -1])
+    y = 50 + wander + 0.6 * swing[t % 4]
+    assert not has_season(y, 4)
+    f = damped_forecast(y, 8, 4)
+    assert (np.sign(f - f.mean()) == np.tile(swing, 2)).all()
+    assert np.ptp(_fixed_forecasts([y], 8, 4)[:, 0]) < 1e-9  # flat before
+    # Without the swing, AIC keeps the non-seasonal forecast exactly.
+    plain = 50 + wander
+    assert not has_season(plain, 4)
+    np.testing.assert_array_equal(damped_forecast(plain, 8, 4),
+                                  _fixed_forecasts([plain], 8, 4)[:, 0])
+    # Too short to learn a season (under two seasons and two rows): none.
+    np.testing.assert_array_equal(damped_forecast(y[:9], 4, 4),
+                                  _fixed_forecasts([y[:9]], 4, 4)[:, 0])
 
 
 def test_the_global_model_combines_with_damped_smoothing():

@@ -18,6 +18,9 @@ are, started at the classical ones) are fitted on the undeseasonalised
 rows too, and replace the fixed indices when their AIC, one parameter
 more, is lower than the fixed indices' on those rows: a seasonal swing
 that changes over the years is followed, a steady one is not chased.
+Where the test found none (its ACF misses a weak season on a wandering
+level) and the rows span two seasons, additive indices learnt from zero
+are tried the same way against the non-seasonal forms.
 No dependency beyond NumPy.
 """
 from __future__ import annotations
@@ -32,6 +35,7 @@ _PHI = np.array([0.8, 0.9, 0.95, 0.98])
 _FIRST = 10  # rows of the initial line
 _GAMMA = np.array([0.0, 0.05, 0.1, 0.2])  # seasonal weights (0: fixed)
 _CELLS = 2 ** 22  # grid points x columns x season of one evolving array
+_SEASONS_LEARNT = 2  # seasons a column spans before a season is learnt
 
 
 def _start(y):
@@ -100,19 +104,33 @@ def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
 
 
 def _evolve(columns, horizon, season, out, forms):
-    """Replaces, in ``out``, the forecast of every seasonal column whose
-    smoothed indices have a lower AIC than fixed ones (on its own rows)."""
+    """Replaces, in ``out``, the forecast of every column whose smoothed
+    seasonal indices have a lower AIC than its fixed-index (where the
+    seasonal test found a season) or non-seasonal forms, on its own rows.
+
+    Where the test found none (it misses seasons on series with a strong
+    local trend) and the column spans two seasons and two rows, additive
+    indices learnt from zero are tried against the non-seasonal forms,
+    which are the same grid's forms with gamma 0."""
+    if not season or season < 2:
+        return
     columns = [np.asarray(y, dtype=np.float64) for y in columns]
-    chunk = max(1, _CELLS // (len(_EVOLVING_GRID[0]) * max(season or 1, 1)))
-    for multiplicative in (True, False):
-        picked = [j for j, form in enumerate(forms)
-                  if form is not None and form[0] == multiplicative]
+    groups = {True: [], False: [], None: []}  # multiplicative, additive, none
+    for j, form in enumerate(forms):
+        if form is not None:
+            groups[form[0]].append(j)
+        elif len(columns[j]) >= _SEASONS_LEARNT * season + 2:
+            groups[None].append(j)
+    chunk = max(1, _CELLS // (len(_EVOLVING_GRID[0]) * season))
+    for kind, picked in groups.items():
         picked.sort(key=lambda j: -len(columns[j]))
         for at in range(0, len(picked), chunk):
             part = picked[at:at + chunk]
+            indices = [np.zeros(season) if kind is None else forms[j][1]
+                       for j in part]
             forecasts, evolving = _fit_evolving(
-                [columns[j] for j in part], [forms[j][1] for j in part],
-                season, multiplicative, horizon, _EVOLVING_GRID)
+                [columns[j] for j in part], indices, season, bool(kind),
+                horizon, _EVOLVING_GRID)
             for k, j in enumerate(part):
                 if evolving[k]:
                     out[:, j] = forecasts[:, k]
