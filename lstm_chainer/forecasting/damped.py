@@ -108,8 +108,8 @@ def _evolve(columns, horizon, season, out, forms):
     seasonal indices have a lower AIC than its fixed-index (where the
     seasonal test found a season) or non-seasonal forms, on its own rows.
 
-    Where the test found none (it misses seasons on series with a strong
-    local trend) and the column spans two seasons and two rows, additive
+    Where the test found none (it misses a weak season on a wandering
+    level) and the column spans two seasons and two rows, additive
     indices learnt from zero are tried against the non-seasonal forms,
     which are the same grid's forms with gamma 0."""
     if not season or season < 2:
