@@ -162,7 +162,8 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     Returns:
         tuple: ``(forecasts, evolving)``: ``(horizon, count)`` forecasts of
         the least-AIC smoothed form and whether its AIC beats the least
-        of the fixed forms (gamma 0).
+        of the gamma-0 forms (the given indices kept fixed: with zero
+        additive indices, the non-seasonal forms).
     """
     alpha, beta, phi, gamma, parameters = grid
     count = len(columns)
