@@ -16,6 +16,7 @@ from lstm_chainer.core.collection_iterator import (
     gather_windows,
     window_origins,
 )
+from lstm_chainer.forecasting import global_model
 from lstm_chainer.forecasting.global_model import backtest_collection
 from lstm_chainer.forecasting.series_prep import fit_prep
 
@@ -227,6 +228,37 @@ def test_global_model_saves_loads_and_forecasts_new_series(trained):
     assert f.shape == (4, 1, 1) and 120 < f[0, 0, 0] < 160
     bt = backtest_collection(loaded, c, horizon=3, origins=2)
     assert len(bt.ids) == 2 * len(c)
+
+
+@pytest.mark.parametrize('steps', [1, 6, 15])
+def test_a_global_model_forecasts_any_number_of_steps(trained, steps):
+    c, result, out = trained
+    f = result.forecaster
+    frame = f.forecast_frame(c, steps)
+    assert frame.groupby('store').size().eq(steps).all()
+    assert np.isfinite(frame['sales']).all()
+    # The first six steps do not depend on how far the forecast goes.
+    first = f.forecast(c, 6)[:min(steps, 6)]
+    np.testing.assert_allclose(f.forecast(c, steps)[:min(steps, 6)], first,
+                               rtol=1e-9)
+    width = (frame['sales_upper_95'] - frame['sales']).to_numpy().reshape(
+        len(c), steps)
+    half = f.half_widths[0.95]
+    scale = global_model.history_scale(c, f.settings.season)[:, 0]
+    # Steps past the calibrated six keep the last calibrated width.
+    expected = half[np.minimum(np.arange(steps), 5)][None] * scale[:, None]
+    np.testing.assert_allclose(width, expected, rtol=1e-9)
+
+
+def test_cli_pred_goes_past_a_global_models_horizon(trained, tmp_path,
+                                                     capsys):
+    c, result, out = trained
+    data = tmp_path / 'long.csv'
+    long_table().to_csv(data, index=False)
+    assert main(['pred', out, '--data', str(data), '--steps', '14',
+                 '-q']) == 0
+    forecast = pd.read_csv(os.path.join(out, 'forecast.csv'))
+    assert forecast.groupby('store').size().eq(14).all()
 
 
 def test_an_output_directory_of_other_settings_is_refused(trained):

@@ -34,6 +34,7 @@ from lstm_chainer.data.collection import Collection
 from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.collection_inputs import InputEncoder, fit_inputs
 from lstm_chainer.forecasting.damped import damped_forecasts
+from lstm_chainer.forecasting.intervals import carried
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
 from lstm_chainer.forecasting.selection import default_horizon, default_season
 from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
@@ -332,7 +333,8 @@ class GlobalForecaster:
             values = f[:, :, k].T
             frame[column] = values.ravel()
             for level in levels:
-                width = half[level][:steps, None].T * scale[:, k, None]
+                width = carried(half[level], steps)[None] \
+                    * scale[:, k, None]
                 tag = '{:g}'.format(100 * level)
                 floor = (collection.values[:, k] >= 0).all()
                 lower = values - width

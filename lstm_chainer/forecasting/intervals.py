@@ -180,6 +180,21 @@ def interval_scores(forecasts, actual, half_widths, scale):
     return frame
 
 
+def carried(half, steps):
+    """Half-widths for ``steps`` steps: the calibrated ones, then the last
+    calibrated step's (the widest one measured) for every step past them.
+
+    Args:
+        half: ``(H, ...)`` half-widths of steps 1..H.
+        steps (int): Steps forecast (any number).
+
+    Returns:
+        numpy.ndarray: ``(steps, ...)``.
+    """
+    half = np.asarray(half, dtype=np.float64)
+    return half[np.minimum(np.arange(steps), len(half) - 1)]
+
+
 def with_intervals(future, half_widths, floor=None):
     """A forecast with ``<column>_lower_<pct>`` / ``_upper_<pct>`` columns.
 
@@ -200,12 +215,11 @@ def with_intervals(future, half_widths, floor=None):
                           if np.isfinite(half).all()})
     floors = [None] * future.shape[1] if floor is None else list(floor)
     for level, half in sorted(half_widths.items()):
-        half = np.asarray(half, dtype=np.float64)
-        rows = np.minimum(np.arange(steps), len(half) - 1)
+        half = carried(half, steps)
         pct = '{:g}'.format(100 * level)
         for j, name in enumerate(future.columns):
-            lower = future[name].to_numpy() - half[rows, j]
-            upper = future[name].to_numpy() + half[rows, j]
+            lower = future[name].to_numpy() - half[:, j]
+            upper = future[name].to_numpy() + half[:, j]
             if floors[j] is not None:
                 lower = np.maximum(lower, floors[j])
                 upper = np.maximum(upper, floors[j])
