@@ -222,6 +222,13 @@ def test_global_model_saves_loads_and_forecasts_new_series(trained):
                                result.forecaster.forecast(c), rtol=1e-6)
     validated = lc.load_global(out)
     assert validated.meta['refit'] == 'refit'
+    # load_model loads any saved model, the global one too.
+    for refit in (False, True):
+        any_kind = lc.load_model(out, refit=refit)
+        assert isinstance(any_kind, lc.GlobalForecaster)
+        np.testing.assert_allclose(
+            any_kind.forecast(c), (loaded if refit else validated)
+            .forecast(c), rtol=1e-9)
     # A series it never saw, from its own history.
     new = lc.Collection.from_series([100 + np.arange(40.0)], ids=['new'])
     f = loaded.network(new, 4)

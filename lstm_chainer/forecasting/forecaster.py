@@ -13,6 +13,7 @@ from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
 from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.global_model import is_global, load_global
 from lstm_chainer.forecasting.pipeline import Pipeline
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
@@ -320,7 +321,9 @@ def describe_model(forecaster: Forecaster, **meta) -> SavedModel:
 
 
 def load_model(directory: str, refit: bool = False) -> Forecaster:
-    """Loads what :func:`save_model` wrote.
+    """Loads any model the library saved: what :func:`save_model` wrote,
+    or a global model (:func:`~lstm_chainer.forecasting.global_model.
+    load_global`).
 
     Args:
         directory (str): Directory with ``model.npz`` and ``model.json``.
@@ -332,7 +335,11 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
         :class:`~lstm_chainer.forecasting.saved.SavedModel`, ``meta`` the
         JSON and ``settings`` the :class:`AutoSettings` it was trained
         with (``None`` for a model set up by hand or saved before 0.3).
+        A :class:`~lstm_chainer.forecasting.global_model.GlobalForecaster`
+        for a global model.
     """
+    if is_global(directory):
+        return load_global(directory, refit=refit)
     record = SavedModel.read(directory)
     if refit and record.refit:
         return load_model(os.path.join(directory, record.refit.dir))
