@@ -13,7 +13,7 @@ from lstm_chainer.forecasting.auto import AutoResult, backtest_saved, fit_auto
 from lstm_chainer.forecasting.backtest import Backtest, backtest
 from lstm_chainer.forecasting.baselines import LinearAR, persistence_squared_errors
 from lstm_chainer.data.csvdata import future_index, load_csv, split_series, time_step
-from lstm_chainer.data.collection import Collection, from_long
+from lstm_chainer.data.collection import Collection, from_long, read_long
 from lstm_chainer.data.datasets import sine_cos
 from lstm_chainer.forecasting.global_model import (
     GlobalForecaster,
@@ -84,7 +84,7 @@ _alias_moved_modules()
 __all__ = [
     'AutoResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
     'Collection', 'GlobalForecaster', 'backtest_collection', 'fit_global',
-    'from_long', 'load_global',
+    'from_long', 'read_long', 'load_global',
     'resolve_settings',
     'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',
     'calendar_features',

@@ -350,3 +350,80 @@ def test_the_combination_keeps_the_mean_unless_another_is_clearly_better():
     assert significantly_best({'mean': mean, 'theta': mean - 0.1}) == 'theta'
     assert significantly_best({'mean': mean[:1], 'theta': mean[:1] - 1}) \
         == 'mean'  # one series says nothing
+
+
+def _write_long(tmp_path, frame, name='long.csv', **options):
+    path = tmp_path / name
+    frame.to_csv(path, index=False, **options)
+    return str(path)
+
+
+def test_a_long_file_is_read_as_load_csv_reads_a_table(tmp_path):
+    frame = long_table(4)
+    plain = lc.read_long(_write_long(tmp_path, frame), 'store', 'month')
+    # gzip, and ';' with decimal commas, give the same collection.
+    gz = lc.read_long(_write_long(tmp_path, frame, 'long.csv.gz',
+                                  compression='gzip'), 'store', 'month')
+    commas = lc.read_long(_write_long(tmp_path, frame, 'semi.csv', sep=';',
+                                      decimal=','), 'store', 'month')
+    for other in (gz, commas):
+        np.testing.assert_allclose(other.values, plain.values)
+        assert list(other.ids) == list(plain.ids)
+
+
+def test_ids_are_read_as_written(tmp_path):
+    frame = long_table(4)
+    frame['store'] = frame['store'].map({'id00': 'NA', 'id01': '007',
+                                         'id02': '7', 'id03': 'None'})
+    c = lc.read_long(_write_long(tmp_path, frame), 'store', 'month')
+    assert sorted(c.ids) == ['007', '7', 'NA', 'None']
+
+
+@pytest.mark.parametrize('cell, message', [
+    ('abc', "series 'id01': column 'sales' is empty or not a number at its "
+            "row"),
+    ('inf', "series 'id01': column 'sales' is infinite at its row"),
+])
+def test_a_bad_cell_of_a_long_file_is_named_by_series_and_row(
+        tmp_path, cell, message):
+    frame = long_table(4).astype({'sales': object})
+    where = frame.index[frame['store'] == 'id01'][3]
+    frame.loc[where, 'sales'] = cell
+    path = _write_long(tmp_path, frame)
+    with pytest.raises(ValueError, match='^{}: {} 4 \\(row {}\\)$'.format(
+            path.replace('.', '\\.'), message.replace('(', '\\('),
+            where + 2)):
+        lc.read_long(path, 'store', 'month')
+
+
+def test_the_cli_reads_gzip_and_decimal_commas_in_long_files(tmp_path,
+                                                            capsys):
+    path = _write_long(tmp_path, long_table(4), 'long.csv.gz', sep=';',
+                       decimal=',', compression='gzip')
+    out = str(tmp_path / 'm')
+    assert main(['train', path, '--id-column', 'store', '--time-column',
+                 'month', '--out', out, '--horizon', '3', '--ensemble', '1',
+                 '--epochs', '2', '--decimal', ',', '-q']) == 0
+    assert capsys.readouterr().out.strip().startswith('summary: over 4')
+
+
+@pytest.mark.parametrize('columns, message', [
+    ('sales,store', "column 'store' is the id column: it cannot be a "
+                    "target too"),
+    ('month', "column 'month' is the time column"),
+])
+def test_the_id_or_time_column_as_a_target_is_refused(tmp_path, capsys,
+                                                      columns, message):
+    path = _write_long(tmp_path, long_table(4))
+    out = tmp_path / 'm'
+    assert main(['train', path, '--id-column', 'store', '--time-column',
+                 'month', '--columns', columns, '--out', str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not out.exists()
+
+
+def test_a_directory_given_as_the_data_is_named(tmp_path, capsys):
+    assert main(['train', str(tmp_path), '--id-column', 'store',
+                 '--out', str(tmp_path / 'm')]) == 2
+    assert 'is a directory, not a CSV file' in capsys.readouterr().err

@@ -109,3 +109,12 @@ def test_a_regular_step_with_missing_rows(tmp_path, freq, drop):
                for n in data.attrs['notes'])
     # Without a time column the rows are taken as consecutive.
     assert len(load_csv(str(path))) == 60 - len(drop)
+
+
+def test_an_infinite_cell_is_called_infinite(tmp_path):
+    path = tmp_path / 'inf.csv'
+    path.write_text('a,b\n1,2\n2,inf\n3,4\n')
+    with pytest.raises(ValueError, match=r"row 3 column 'b' is infinite"):
+        load_csv(str(path))
+    with pytest.raises(ValueError, match='is infinite'):
+        load_csv(str(path), fill='interpolate')

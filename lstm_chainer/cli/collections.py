@@ -9,6 +9,7 @@ import lstm_chainer as lc
 from lstm_chainer import plotting
 from lstm_chainer._io import atomic_write_all
 from lstm_chainer.data import csvdata
+from lstm_chainer.data.collection import read_long as read_long_csv
 from lstm_chainer.forecasting import global_model
 
 # Per-series defaults of the CLI that a global model has its own for.
@@ -16,35 +17,12 @@ _PER_SERIES_DEFAULTS = {'ensemble': 5, 'batch_size': 16}
 SHOWN = 4  # series forecast.png shows by default
 
 
-def read_long(path, id_column, time_column, columns, sep=None,
-              covariates=(), static=(), freq=None):
-    """The collection in a long CSV file (errors name the file)."""
-    header = csvdata.read_header(path, sep)
-    missing = [c for c in [id_column, time_column] + list(columns or [])
-               + list(covariates) + list(static)
-               if c is not None and c not in header]
-    if missing:
-        raise ValueError('{}: no column {} (the header has {})'.format(
-            path, ', '.join(map(repr, missing)), ', '.join(map(repr,
-                                                               header))))
-    frame = pd.read_csv(path, sep=sep or _separator(header, path),
-                        dtype={id_column: 'category',
-                               **{name: str for name in static}})
-    try:
-        return lc.from_long(frame, id_column, time_column, columns,
-                            freq=freq, covariates=list(covariates),
-                            static=list(static))
-    except ValueError as error:
-        raise ValueError('{}: {}'.format(path, error)) from None
-
-
-def _separator(header, path):
-    with open(path) as f:
-        first = f.readline()
-    for sep in (',', ';', '\t'):
-        if sep in first:
-            return sep
-    return ','
+def read_long(path, id_column, time_column, columns, args, covariates=(),
+              static=(), freq=None, sep=None):
+    """The collection in a long CSV file, read with the options given."""
+    return read_long_csv(
+        path, id_column, time_column, columns, covariates, static, freq,
+        sep=args.sep or sep, thousands=args.thousands, decimal=args.decimal)
 
 
 def settings_of(args):
@@ -68,7 +46,7 @@ def settings_of(args):
 
 def cmd_train_collection(args, out, comm, device):
     collection = read_long(args.data, args.id_column, args.time_column,
-                           args.columns, args.sep, args.covariates or (),
+                           args.columns, args, args.covariates or (),
                            args.static or ())
     out.say('{}: {} series, {} rows, {} target(s) ({}); step {}'.format(
         args.data, len(collection), len(collection.values),
@@ -119,9 +97,9 @@ def cmd_pred_collection(args, out):
                                  forecaster.settings.covariates), steps))
         future = read_long(args.future, data.get('id_column'),
                            data.get('time_column'),
-                           list(forecaster.settings.covariates),
-                           args.sep or data.get('sep'),
-                           freq=forecaster.settings.freq)
+                           list(forecaster.settings.covariates), args,
+                           freq=forecaster.settings.freq,
+                           sep=data.get('sep'))
     frame = forecaster.forecast_frame(collection, steps, future=future)
     shown = choose_shown(collection, args.series, args.model_dir)
     figure = plotting.collection_figure(collection, frame, shown)
@@ -146,8 +124,8 @@ def model_data(args, data, settings):
         raise ValueError('{} does not say what it was trained on: pass '
                          '--data'.format(args.model_dir))
     return read_long(path, data.get('id_column'), data.get('time_column'),
-                     data.get('columns'), args.sep or data.get('sep'),
-                     settings.covariates, settings.static, settings.freq)
+                     data.get('columns'), args, settings.covariates,
+                     settings.static, settings.freq, sep=data.get('sep'))
 
 
 def note_unseen(forecaster, collection, out):

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from lstm_chainer.data.csvdata import looks_numeric, read_table
+
 
 @dataclasses.dataclass
 class Collection:
@@ -210,6 +212,51 @@ class Collection:
                    freq, time_name, static=static)
 
 
+def read_long(path: str, id_column: str, time_column: str | None = None,
+              columns=None, covariates=(), static=(), freq=None, sep=None,
+              thousands=None, decimal=None) -> Collection:
+    """Reads a long CSV file of many series (one row per series and time)
+    as :func:`~lstm_chainer.data.csvdata.load_csv` reads a table: gzip,
+    the separator, decimal mark and thousands separator; ids and static
+    columns as text, as written.
+
+    Args:
+        path (str): The file.
+        id_column, time_column, columns, covariates, static, freq: As
+            :func:`from_long`'s.
+        sep, thousands, decimal (str): As
+            :func:`~lstm_chainer.data.csvdata.load_csv`'s.
+
+    Returns:
+        Collection: The series; errors name the file.
+    """
+    frame = read_table(path, sep, thousands, decimal,
+                       text=[id_column] + list(static))
+    inputs = [id_column, time_column] + list(static)
+    if columns is None:
+        columns = [c for c in frame.columns if c not in inputs
+                   and c not in covariates and (
+                       pd.api.types.is_numeric_dtype(frame[c])
+                       or looks_numeric(frame[c]))]
+    missing = [c for c in [id_column, time_column] + list(columns)
+               + list(covariates) + list(static)
+               if c is not None and c not in frame.columns]
+    if missing:
+        raise ValueError('{}: no column {} (the header has {})'.format(
+            path, ', '.join(map(repr, missing)),
+            ', '.join(map(repr, frame.columns))))
+    for name in list(columns) + list(covariates):
+        if name not in inputs and \
+                not pd.api.types.is_numeric_dtype(frame[name]):
+            # A text cell is then named by series and row below.
+            frame[name] = pd.to_numeric(frame[name], errors='coerce')
+    try:
+        return from_long(frame, id_column, time_column, columns, freq=freq,
+                         covariates=list(covariates), static=list(static))
+    except ValueError as error:
+        raise ValueError('{}: {}'.format(path, error)) from None
+
+
 def from_long(frame: pd.DataFrame, id_column: str,
               time_column: str | None = None, columns=None,
               freq: str | None = None, covariates=None,
@@ -254,6 +301,11 @@ def from_long(frame: pd.DataFrame, id_column: str,
             raise ValueError('no numeric column to forecast beside {!r}'
                              .format(id_column))
     columns = list(columns)
+    named = [c for c in columns if c in (id_column, time_column)]
+    if named:
+        raise ValueError('column {!r} is the {} column: it cannot be a '
+                         'target too'.format(named[0], 'id' if named[0] ==
+                                             id_column else 'time'))
     both = [c for c in inputs if c in columns or inputs.count(c) > 1
             or c in (id_column, time_column)]
     if both:
@@ -265,8 +317,9 @@ def from_long(frame: pd.DataFrame, id_column: str,
             ', '.join(map(repr, unknown)),
             ', '.join(map(repr, frame.columns))))
     raw_ids = frame[id_column]
-    if raw_ids.isna().any():
-        row = int(np.argmax(raw_ids.isna().to_numpy()))
+    empty = raw_ids.isna() | raw_ids.astype(str).str.strip().eq('')
+    if empty.any():
+        row = int(np.argmax(empty.to_numpy()))
         raise ValueError('row {} has no id ({!r} is empty)'.format(
             row + 2, id_column))
     # Factorised as they are (categories, numbers, text), then named as
@@ -364,10 +417,11 @@ def _check_finite(values, ids, offsets, columns, order=None):
         series = int(np.searchsorted(offsets, position, side='right') - 1)
         row = '' if order is None else ' (row {})'.format(
             int(order[position]) + 2)
-        raise ValueError('series {!r}: column {!r} is empty or not a number '
-                         'at its row {}{}'.format(
-                             ids[series], columns[column],
-                             int(position - offsets[series]) + 1, row))
+        what = 'infinite' if np.isinf(values[position, column]) \
+            else 'empty or not a number'
+        raise ValueError('series {!r}: column {!r} is {} at its row {}{}'
+                         .format(ids[series], columns[column], what,
+                                 int(position - offsets[series]) + 1, row))
 
 
 def _parse_times(raw):

@@ -69,25 +69,8 @@ def load_csv(path: str, columns: list | None = None,
     if fill is not None and fill not in FILL_METHODS:
         raise ValueError('fill must be one of {}, got {!r}'.format(
             FILL_METHODS, fill))
-    if not os.path.isfile(path):
-        raise ValueError('{}: no such file'.format(path))
-    notes = []
-    header, sep = _header(path, sep)
-    _check_header(path, header)
-    if decimal is None:
-        decimal = _decimal_mark(path, sep, thousands, notes)
-    try:
-        frame = pd.read_csv(path, sep=sep, thousands=thousands,
-                            decimal=decimal, compression=_compression(path))
-    except pd.errors.EmptyDataError as e:
-        raise ValueError('{}: the file is empty'.format(path)) from e
-    except (pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise ValueError('{}: not a readable CSV file ({})'.format(
-            path, str(e).strip().splitlines()[0])) from e
-    if frame.empty:
-        raise ValueError('{}: the file has a header but no data rows'.format(
-            path))
-    frame = _drop_unnamed(path, frame, header, notes)
+    frame = read_table(path, sep, thousands, decimal)
+    notes = frame.attrs.pop('notes')
 
     if time_column is not None:
         index = _time_index(path, frame, time_column, dayfirst, time_unit,
@@ -99,7 +82,7 @@ def load_csv(path: str, columns: list | None = None,
     if columns is None:
         columns = [c for c in frame.columns if _is_numeric(frame[c])]
         for name in frame.columns:
-            if name not in columns and _looks_numeric(frame[name]):
+            if name not in columns and looks_numeric(frame[name]):
                 if fill is None:
                     _refuse_text_cell(path, frame[name], thousands)
                 columns.append(name)
@@ -122,7 +105,7 @@ def load_csv(path: str, columns: list | None = None,
     data = frame[list(columns)].copy()
     for name in data.columns:
         if not _is_numeric(data[name]):
-            if fill is None or not _looks_numeric(data[name]):
+            if fill is None or not looks_numeric(data[name]):
                 _refuse_text_cell(path, data[name], thousands)
             data[name] = pd.to_numeric(data[name], errors='coerce')
     data = data.astype(np.float64)
@@ -130,6 +113,12 @@ def load_csv(path: str, columns: list | None = None,
     if time_column is not None:
         data = _insert_missing_rows(path, data, time_column, fill, notes)
 
+    infinite = np.isinf(data.to_numpy())
+    if infinite.any():
+        r, c = np.argwhere(infinite)[0]
+        raise ValueError('{}: row {} column {!r} is infinite ({:g}); fix or '
+                         'remove it'.format(path, _row(r), data.columns[c],
+                                            data.iat[r, c]))
     missing = ~np.isfinite(data.to_numpy())
     if missing.any():
         if fill is None:
@@ -150,6 +139,65 @@ def load_csv(path: str, columns: list | None = None,
                              'from'.format(path, ', '.join(map(repr, empty))))
     data.attrs['notes'] = notes
     return data
+
+
+# pandas' default missing-value markers, read as NaN in every column but
+# the text ones.
+_MISSING = ('', '#N/A', '#N/A N/A', '#NA', '-1.#IND', '-1.#QNAN', '-NaN',
+            '-nan', '1.#IND', '1.#QNAN', '<NA>', 'N/A', 'NA', 'NULL', 'NaN',
+            'None', 'n/a', 'nan', 'null')
+
+
+def read_table(path: str, sep: str | None = None,
+               thousands: str | None = None, decimal: str | None = None,
+               text=()) -> pd.DataFrame:
+    """Reads a CSV file as a table, as :func:`load_csv` and the long tables
+    of collections both do: gzip by its first bytes, the separator and
+    decimal mark as :func:`load_csv` detects them, unnamed columns
+    dropped with a note; refused in one line naming the file.
+
+    Args:
+        path (str): The file.
+        sep, thousands, decimal (str): As :func:`load_csv`'s.
+        text (sequence): Columns read as text as written (ids, static
+            columns: ``007``, ``NA`` and ``None`` stay names).
+
+    Returns:
+        pandas.DataFrame: The table as read; ``attrs['notes']`` lists what
+        was inferred or dropped.
+    """
+    if os.path.isdir(path):
+        raise ValueError('{}: is a directory, not a CSV file'.format(path))
+    if not os.path.isfile(path):
+        raise ValueError('{}: no such file'.format(path))
+    notes = []
+    header, sep = _header(path, sep)
+    _check_header(path, header)
+    if decimal is None:
+        decimal = _decimal_mark(path, sep, thousands, notes)
+    text = [name for name in text if name in header]
+    # Text columns keep every cell as written; the others read the usual
+    # missing-value markers as NaN.
+    missing = {name: list(_MISSING) for name in header
+               if name not in text}
+    try:
+        frame = pd.read_csv(path, sep=sep, thousands=thousands,
+                            decimal=decimal, compression=_compression(path),
+                            dtype={name: str for name in text},
+                            keep_default_na=not text,
+                            na_values=missing if text else None)
+    except pd.errors.EmptyDataError as e:
+        raise ValueError('{}: the file is empty'.format(path)) from e
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError,
+            OSError) as e:
+        raise ValueError('{}: not a readable CSV file ({})'.format(
+            path, str(e).strip().splitlines()[0])) from e
+    if frame.empty:
+        raise ValueError('{}: the file has a header but no data rows'.format(
+            path))
+    frame = _drop_unnamed(path, frame, header, notes)
+    frame.attrs['notes'] = notes
+    return frame
 
 
 _GZIP_MAGIC = b'\x1f\x8b'
@@ -255,7 +303,7 @@ def _drop_unnamed(path, frame, header, notes):
     return frame
 
 
-def _looks_numeric(column):
+def looks_numeric(column):
     """Text whose cells are nearly all numbers (a few bad cells)."""
     cells = column.dropna()
     if not len(cells) or _is_numeric(column):
@@ -276,7 +324,7 @@ def _refuse_text_cell(path, column, thousands):
     if thousands is None and isinstance(value, str) and \
             re.fullmatch(r'-?\d{1,3}(,\d{3})+(\.\d+)?', value.strip()):
         hint = '; it looks like a thousands separator: pass --thousands ,'
-    elif _looks_numeric(column):
+    elif looks_numeric(column):
         hint = ('; fix the cell, pass --fill interpolate to treat it as '
                 'missing, or leave the column out with --columns')
     raise ValueError('{}: column {!r} is not numeric (row {}: {!r}){}'.format(
