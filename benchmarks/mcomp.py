@@ -140,13 +140,20 @@ def run_lstm(job):
             # Every candidate's backtest score and the partners' forecasts,
             # so that choice rules can be compared on the same run.
             partners = {k: bt.forecasts[k] for k in ('theta', 'damped')}
+            partners['naive'] = bt.forecasts['persistence']
+            partners['seasonal_naive'] = bt.forecasts.get(
+                'seasonal_naive', partners['naive'])
             validation.update({'bt ' + k: v for k, v in combination.scores_on(
                 bt.forecasts.get('network', bt.forecasts['model']), partners,
                 bt.actual, bt.scale).items()})
             y = frame['y'].to_numpy(np.float64)
+            end = [len(y) - 1]
             validation['partners'] = {
                 'theta': theta_forecast(y, h, forecaster.season).tolist(),
-                'damped': damped_forecast(y, h, forecaster.season).tolist()}
+                'damped': damped_forecast(y, h, forecaster.season).tolist(),
+                **{k: combination.PARTNER_FORECASTS[k](
+                    y[:, None], end, h, forecaster.season)[:, 0, 0].tolist()
+                   for k in ('naive', 'seasonal_naive')}}
             settings = result.settings
             transforms = ' '.join(settings.transforms)
             season = settings.season or 1

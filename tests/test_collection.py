@@ -427,3 +427,34 @@ def test_a_directory_given_as_the_data_is_named(tmp_path, capsys):
     assert main(['train', str(tmp_path), '--id-column', 'store',
                  '--out', str(tmp_path / 'm')]) == 2
     assert 'is a directory, not a CSV file' in capsys.readouterr().err
+
+
+def test_eight_series_never_keep_a_forecast_clearly_worse_than_a_baseline():
+    # A network trained for one epoch on 8 random walks: every candidate
+    # that keeps it validates worse than damped ES alone.
+    rng = np.random.default_rng(1)
+    season = 10 * np.tile([3, -1, -4, 2], 10)
+    c = lc.Collection.from_series(
+        [np.cumsum(rng.normal(0, 5, 40)) + 100 + season for _ in range(8)],
+        ids=['s{}'.format(i) for i in range(8)])
+    result = lc.fit_global(c, horizon=4, season=4, members=1, epochs=1,
+                           batch_size=8, seed=0, refit=False)
+    summary = result.backtest.summary()['MASE']
+    best = summary.drop(['model', 'network']).min()
+    assert summary['model'] <= 1.05 * best
+    assert 'network' in summary and summary['network'] > 1.05 * best
+    assert 'replaced the mean of the network and damped ES' in \
+        result.notes[-1]
+    assert not result.forecaster.combination.keys() & {'network'}
+    assert sum(result.forecaster.combination.values()) == 1
+
+
+def test_the_guard_keeps_a_choice_within_its_share_of_the_best_baseline():
+    from lstm_chainer.forecasting import combination
+    scores = {'mean_damped': 1.0, 'naive': 0.96, 'seasonal_naive': 0.97,
+              'theta': 1.2, 'damped': 1.1}
+    assert combination.guard('mean_damped', scores) == 'mean_damped'
+    scores['naive'] = 0.94
+    assert combination.guard('mean_damped', scores) == 'naive'
+    scores['seasonal_naive'] = np.nan  # not scored: never chosen
+    assert combination.guard('mean_damped', scores) == 'naive'

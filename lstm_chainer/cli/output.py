@@ -6,6 +6,7 @@ import numpy
 
 from lstm_chainer.forecasting.auto import (
     calibrate,
+    covariates_clause,
     per_variable,
     uncalibrated_note,
     verdict,
@@ -93,9 +94,12 @@ def report_backtest(result, out, levels, forecaster):
         out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
                                 scores.to_dict('index').items()}
     summary = result.summary()
+    settings = forecaster.settings
     line = verdict(result, forecaster.transformer.names,
                    forecaster.meta.get('backtest', {}).get('season'),
-                   forecaster.combination)
+                   forecaster.combination) + covariates_clause(
+                       forecaster.covariates, forecaster.combination,
+                       settings.combine if settings is not None else 'auto')
     out.final(line)
     out.doc['backtest'] = {
         'origins': len(result.origins), 'horizon': result.horizon,

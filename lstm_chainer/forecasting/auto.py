@@ -29,6 +29,7 @@ from lstm_chainer.forecasting.forecaster import (
     save_model,
 )
 from lstm_chainer.forecasting.intervals import conformal_quantiles, nested
+from lstm_chainer.forecasting.regression import regression_forecasts
 from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
@@ -85,8 +86,11 @@ class AutoResult:
 
     def summary(self):
         """str: One line: does the model beat persistence?"""
-        return verdict(self.backtest, self.settings.transforms,
+        line = verdict(self.backtest, self.settings.transforms,
                        self.settings.season, self.validated.combination)
+        return line + covariates_clause(self.settings.covariates,
+                                        self.validated.combination,
+                                        self.settings.combine)
 
 
 def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
@@ -293,6 +297,18 @@ def uncalibrated_note(levels, calibrated, origins):
                                         for level in missing))
 
 
+def covariates_clause(covariates, weights, combine='auto'):
+    """The clause that says a forecast does not use the covariates named
+    (``''`` where it does, or none were named)."""
+    if not covariates or combination.uses_covariates(weights):
+        return ''
+    why = 'the candidates that do (the network, the regression on them) ' \
+        'scored worse on the backtest' if combine == 'auto' else \
+        'combine={}'.format(combine)
+    return '; it does not use the covariates {} ({})'.format(
+        ', '.join(covariates), why)
+
+
 def verdict(result: Backtest, transforms=None, season=None,
             weights=None):
     """The one-line summary: does the model beat persistence?
@@ -314,12 +330,20 @@ def verdict(result: Backtest, transforms=None, season=None,
     mase = result.summary()['MASE']
     model, persistence = mase['model'], mase['persistence']
     drop = ['model', combination.NETWORK]
-    drop += [k for k, w in (weights or {}).items() if w == 1]  # the forecast
-    baselines = mase.drop(drop, errors='ignore')
+    # The forecast itself, where it is one baseline.
+    alone = [_BASELINE_OF.get(k, k) for k, w in (weights or {}).items()
+             if w == 1]
+    baselines = mase.drop(drop + alone, errors='ignore')
     best = baselines.idxmin()
     wins = model < persistence
     what = 'the model' if not weights else 'the forecast ({})'.format(
         combination.describe(weights))
+    if alone in (['persistence'], ['seasonal_naive']):
+        return 'summary: the forecast is {} (MASE {:.3g} on the backtest): ' \
+            'the candidates with the network, Theta or damped ES scored ' \
+            'clearly worse there; next best {} ({:.3g})'.format(
+                combination.describe(weights), model, display_name(best),
+                baselines[best])
     if wins:
         line = 'summary: {} beats persistence (MASE {:.3g} vs {:.3g}, ' \
             'ratio {:.2f})'.format(what, model, persistence,
@@ -348,6 +372,10 @@ def verdict(result: Backtest, transforms=None, season=None,
     if not wins:
         line += '; try ' + _advice(transforms, season)
     return line
+
+
+# The backtest's name of a partner that is a baseline.
+_BASELINE_OF = {'naive': 'persistence'}
 
 
 def _advice(transforms, season):
@@ -510,7 +538,7 @@ def _validate(result, data, train, test, source, out, log):
     bt = backtest(forecaster, data, s.scored_horizon, start=len(train) - 1,
                   stride=s.stride, context=s.context, season=s.season,
                   baselines=baselines_of(s), name='model')
-    _combine(result, bt, log)
+    _combine(result, bt, log, data)
     summary = bt.summary()
     trainer = result.trainers[0]
     index = data.index
@@ -545,14 +573,23 @@ def _validate(result, data, train, test, source, out, log):
         result.notes.append(note)
 
 
-def _combine(result, bt, log):
+def _combine(result, bt, log, data):
     """Chooses the combination on the backtest (``settings.combine``) and
     makes the backtest's ``model`` what the forecaster now forecasts
     (``network`` the network alone), as :func:`backtest` scores it."""
     network = bt.forecasts['model']
     partners = {k: bt.forecasts[k] for k in ('theta', 'damped')
                 if k in bt.forecasts}
-    weights, _, scores = combination.choose_on(
+    if 'persistence' in bt.forecasts:
+        partners['naive'] = bt.forecasts['persistence']
+        partners['seasonal_naive'] = bt.forecasts.get(
+            'seasonal_naive', partners['naive'])
+    s = result.settings
+    if s.covariates:
+        partners['regression'] = regression_forecasts(
+            data.to_numpy(np.float64), bt.origins, bt.horizon, s.season,
+            len(bt.columns))
+    weights, name, scores = combination.choose_on(
         network, partners, bt.actual, bt.scale, result.settings.combine)
     result.validated.meta['combination'] = weights or None
     if weights:
@@ -568,8 +605,10 @@ def _combine(result, bt, log):
                 combination.describe(weights), needed['mean'],
                 needed['none'], len(bt.origins), ', '.join(
                     '{} scored MASE {:.3g}'.format(combination.describe(
-                        combination.CANDIDATES[name]), score)
-                    for name, score in scores.items()))
+                        combination.CANDIDATES[k]), score)
+                    for k, score in scores.items()))
+        note += combination.guard_note(combination.margin_choice(
+            scores, len(bt.origins)), name, scores)
         log('note: ' + note)
         result.notes.append(note)
 

@@ -91,19 +91,19 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     h = np.arange(1, horizon + 1)[:, None]
     last = series[origins]
     if name == 'persistence':
-        return np.broadcast_to(last, (horizon,) + last.shape).copy()
+        return combination.naive_forecasts(series, origins, horizon)
     if name == 'seasonal_naive':
         if not season:
             raise ValueError('seasonal_naive needs a season')
-        back = season * -(-h // season)  # the whole seasons that reach back
-        return series[origins[None, :] + h - back]
+        return combination.seasonal_naive_forecasts(series, origins, horizon,
+                                                    season)
     if name == 'drift':
         slope = (last - series[0]) / np.maximum(origins, 1)[:, None]
         return last[None] + h[..., None] * slope[None]
     if name == 'ets':
         return classical.ets_forecasts(series, origins, horizon, season,
                                        train_rows)
-    if name in combination.PARTNER_FORECASTS:  # theta, damped
+    if name in ('theta', 'damped'):
         return combination.PARTNER_FORECASTS[name](series, origins, horizon,
                                                    season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(

@@ -17,10 +17,32 @@ import numpy as np
 from lstm_chainer.forecasting.damped import damped_origin_forecasts
 from lstm_chainer.forecasting.theta import theta_forecasts
 
-# The classical partners: name -> forecasts ``(horizon, B, n)`` from every
-# origin, ``f(series, origins, horizon, season)``.
+
+def naive_forecasts(series, origins, horizon, season=None):
+    """Persistence: each origin's last value, ``(horizon, B, n)``."""
+    last = np.asarray(series, dtype=np.float64)[np.asarray(origins)]
+    return np.broadcast_to(last, (horizon,) + last.shape).copy()
+
+
+def seasonal_naive_forecasts(series, origins, horizon, season=None):
+    """The value one season before each target, ``(horizon, B, n)``
+    (persistence without a season, or from an origin inside the first
+    season)."""
+    if not season or season <= 1:
+        return naive_forecasts(series, origins, horizon)
+    origins = np.asarray(origins, dtype=np.int64)
+    h = np.arange(1, horizon + 1)[:, None]
+    rows = origins[None, :] + h - season * -(-h // season)
+    rows = np.where(rows >= 0, rows, origins[None, :])
+    return np.asarray(series, dtype=np.float64)[rows]
+
+
+# The partners: name -> forecasts ``(horizon, B, n)`` from every origin,
+# ``f(series, origins, horizon, season)``.
 PARTNER_FORECASTS = {'theta': theta_forecasts,
-                     'damped': damped_origin_forecasts}
+                     'damped': damped_origin_forecasts,
+                     'naive': naive_forecasts,
+                     'seasonal_naive': seasonal_naive_forecasts}
 # The forecasts a model can be: the partners' weights (the network has
 # the rest).
 CANDIDATES = {
@@ -31,7 +53,16 @@ CANDIDATES = {
     'damped': {'damped': 1.0},
     'mean3': {'theta': 1 / 3, 'damped': 1 / 3},
     'classical': {'theta': 0.5, 'damped': 0.5},
+    'naive': {'naive': 1.0},
+    'seasonal_naive': {'seasonal_naive': 1.0},
+    # Where covariates are named: the regression on them with AR(1)
+    # errors (regression.py), alone or with the network.
+    'regression': {'regression': 1.0},
+    'mean_regression': {'regression': 0.5},
 }
+# Partners that read the covariates (rows with them, not the targets
+# alone: :func:`~lstm_chainer.forecasting.regression.regression_forecasts`).
+COVARIATE_PARTNERS = ('regression',)
 CHOICES = ('auto',) + tuple(CANDIDATES)
 NETWORK = 'network'  # the network alone, beside a combination in backtests
 
@@ -80,7 +111,55 @@ DEFAULT = 'classical'
 MARGIN = 0.2
 MAX_MARGIN = 0.9
 FACTORS = {'mean': 1, 'mean_damped': 1, 'mean3': 1, 'theta': 1, 'damped': 1,
-           'none': 10}
+           'regression': 1, 'mean_regression': 1, 'none': 10}
+
+
+# Whatever 'auto' chose, a baseline whose validation MASE is lower than the
+# choice's by more than GUARD (a share of the choice's) replaces it: with
+# few series or few origins no margin can tell the candidates apart, but a
+# forecast clearly worse than a baseline on its own validation is never
+# kept.
+GUARD = 0.05
+FALLBACKS = ('naive', 'seasonal_naive', 'theta', 'damped')
+
+
+def guard(chosen, scores):
+    """The chosen candidate, or the baseline (:data:`FALLBACKS`) of least
+    validation MASE where ``chosen`` scores more than :data:`GUARD` above
+    it.
+
+    Args:
+        chosen (str): The candidate chosen.
+        scores (dict): Candidate -> validation MASE (the fallbacks'
+            included).
+
+    Returns:
+        str: The candidate to forecast with.
+    """
+    fallbacks = [name for name in FALLBACKS
+                 if np.isfinite(scores.get(name, np.nan))]
+    if not fallbacks or not np.isfinite(scores.get(chosen, np.nan)):
+        return chosen
+    best = min(fallbacks, key=scores.get)
+    return best if scores[chosen] > (1 + GUARD) * scores[best] else chosen
+
+
+def guard_note(chosen, final, scores):
+    """The clause that says a baseline replaced the choice (``''``)."""
+    if final == chosen:
+        return ''
+    return '; {} replaced {} as it scored MASE {:.3g} on the validation, ' \
+        'more than {:.0%} below its {:.3g}'.format(
+            describe(CANDIDATES[final]), describe(CANDIDATES[chosen]),
+            scores[final], GUARD, scores[chosen])
+
+
+def uses_covariates(weights):
+    """bool: A forecast with these weights reads the covariates (the
+    network or the regression has a weight)."""
+    weights = {k: v for k, v in (weights or {}).items() if v}
+    return sum(weights.values()) < 1 - 1e-9 or any(
+        k in COVARIATE_PARTNERS for k in weights)
 
 
 def margins(origins):
@@ -114,7 +193,8 @@ def scores_on(network, partners, actual, scale, names=tuple(CANDIDATES)):
 def choose_on(network, partners, actual, scale, choice='auto'):
     """The partners' weights: given, or (``auto``) :data:`DEFAULT`'s unless
     another candidate scores a mean MASE on the backtest lower by its
-    margin (:func:`margins`; then the least-scoring such candidate's).
+    margin (:func:`margins`; then the least-scoring such candidate's),
+    and a baseline where the choice scores clearly worse (:func:`guard`).
 
     Args:
         network: ``(H, B, n)`` forecasts from the backtest's ``B`` origins.
@@ -130,17 +210,29 @@ def choose_on(network, partners, actual, scale, choice='auto'):
     check(choice)
     if choice != 'auto':
         return dict(CANDIDATES[choice]), choice, {}
-    needed = margins(np.shape(actual)[1])
+    origins = np.shape(actual)[1]
+    names = [name for name in tuple(FACTORS) + FALLBACKS
+             if CANDIDATES[name].keys() <= partners.keys()]
     scores = scores_on(network, partners, actual, scale,
-                       (DEFAULT,) + tuple(needed))
-    better = [name for name, margin in needed.items()
-              if scores[name] < (1 - margin) * scores[DEFAULT]]
-    best = min(better, key=scores.get) if better else DEFAULT
+                       (DEFAULT,) + tuple(dict.fromkeys(names)))
+    best = guard(margin_choice(scores, origins), scores)
     return dict(CANDIDATES[best]), best, scores
 
 
+def margin_choice(scores, origins):
+    """str: :data:`DEFAULT` unless another candidate scores lower by its
+    margin (:func:`margins`) on ``origins`` origins; then the
+    least-scoring such one (before :func:`guard`)."""
+    needed = margins(origins)
+    better = [name for name, margin in needed.items() if name in scores
+              and scores[name] < (1 - margin) * scores[DEFAULT]]
+    return min(better, key=scores.get) if better else DEFAULT
+
+
 # How describe() names each partner.
-PARTNERS = {'theta': 'Theta', 'damped': 'damped ES'}
+PARTNERS = {'theta': 'Theta', 'damped': 'damped ES', 'naive': 'naive',
+            'seasonal_naive': 'seasonal naive',
+            'regression': 'the regression on the covariates'}
 
 
 def describe(weights):
@@ -151,7 +243,8 @@ def describe(weights):
     own = 1 - sum(weights.values())
     names = [PARTNERS.get(k, k) for k in weights]
     if abs(own) < 1e-9 and len(weights) == 1:
-        return '{}\'s forecast'.format(names[0])
+        return names[0] if names[0].startswith('the ') \
+            else '{}\'s forecast'.format(names[0])
     parts = list(weights.values()) + ([own] if own > 1e-9 else [])
     if max(parts) - min(parts) < 1e-9:
         every = (['the network'] if own > 1e-9 else []) + names

@@ -319,6 +319,9 @@ def forecast(model, history, steps: int, s: int | None = None,
         if model.covariates:
             ahead[model.covariates] = _future_covariates(
                 model.covariates, future, times)
+            # A regression on the covariates reads their future rows.
+            whole = np.concatenate([np.asarray(whole, dtype=np.float64),
+                                    ahead.to_numpy(np.float64)])
         history = pd.concat([history, ahead])
     predictions, _ = pred(model, history, n - diff + steps, s=s, diff=diff)
     predictions = predictions.iloc[-steps:].copy()
@@ -326,7 +329,7 @@ def forecast(model, history, steps: int, s: int | None = None,
     weights = model.combination if units else None
     if weights:
         rows = np.asarray(whole, dtype=np.float64)
-        origin = len(rows) - n + s
+        origin = len(rows) - n + s - (steps if model.covariates else 0)
         partners = {k: v[:, 0] for k, v in model.partners(
             rows, [origin], steps).items()}
         targets = predictions.columns[:model.n_output]

@@ -15,6 +15,7 @@ from lstm_chainer.core.recursion import rollout, rollout_origins
 from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.global_model import is_global, load_global
 from lstm_chainer.forecasting.pipeline import Pipeline
+from lstm_chainer.forecasting.regression import regression_forecasts
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
 from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
@@ -121,13 +122,16 @@ class Forecaster(chainer.Chain):
         name (``{}`` without a combination).
 
         Args:
-            series: ``(T, >= n_output)`` data units, targets first.
+            series: ``(T, >= n_output)`` data units, targets first, then
+                the covariates (a regression on them reads their rows up
+                to the last origin plus ``horizon``).
             origins: Origins (the history of ``o`` is rows ``<= o``).
             horizon (int): Steps.
         """
-        targets = np.asarray(series, dtype=np.float64)[:, :self.n_output]
-        return {name: combination.PARTNER_FORECASTS[name](
-            targets, origins, horizon, self.season)
+        series = np.asarray(series, dtype=np.float64)
+        return {name: partner_forecasts(
+            name, series[:, :self.n_output + len(self.covariates)],
+            origins, horizon, self.season, self.n_output)
             for name in self.combination}
 
     @property
@@ -362,6 +366,24 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
     if record.settings is not None:
         forecaster.settings = AutoSettings.from_dict(record.settings)
     return forecaster
+
+
+def partner_forecasts(name, rows, origins, horizon, season, n_targets):
+    """A partner's forecasts from every origin, ``(horizon, B, n_targets)``.
+
+    Args:
+        name (str): A partner (:data:`~lstm_chainer.forecasting.
+            combination.PARTNER_FORECASTS` or the regression on the
+            covariates).
+        rows: ``(T, n_targets + covariates)``, targets first.
+        origins, horizon, season: As the partners take them.
+        n_targets (int): The targets' columns.
+    """
+    if name in combination.COVARIATE_PARTNERS:
+        return regression_forecasts(rows, origins, horizon, season,
+                                    n_targets)
+    return combination.PARTNER_FORECASTS[name](rows[:, :n_targets], origins,
+                                               horizon, season)
 
 
 def check_covariates(names, data):

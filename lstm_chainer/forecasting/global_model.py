@@ -178,9 +178,13 @@ def global_settings(collection: Collection, horizon=None, season=None,
     if given.get('normalise', 'window') not in NORMALISE:
         raise ValueError('normalise must be one of {}, got {!r}'.format(
             ', '.join(NORMALISE), given['normalise']))
-    if given.get('combine', 'auto') not in COMBINE:
+    if given.get('combine', 'auto') not in COMBINE or given.get(
+            'combine') in combination.COVARIATE_PARTNERS + (
+                'mean_regression',):
         raise ValueError('combine must be one of {}, got {!r}'.format(
-            ', '.join(COMBINE), given['combine']))
+            ', '.join(c for c in COMBINE if c not in ('regression',
+                                                      'mean_regression')),
+            given['combine']))
     if given.get('loss', 'mse') not in LOSSES:
         raise ValueError('loss must be one of {}, got {!r}'.format(
             ', '.join(LOSSES), given['loss']))
@@ -541,7 +545,8 @@ class CollectionBacktest:
         """str: One line: the model beside its best baseline."""
         summary = self.summary()
         model = summary.loc['model']
-        others = summary.drop(['model', combination.NETWORK],
+        alone = [k for k, w in (weights or {}).items() if w == 1]
+        others = summary.drop(['model', combination.NETWORK] + alone,
                               errors='ignore')
         best = others['MASE'].idxmin()
         what = 'the model' if not weights else 'the forecast ({})'.format(
@@ -812,7 +817,8 @@ def _validate(result, collection, out, log):
     s = result.settings
     bt = backtest_collection(forecaster, collection, s.horizon)
     network = bt.forecasts['model']
-    weights, _, scores = _choose(network, bt, s.combine)
+    weights, name, scores = _choose(network, bt, s.combine)
+    chosen = scores.pop('chosen', name)
     forecaster.meta['combination'] = weights or None
     if weights:
         bt.forecasts = {'model': combination.mix(network, bt.forecasts,
@@ -826,8 +832,9 @@ def _validate(result, collection, out, log):
             'better); validation MASE: {}'.format(
                 combination.describe(weights), ', '.join(
                     '{} {:.3g}'.format(combination.describe(
-                        CANDIDATES[name]), score)
-                    for name, score in scores.items()))
+                        CANDIDATES[k]), score)
+                    for k, score in scores.items()))
+        note += combination.guard_note(chosen, name, scores)
         log('note: ' + note)
         result.notes.append(note)
     errors = np.abs(bt.forecasts['model'] - bt.actual) / bt.scale[None]
@@ -861,17 +868,20 @@ SIGNIFICANT = 1.96
 def _choose(network, bt, choice):
     """The partners' weights on the validation (mean MASE over series):
     :data:`AUTO`'s first unless another is better by a significant
-    margin."""
+    margin, and a baseline where that scores clearly worse
+    (:func:`~lstm_chainer.forecasting.combination.guard`)."""
     if choice != 'auto':
         return dict(CANDIDATES[choice]), choice, {}
     per_series = {}
-    for name in AUTO:
+    for name in AUTO + combination.FALLBACKS:
         f = combination.mix(network, bt.forecasts, CANDIDATES[name])
         per_series[name] = (np.abs(f - bt.actual).mean(0)
                             / bt.scale).mean(1)
     scores = {name: float(v.mean()) for name, v in per_series.items()}
-    best = significantly_best(per_series, default=AUTO[0])
-    return dict(CANDIDATES[best]), best, scores
+    chosen = significantly_best({name: per_series[name] for name in AUTO},
+                                default=AUTO[0])
+    best = combination.guard(chosen, scores)
+    return dict(CANDIDATES[best]), best, dict(scores, chosen=chosen)
 
 
 def significantly_best(per_series, default='mean'):

@@ -218,6 +218,10 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
         classical.require()
     combination.check(plain['combine'])
     covariates = list(covariates or [])
+    if plain['combine'] in ('regression', 'mean_regression') \
+            and not covariates:
+        raise ValueError('combine={} regresses on the covariates: name them '
+                         '(covariates=...)'.format(plain['combine']))
     freq = time_step(data.index)
     season, why = season_of(freq, len(train), season)
     asked = {'horizon': horizon, 'context': context, 'seq_len': seq_len}
