@@ -241,7 +241,7 @@ def main():
         time.perf_counter() - start, int(prep.seasonal.sum())))
     training_table(z, c.offsets, args.seconds, args.rounds)
 
-    settings = global_settings(c, horizon=18, members=1,
+    settings = global_settings(c, horizon=18, ensemble=1,
                                iterations=args.iterations)
     start = time.perf_counter()
     history = c.head(settings.horizon)

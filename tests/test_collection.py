@@ -183,7 +183,7 @@ def test_graph_free_loss_of_the_forecast_steps_matches_the_graph(absolute):
 def trained(tmp_path_factory):
     out = str(tmp_path_factory.mktemp('global'))
     c = lc.from_long(long_table(), 'store', 'month')
-    result = lc.fit_global(c, horizon=6, members=2, epochs=None,
+    result = lc.fit_global(c, horizon=6, ensemble=2, epochs=None,
                            iterations=60, out=out, seed=3, batch_size=64)
     return c, result, out
 
@@ -191,7 +191,7 @@ def trained(tmp_path_factory):
 def test_fit_global_validates_and_forecasts_every_series(trained):
     c, result, out = trained
     s = result.settings
-    assert (s.season, s.horizon, s.members) == (12, 6, 2)
+    assert (s.season, s.horizon, s.ensemble) == (12, 6, 2)
     bt = result.backtest
     assert sorted(set(bt.ids)) == sorted(c.ids) and not bt.skipped
     np.testing.assert_allclose(bt.actual[:, 0, 0], c.series(
@@ -272,7 +272,7 @@ def test_an_output_directory_of_other_settings_is_refused(trained):
     c, result, out = trained
     before = sorted(os.listdir(out))
     with pytest.raises(ValueError, match='trained with horizon 6 \\(now 4'):
-        lc.fit_global(c, horizon=4, members=2, out=out, seed=3,
+        lc.fit_global(c, horizon=4, ensemble=2, out=out, seed=3,
                       batch_size=64, iterations=60)
     assert sorted(os.listdir(out)) == before
 
@@ -282,7 +282,7 @@ def test_fit_auto_takes_a_long_table():
     result = lc.fit_auto(frame, id_column='store', time_column='month',
                          horizon=4, ensemble=1, epochs=None, iterations=20)
     assert isinstance(result.forecaster, lc.GlobalForecaster)
-    assert result.settings.members == 1
+    assert result.settings.ensemble == 1
     assert set(result.backtest.ids) == set(frame['store'])
 
 
@@ -437,7 +437,7 @@ def test_eight_series_never_keep_a_forecast_clearly_worse_than_a_baseline():
     c = lc.Collection.from_series(
         [np.cumsum(rng.normal(0, 5, 40)) + 100 + season for _ in range(8)],
         ids=['s{}'.format(i) for i in range(8)])
-    result = lc.fit_global(c, horizon=4, season=4, members=1, epochs=1,
+    result = lc.fit_global(c, horizon=4, season=4, ensemble=1, epochs=1,
                            batch_size=8, seed=0, refit=False)
     summary = result.backtest.summary()['MASE']
     best = summary.drop(['model', 'network']).min()
@@ -458,3 +458,16 @@ def test_the_guard_keeps_a_choice_within_its_share_of_the_best_baseline():
     assert combination.guard('mean_damped', scores) == 'naive'
     scores['seasonal_naive'] = np.nan  # not scored: never chosen
     assert combination.guard('mean_damped', scores) == 'naive'
+
+
+def test_one_vocabulary_ensemble_and_no_season():
+    c = lc.from_long(long_table(4), 'store', 'month')
+    s = global_model.global_settings(c, season=0, ensemble=2)
+    assert (s.season, s.ensemble) == (1, 2)
+    assert global_model.global_settings(c, season=1).season == 1
+    with pytest.warns(FutureWarning, match='members= is now ensemble='):
+        assert global_model.global_settings(c, members=4).ensemble == 4
+    # A record written before 0.8 names it members.
+    old = dict(s.to_dict(), members=5)
+    del old['ensemble']
+    assert global_model.GlobalSettings.from_dict(old).ensemble == 5

@@ -118,7 +118,7 @@ def test_the_encoder_one_hots_static_columns_and_names_unseen_ones():
 def promo_models():
     frame, future = promo_tables()
     c = collection(frame)
-    common = dict(horizon=HORIZON, context=12, members=1, batch_size=64,
+    common = dict(horizon=HORIZON, context=12, ensemble=1, batch_size=64,
                   iterations=300, combine='none', seed=1)
     with_inputs = lc.fit_global(c, refit=False, covariates=['promo'],
                                 static=['kind'], calendar=['month'],
@@ -199,7 +199,7 @@ def test_cli_reads_inputs_and_refuses_a_forecast_without_them(tmp_path,
 
 def test_the_log_transform_is_a_setting_not_the_log_callback():
     c = lc.Collection.from_series([50 + np.arange(30.0)] * 3, ids='abc')
-    result = lc.fit_global(c, refit=False, horizon=4, members=1,
+    result = lc.fit_global(c, refit=False, horizon=4, ensemble=1,
                            iterations=5, log_transform=False)
     assert result.settings.log_transform is False
     with pytest.raises(ValueError, match='the log transform is '

@@ -97,7 +97,7 @@ def test_the_global_model_combines_with_damped_smoothing():
     rng = np.random.default_rng(2)
     c = lc.Collection.from_series(
         [100 + np.cumsum(rng.normal(0.5, 1, 40)) for _ in range(8)])
-    result = lc.fit_global(c, refit=False, horizon=4, members=1,
+    result = lc.fit_global(c, refit=False, horizon=4, ensemble=1,
                            iterations=20, combine='mean_damped')
     forecaster = result.forecaster
     assert forecaster.combination == CANDIDATES['mean_damped']
@@ -107,7 +107,7 @@ def test_the_global_model_combines_with_damped_smoothing():
     summary = result.backtest.summary()
     assert {'damped', 'theta', 'network'} <= set(summary.index)
     assert 'the mean of the network and damped ES' in result.summary()
-    auto = lc.fit_global(c, refit=False, horizon=4, members=1,
+    auto = lc.fit_global(c, refit=False, horizon=4, ensemble=1,
                          iterations=20)
     assert 'validation MASE: the mean of the network and damped ES' in \
         auto.notes[-1]

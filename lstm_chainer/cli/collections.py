@@ -33,7 +33,7 @@ def settings_of(args):
              'n_units': args.n_units, 'n_layers': args.n_layers,
              'levels': tuple(args.levels)}
     if args.ensemble != _PER_SERIES_DEFAULTS['ensemble']:
-        given['members'] = args.ensemble
+        given['ensemble'] = args.ensemble
     if args.batch_size != _PER_SERIES_DEFAULTS['batch_size']:
         given['batch_size'] = args.batch_size
     for name in ('covariates', 'static', 'calendar'):

@@ -662,7 +662,5 @@ def _fit_collection(data, covariates, refit, out, device, comm, log, report,
                            covariates=covariates, static=static)
     if covariates:
         overrides['covariates'] = covariates
-    if 'ensemble' in overrides:
-        overrides['members'] = overrides.pop('ensemble')
     return fit_global(collection, refit=refit, out=out, device=device,
                       comm=comm, log=log, report=report, **overrides)

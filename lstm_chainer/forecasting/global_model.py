@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import tempfile
+import warnings
 from typing import Callable
 
 import chainer
@@ -77,7 +78,9 @@ class GlobalSettings:
         batch_size (int): Windows per iteration.
         epochs (int): Epochs; one epoch draws as many windows as there are
             series.
-        members (int): Networks in the ensemble (their forecasts' median).
+        ensemble (int): Networks in the ensemble (their forecasts'
+            median); as :class:`~lstm_chainer.forecasting.settings.
+            AutoSettings` names it.
         sampling (str): ``series`` (every series equally often) or
             ``windows`` (every window equally often).
         normalise (str): ``window`` (each window minus its level at the
@@ -111,7 +114,7 @@ class GlobalSettings:
     n_layers: int = 1
     batch_size: int = 256
     epochs: int = 100
-    members: int = 3
+    ensemble: int = 3
     sampling: str = 'windows'
     normalise: str = 'window'
     deseasonalise: bool = True
@@ -136,6 +139,8 @@ class GlobalSettings:
         state = dict(state)
         if 'log' in state:  # its name in 0.5.0
             state['log_transform'] = state.pop('log')
+        if 'members' in state:  # its name before 0.8
+            state['ensemble'] = state.pop('members')
         for name in _LISTS:
             state[name] = tuple(state.get(name, ()))
         return cls(**state)
@@ -154,7 +159,8 @@ def global_settings(collection: Collection, horizon=None, season=None,
         GlobalSettings: The settings.
     """
     freq = collection.freq
-    season = check_int('season', season, 1) if season is not None \
+    # No season is 0 or 1, as fit_auto takes it.
+    season = max(1, check_int('season', season, 0)) if season is not None \
         else (default_season(freq) or 1)
     horizon = check_int('horizon', horizon, 1) if horizon is not None \
         else default_horizon(freq)
@@ -165,6 +171,10 @@ def global_settings(collection: Collection, horizon=None, season=None,
         context = max(min(max(-(-3 * horizon // 2), 2 * season, 8),
                           typical - horizon), min(8, typical), 1)
     context = check_int('context', context, 1)
+    if 'members' in given:
+        warnings.warn('members= is now ensemble= (as fit_auto names it)',
+                      FutureWarning, stacklevel=3)
+        given['ensemble'] = given.pop('members')
     fields = {f.name for f in dataclasses.fields(GlobalSettings)}
     unknown = sorted(set(given) - fields)
     if unknown:
@@ -188,7 +198,7 @@ def global_settings(collection: Collection, horizon=None, season=None,
     if given.get('loss', 'mse') not in LOSSES:
         raise ValueError('loss must be one of {}, got {!r}'.format(
             ', '.join(LOSSES), given['loss']))
-    for name in ('n_units', 'n_layers', 'batch_size', 'members', 'seed'):
+    for name in ('n_units', 'n_layers', 'batch_size', 'ensemble', 'seed'):
         if name in given:
             check_int(name, given[name], 0 if name == 'seed' else 1)
     batch = given.get('batch_size', 256)
@@ -706,7 +716,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
     log('{} series, {} rows; season {}, horizon {}, context {}; {} x {} '
         'epochs of {} windows'.format(
             len(collection), len(collection.values), s.season, s.horizon,
-            s.context, s.members, s.epochs, s.batch_size))
+            s.context, s.ensemble, s.epochs, s.batch_size))
     fit_inputs(collection, s.static, s.calendar, s.covariates)  # checks
     if out is not None:
         _check_resumable(out, s)
@@ -775,7 +785,7 @@ def train_global(collection, settings, out, device=-1, comm=None,
     shard = None if comm is None else (comm.rank, comm.size)
     sigma = _window_scale(z, collection.offsets, s)
     members, trainers = [], []
-    for k in range(s.members):
+    for k in range(s.ensemble):
         seed = s.seed + 1000 * k
         iterator = CollectionIterator(
             z / sigma, collection.offsets, s.batch_size, s.context,
@@ -791,8 +801,8 @@ def train_global(collection, settings, out, device=-1, comm=None,
             n_layers=s.n_layers, plot=False, lossfun=LOSSES[s.loss],
             epoch_lines=max(1, s.epochs // 10) if report == 'lines'
             else None,
-            line_prefix='member {}/{}  '.format(k + 1, s.members)
-            if s.members > 1 else '')
+            line_prefix='member {}/{}  '.format(k + 1, s.ensemble)
+            if s.ensemble > 1 else '')
         trainer.run(show_loop_exception_msg=False)
         model = trainer.updater.predictor.copy(mode='copy')
         model.to_device('@numpy')
