@@ -1,8 +1,14 @@
+import re
+
 from setuptools import find_packages, setup
+
+# One version: the package's own (lstm_chainer/version.py).
+with open('lstm_chainer/version.py', encoding='utf-8') as f:
+    VERSION = re.search(r"__version__ = '([^']+)'", f.read()).group(1)
 
 setup(
     name='lstm_chainer',
-    version='0.4.0',
+    version=VERSION,
     description='LSTMs for multivariate time series with Chainer: '
                 'recursive multi-step forecasting',
     long_description=open('README.md', encoding='utf-8').read(),

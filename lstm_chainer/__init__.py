@@ -10,6 +10,7 @@ from lstm_chainer import plotting
 from lstm_chainer.core import schedules
 from lstm_chainer.forecasting import calendar_features
 from lstm_chainer.forecasting.auto import AutoResult, backtest_saved, fit_auto
+from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.backtest import Backtest, backtest
 from lstm_chainer.forecasting.baselines import LinearAR, persistence_squared_errors
 from lstm_chainer.data.csvdata import future_index, load_csv, split_series, time_step
@@ -82,7 +83,7 @@ def _alias_moved_modules():
 _alias_moved_modules()
 
 __all__ = [
-    'AutoResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
+    'AutoResult', 'FitResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
     'Collection', 'GlobalForecaster', 'backtest_collection', 'fit_global',
     'from_long', 'read_long', 'load_global',
     'resolve_settings',

@@ -283,6 +283,11 @@ def test_fit_auto_takes_a_long_table():
                          horizon=4, ensemble=1, epochs=None, iterations=20)
     assert isinstance(result.forecaster, lc.GlobalForecaster)
     assert result.settings.ensemble == 1
+    # One result type for one and many series.
+    assert type(result) is lc.FitResult
+    assert result.resolution.settings is result.settings
+    assert set(result.intervals) == {0.8, 0.95}
+    assert result.summary().startswith('summary: over 6 series')
     assert set(result.backtest.ids) == set(frame['store'])
 
 

@@ -63,6 +63,7 @@ def with_drivers():
 
 def test_named_drivers_are_used_by_the_chosen_forecast(with_drivers):
     frame, result = with_drivers
+    assert type(result) is lc.FitResult  # as for many series
     weights = result.validated.combination
     assert 'regression' in weights
     mase = result.backtest.summary()['MASE']

@@ -203,3 +203,22 @@ def test_record_sections_are_typed_and_round_trip(tmp_path):
     (tmp_path / 'model.json').write_text(json.dumps(doc))
     with pytest.raises(ValueError, match="corrupted.*speed"):
         lc.load_model(str(tmp_path))
+
+
+@pytest.mark.parametrize('combination, message', [
+    ({'bogus': 1.0}, "'bogus' is not a partner"),
+    ({'regression': 1.0}, 'regresses on covariates the model does not '
+                          'have'),
+])
+def test_a_combination_of_unknown_partners_is_refused_on_load(
+        tmp_path, combination, message):
+    directory = saved_by_old_version(tmp_path, 'model_v2')
+    path = os.path.join(directory, 'model.json')
+    with open(path) as f:
+        doc = json.load(f)
+    doc['combination'] = combination
+    with open(path, 'w') as f:
+        json.dump(doc, f)
+    with pytest.raises(ValueError, match='model.json is corrupted or not a '
+                       'model description .*' + message):
+        lc.load_model(directory)

@@ -30,6 +30,7 @@ from lstm_chainer.forecasting.forecaster import (
 )
 from lstm_chainer.forecasting.intervals import conformal_quantiles, nested
 from lstm_chainer.forecasting.regression import regression_forecasts
+from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.selection import (
     KPSS_CRITICAL,
@@ -40,8 +41,6 @@ from lstm_chainer.forecasting.selection import (
     season_name,
 )
 from lstm_chainer.forecasting.settings import (
-    AutoSettings,
-    Resolution,
     default_epochs,
     resolve_settings,
 )
@@ -54,49 +53,14 @@ INNER_DIR = 'inner'  # early stopping's runs on the inner split
 REPORTS = ('none', 'bar', 'lines', 'full')
 
 
-@dataclasses.dataclass
-class AutoResult:
-    """What :func:`fit_auto` made.
-
-    Attributes:
-        forecaster (Forecaster): The model to forecast with: the one
-            refitted on all rows with ``refit=True``, else :attr:`validated`.
-            It carries its settings, context and intervals.
-        validated (Forecaster): The model trained on the first part, whose
-            forecasts :attr:`backtest` scored.
-        backtest (Backtest): Rolling-origin backtest of :attr:`validated`
-            on the held-out part, beside the baselines (``None`` on MPI
-            ranks other than 0).
-        settings (AutoSettings): Every setting of the run.
-        intervals (dict): Level -> ``(horizon, variables)`` conformal
-            half-widths; levels too few origins reach are left out.
-        resolution (Resolution): How the settings were chosen.
-        notes (list): What the run could not do as asked, and why.
-        trainers (list): Each member's Trainer (of the refit too, after).
-    """
-
-    forecaster: Forecaster
-    validated: Forecaster
-    backtest: Backtest | None
-    settings: AutoSettings
-    intervals: dict
-    resolution: Resolution
-    notes: list
-    trainers: list
-
-    def summary(self):
-        """str: One line: does the model beat persistence?"""
-        line = verdict(self.backtest, self.settings.transforms,
-                       self.settings.season, self.validated.combination)
-        return line + covariates_clause(self.settings.covariates,
-                                        self.validated.combination,
-                                        self.settings.combine)
+# One result type for one and many series (its name before 0.8).
+AutoResult = FitResult
 
 
 def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
              out: str | None = None, device=-1, comm=None,
              source: dict | None = None, log: Callable | None = None,
-             report: str = 'none', **overrides) -> AutoResult:
+             report: str = 'none', **overrides) -> FitResult:
     """Trains, backtests and calibrates a forecaster with settings chosen
     from the data.
 
@@ -137,9 +101,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             :class:`~lstm_chainer.forecasting.global_model.GlobalSettings`).
 
     Returns:
-        AutoResult: The forecaster, its backtest, settings and intervals
-        (a :class:`~lstm_chainer.forecasting.global_model.GlobalResult`
-        with ``id_column``).
+        FitResult: The forecaster, its backtest, settings, intervals and
+        how the settings were chosen (for one table or many series).
     """
     if report not in REPORTS:
         raise ValueError('report must be one of {}, got {!r}'.format(
@@ -179,8 +142,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             notes, settings = _resumed(previous, trainers, settings)
         for note in notes:
             log('note: ' + note)
-        result = AutoResult(validated, validated, None, settings, {},
-                            resolution, resolution.notes + notes, trainers)
+        result = FitResult(validated, validated, None, settings, {},
+                           resolution, resolution.notes + notes, trainers)
         if comm is None or comm.rank == 0:
             _validate(result, data, train, test, source, out, log)
         if refit:

@@ -36,15 +36,19 @@ from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.collection_inputs import InputEncoder, fit_inputs
 from lstm_chainer.forecasting.damped import damped_forecasts
 from lstm_chainer.forecasting.intervals import carried
+from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
 from lstm_chainer.forecasting.selection import default_horizon, default_season
 from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
+from lstm_chainer.forecasting.settings import Resolution
 from lstm_chainer.forecasting.theta import theta_forecast
 from lstm_chainer.training import distributed
 from lstm_chainer.version import __version__
 
 KIND = 'global'
-FORMAT = 2  # 2 (0.6): inputs, log_transform; 1 still reads
+# 2 (0.6): inputs, log_transform; 3 (0.8): naive and seasonal naive as
+# partners, 'ensemble' for 'members' in the settings. Older ones read.
+FORMAT = 3
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
@@ -640,38 +644,15 @@ def _ranges_after(offsets, starts, horizon):
     return (offsets[:-1] + starts)[:, None] + np.arange(horizon)[None, :]
 
 
-@dataclasses.dataclass
-class GlobalResult:
-    """What :func:`fit_global` made.
-
-    Attributes:
-        forecaster (GlobalForecaster): The refit on all rows (with
-            ``refit=True``), else :attr:`validated`.
-        validated (GlobalForecaster): Trained without each series' last
-            ``horizon`` rows, which :attr:`backtest` scored.
-        backtest (CollectionBacktest): That validation.
-        settings (GlobalSettings): The settings.
-        notes (list): What the run could not do as asked, and why.
-        trainers (list): Each member's Trainer.
-    """
-
-    forecaster: GlobalForecaster
-    validated: GlobalForecaster
-    backtest: CollectionBacktest
-    settings: GlobalSettings
-    notes: list
-    trainers: list
-
-    def summary(self):
-        """str: The one-line verdict of the validation."""
-        return self.backtest.verdict(self.validated.combination)
+# One result type for one and many series (its name before 0.8).
+GlobalResult = FitResult
 
 
 def fit_global(collection: Collection, *, refit: bool = True,
                out: str | None = None, device=-1, comm=None,
                log: Callable | None = None, report: str = 'none',
                source: dict | None = None, iterations: int = 1000,
-               **overrides) -> GlobalResult:
+               **overrides) -> FitResult:
     """Trains one network across every series of a collection.
 
     The last ``horizon`` rows of every series are held out: the ensemble
@@ -698,7 +679,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
             ``season``, ``context``, ``n_units``, ``members``, ...).
 
     Returns:
-        GlobalResult: The forecaster, its validation and settings.
+        FitResult: The forecaster, its validation, settings, intervals
+        and how the settings were chosen.
     """
     if log is not None and not callable(log):
         raise ValueError('log receives the run\'s lines (a callable), got {!r};'
@@ -730,9 +712,12 @@ def fit_global(collection: Collection, *, refit: bool = True,
         validated, trainers = train_global(train, s, directory, device,
                                            comm, report)
         validated.meta['data'] = data
-        result = GlobalResult(validated, validated, None, s, notes, trainers)
+        result = FitResult(validated, validated, None, s, {},
+                           _resolution(s, collection, overrides, notes),
+                           notes, trainers)
         if comm is None or comm.rank == 0:
             _validate(result, collection, out, log)
+            result.intervals = validated.half_widths
         if refit:
             where = os.path.join(directory, REFIT_DIR)
             final, more = train_global(collection, s, where, device, comm,
@@ -745,6 +730,16 @@ def fit_global(collection: Collection, *, refit: bool = True,
                 validated.meta['refit'] = REFIT_DIR
                 validated.save(out)
     return result
+
+
+def _resolution(settings, collection, given, notes):
+    """How the settings were chosen (as :func:`fit_auto`'s resolution
+    says it for one table)."""
+    because = None
+    if settings.season == 1:
+        because = 'no season given' if given.get('season') is not None \
+            else 'no seasonal time step'
+    return Resolution(settings, None, None, because, notes)
 
 
 def _check_resumable(out, settings):

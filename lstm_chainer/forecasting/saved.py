@@ -18,9 +18,13 @@ META_FILE = 'model.json'
 # refit model. Version 3 (0.3.0): the run's settings. Version 4 (0.4.0):
 # the forecast combination (a model an older reader would forecast
 # without it). Version 5 (0.7.0): damped smoothing as a partner of the
-# combination. Each change of the schema adds one; load reads every older
-# version and refuses a newer one.
-FORMAT = 5
+# combination. Version 6 (0.8.0): naive, seasonal naive and the regression
+# on the covariates as partners. Each change of the schema adds one; load
+# reads every older version and refuses a newer one.
+FORMAT = 6
+# The partners a combination may weigh (combination.PARTNER_FORECASTS and
+# the regression on the covariates).
+PARTNERS = ('theta', 'damped', 'naive', 'seasonal_naive', 'regression')
 
 
 class _Section:
@@ -272,6 +276,13 @@ class SavedModel:
             if len(shape) != 2 or shape[1] != n or not 0 < float(level) < 1:
                 raise ValueError('intervals at {} have shape {}, expected '
                                  '(horizon, {})'.format(level, shape, n))
+        for name, weight in (self.combination or {}).items():
+            if name not in PARTNERS or not isinstance(weight, (int, float)):
+                raise ValueError('combination {!r}: {!r} is not a partner '
+                                 'and weight'.format(self.combination, name))
+        if 'regression' in (self.combination or {}) and not self.covariates:
+            raise ValueError('combination regresses on covariates the model '
+                             'does not have')
         if self.transforms is not None:
             names = Transformer.from_dict(self.transforms).names
             if len(names) != n:

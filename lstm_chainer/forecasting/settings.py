@@ -111,12 +111,14 @@ OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
 
 @dataclasses.dataclass
 class Resolution:
-    """How :func:`resolve_settings` chose: the settings, the transform
-    choice's measurements (``None`` when transforms were given), why there
-    is no season, and notes worth telling the user."""
+    """How :func:`resolve_settings` (or a global model's settings) chose:
+    the settings, the transforms (``None`` for many series, each prepared
+    from its own history), the transform choice's measurements (``None``
+    when transforms were given), why there is no season, and notes worth
+    telling the user."""
 
     settings: AutoSettings
-    transformer: Transformer
+    transformer: Transformer | None
     choice: pd.DataFrame | None = None
     no_season_because: str | None = None
     notes: list = dataclasses.field(default_factory=list)
