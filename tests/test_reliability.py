@@ -409,3 +409,50 @@ def test_what_killed_runs_leave_in_members_is_cleaned(model, capsys):
         assert 'removed {}'.format(left) in printed
         assert not os.path.exists(os.path.join(out, left))
     assert os.path.isfile(os.path.join(out, 'log'))
+
+
+def _edit_record(directory, edit):
+    import json
+    path = os.path.join(directory, 'model.json')
+    with open(path) as f:
+        doc = json.load(f)
+    doc = edit(doc)
+    with open(path, 'w') as f:
+        json.dump(doc, f)
+
+
+def _drop(section, key):
+    def edit(doc):
+        del doc[section][key]
+        return doc
+    return edit
+
+
+def _set(section, key, value):
+    def edit(doc):
+        doc[section][key] = value
+        return doc
+    return edit
+
+
+@pytest.mark.parametrize('command', [['valid'], ['pred', '--steps', '2']])
+@pytest.mark.parametrize('edit, message', [
+    (lambda doc: [doc], 'model.json is not a model description (not a JSON '
+                        'object)'),
+    (_drop('data', 'rows'), 'data.rows is missing'),
+    (_set('data', 'rows', 'many'), "data.rows must be a whole number >= 1, "
+                                   "got 'many'"),
+    (_set('model', 'n_units', -5), 'model.n_units must be a whole number '
+                                   '>= 1, got -5'),
+    (_set('backtest', 'context', 0), 'backtest.context must be a whole '
+                                     'number >= 1, got 0'),
+])
+def test_a_damaged_record_is_one_line_naming_the_file_and_field(
+        model, capsys, command, edit, message):
+    path, out = model
+    _edit_record(out, edit)
+    before = digest(out)
+    argv = [command[0], out, '--data', path] + command[1:]
+    assert main(argv) == 2
+    one_line_error(capsys, os.path.join(out, 'model.json'), message)
+    assert digest(out) == before

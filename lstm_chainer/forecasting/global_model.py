@@ -397,9 +397,10 @@ def is_global(directory):
         return False
     try:
         with open(path) as f:
-            return json.load(f).get('kind') == KIND
+            doc = json.load(f)
     except (ValueError, OSError):
         return False
+    return isinstance(doc, dict) and doc.get('kind') == KIND
 
 
 def load_global(directory, refit=False):

@@ -246,8 +246,22 @@ class SavedModel:
         from lstm_chainer.forecasting.scaling import Scaler
         config = dict(self.model)
         for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
-            if not isinstance(config[key], int):
-                raise TypeError('model.{} is not an integer'.format(key))
+            _check_count('model.' + key, config[key])
+        # Every field the commands read: present and of its kind.
+        # A model saved by hand knows nothing of its data; one that was
+        # trained on a split knows its rows.
+        trained = self.data.path is not None or self.data.test_rows \
+            is not None
+        _check_count('data.rows', self.data.rows, 1, not trained)
+        _check_count('data.test_rows', self.data.test_rows, 0, True)
+        for key in ('horizon', 'context', 'stride'):
+            _check_count('backtest.' + key, self.backtest.get(key), 1, True)
+        _check_count('seq_len', self.seq_len, 1, True)
+        if self.refit is not None:
+            if not isinstance(self.refit.dir, str) or not self.refit.dir:
+                raise ValueError('refit.dir is not a directory name: '
+                                 '{!r}'.format(self.refit.dir))
+            _check_count('refit.rows', self.refit.rows)
         scaler = Scaler.from_dict(self.scaler)
         n = config['n_output']
         n_in = config['n_input']
@@ -267,6 +281,7 @@ class SavedModel:
             raise ValueError('{} columns for {} outputs'.format(
                 len(self.columns), n))
         self.pred = int(self.pred)
+        _check_count('pred', self.pred)
         if not isinstance(self.members, int) or self.members < 1:
             raise ValueError('members must be a positive integer, got '
                              '{!r}'.format(self.members))
@@ -331,6 +346,19 @@ class SavedModel:
                              '({}: {})'.format(path, type(e).__name__, e)) \
                 from e
         return cls.from_json(doc, path)
+
+
+def _check_count(name, value, least=1, optional=False):
+    """Refuses a record field that is not a whole number >= ``least``
+    (``None`` where ``optional``), naming it."""
+    if value is None and optional:
+        return
+    if value is None:
+        raise ValueError('{} is missing'.format(name))
+    if not isinstance(value, int) or isinstance(value, bool) \
+            or value < least:
+        raise ValueError('{} must be a whole number >= {}, got {!r}'.format(
+            name, least, value))
 
 
 def _write_json(path, doc):
