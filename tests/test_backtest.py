@@ -41,6 +41,11 @@ def test_baselines_by_hand(ramp):
 def test_mase_scale_and_metrics(ramp):
     np.testing.assert_array_equal(naive_scale(ramp[:10]), [1, 2])
     np.testing.assert_array_equal(naive_scale(ramp[:10], 4), [4, 8])
+    # One rule at zero scale: a column seasonal naive gets exactly right
+    # is scaled by the naive's error; a constant one by 1.
+    weekly = np.column_stack([np.tile([0., 0, 1, 1], 5), np.full(20, 3.)])
+    np.testing.assert_allclose(naive_scale(weekly, 4), [9 / 19, 1])
+    np.testing.assert_allclose(naive_scale(weekly), [9 / 19, 1])
     forecasts = np.zeros((2, 3, 1))
     actual = np.ones((2, 3, 1))
     m = error_metrics(forecasts, actual, np.array([0.5]))

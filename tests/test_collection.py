@@ -101,7 +101,7 @@ def test_from_long_reads_hourly_text_times_and_names_an_off_grid_one():
     assert c.future_index(1, 1)[0] == pd.Timestamp('2020-01-01 10:00')
     frame.loc[3, 'time'] = '2020-01-01 03:30'
     with pytest.raises(ValueError, match="series 'a': time 2020-01-01 "
-                       "03:30:00 is off the grid of step h \\(row 5\\)"):
+                       "03:30:00 is off the grid of step h \\(row 3\\)"):
         lc.from_long(frame, 'meter', 'time')
 
 
@@ -476,3 +476,61 @@ def test_one_vocabulary_ensemble_and_no_season():
     old = dict(s.to_dict(), members=5)
     del old['ensemble']
     assert global_model.GlobalSettings.from_dict(old).ensemble == 5
+
+
+def test_a_small_collection_trains_and_prints_the_epochs_asked_for(
+        tmp_path, capsys):
+    # 12 series and batches of 256 windows: a batch is one epoch, not 21.
+    path = _write_long(tmp_path, long_table(12))
+    out = tmp_path / 'm'
+    assert main(['train', path, '--id-column', 'store', '--time-column',
+                 'month', '--out', str(out), '--epochs', '5', '--ensemble',
+                 '1', '--horizon', '3']) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith('epoch ')]
+    assert [line.split()[1] for line in lines] == [
+        '1/5', '2/5', '3/5', '4/5', '5/5']
+    assert 'snapshot_epoch_5' in os.listdir(out)
+
+
+def test_a_dataframes_rows_are_named_by_their_index_labels(tmp_path):
+    frame = long_table(4)
+    frame.index = frame.index + 1000
+    frame.loc[1100, 'store'] = None
+    with pytest.raises(ValueError, match="^row 1100 has no id \\('store' is "
+                       "empty\\)$"):
+        lc.from_long(frame, 'store', 'month')
+    # From a file, its line.
+    frame = long_table(4)
+    frame.loc[100, 'store'] = ''
+    with pytest.raises(ValueError, match="row 102 has no id"):
+        lc.read_long(_write_long(tmp_path, frame), 'store', 'month')
+
+
+def test_times_across_a_daylight_saving_change_are_read_as_utc(tmp_path):
+    times = ['2024-03-31T00:00:00+01:00', '2024-03-31T01:00:00+01:00',
+             '2024-03-31T03:00:00+02:00', '2024-03-31T04:00:00+02:00',
+             '2024-03-31T05:00:00+02:00']
+    frame = pd.DataFrame({'time': times * 2, 'id': ['a'] * 5 + ['b'] * 5,
+                          'y': np.arange(10.0)})
+    path = _write_long(tmp_path, frame)
+    c = lc.read_long(path, 'id', 'time')
+    assert c.freq == 'h' and c.starts[0] == pd.Timestamp('2024-03-30 23:00')
+    table = tmp_path / 'one.csv'
+    frame.iloc[:5].drop(columns='id').to_csv(table, index=False)
+    data = lc.load_csv(str(table), time_column='time')
+    assert list(data.index) == list(pd.date_range('2024-03-30 23:00',
+                                                  periods=5, freq='h'))
+
+
+def test_pred_with_a_damaged_validation_table_still_forecasts(
+        trained, tmp_path, capsys):
+    c, result, out = trained
+    copy = tmp_path / 'model'
+    import shutil
+    shutil.copytree(out, copy)
+    (copy / 'series.csv').write_bytes(b'\x1f\x8b\x00\xff\xfe binary')
+    data = _write_long(tmp_path, long_table())
+    assert main(['pred', str(copy), '--data', data, '--steps', '2']) == 0
+    said = capsys.readouterr().out
+    assert 'series.csv is not the validation table' in said

@@ -69,7 +69,7 @@ def test_from_long_names_a_static_column_that_changes():
     frame, _ = promo_tables(4)
     frame.loc[50, 'kind'] = 'games'
     with pytest.raises(ValueError, match="series 'p01': static column 'kind' "
-                       "changes from 'toys' to 'games' \\(row 52\\)"):
+                       "changes from 'toys' to 'games' \\(row 50\\)"):
         collection(frame)
     with pytest.raises(ValueError, match="'promo' is given twice"):
         lc.from_long(frame, 'product', 'month', ['sales', 'promo'],

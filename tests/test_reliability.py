@@ -456,3 +456,20 @@ def test_a_damaged_record_is_one_line_naming_the_file_and_field(
     assert main(argv) == 2
     one_line_error(capsys, os.path.join(out, 'model.json'), message)
     assert digest(out) == before
+
+
+def test_a_column_seasonal_naive_gets_exactly_right_is_scored(tmp_path,
+                                                              capsys):
+    # A working-day flag repeats every week: seasonal naive's in-sample
+    # error is 0 (the report died with 'Encountered all NA values').
+    frame = daily(140)
+    frame['workday'] = (pd.to_datetime(frame['date']).dt.dayofweek < 5) \
+        .astype(float)
+    path = tmp_path / 'data.csv'
+    frame.to_csv(path, index=False)
+    assert main(['train', str(path), '--out', str(tmp_path / 'm'),
+                 '--time-column', 'date', '--json'] + FAST) == 0
+    import json
+    doc = json.loads(capsys.readouterr().out)
+    mase = doc['backtest']['per_variable']
+    assert np.isfinite(mase['workday']['model MASE'])

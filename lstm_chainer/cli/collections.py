@@ -101,7 +101,7 @@ def cmd_pred_collection(args, out):
                            freq=forecaster.settings.freq,
                            sep=data.get('sep'))
     frame = forecaster.forecast_frame(collection, steps, future=future)
-    shown = choose_shown(collection, args.series, args.model_dir)
+    shown = choose_shown(collection, args.series, args.model_dir, out)
     figure = plotting.collection_figure(collection, frame, shown)
     csv = os.path.join(args.model_dir, 'forecast.csv')
     png = os.path.join(args.model_dir, 'forecast.png')
@@ -136,7 +136,7 @@ def note_unseen(forecaster, collection, out):
                     new[:5]) + (' ...' if len(new) > 5 else '')))
 
 
-def choose_shown(collection, asked, model_dir):
+def choose_shown(collection, asked, model_dir, out):
     """The ids forecast.png shows: those asked for, else a few spread over
     the validation errors (best, quartiles, worst)."""
     ids = list(collection.ids)
@@ -148,8 +148,14 @@ def choose_shown(collection, asked, model_dir):
         return list(asked)
     table = os.path.join(model_dir, global_model.SERIES_FILE)
     if os.path.isfile(table):
-        errors = pd.read_csv(table, dtype={'id': str}).groupby('id')[
-            'model MASE'].mean().dropna()
+        try:
+            errors = pd.read_csv(table, dtype={'id': str}).groupby('id')[
+                'model MASE'].mean().dropna()
+        except (ValueError, KeyError, UnicodeDecodeError) as error:
+            out.say('note: {} is not the validation table ({}): '
+                    'forecast.png shows the first series'.format(
+                        table, str(error).splitlines()[0][:80]))
+            return ids[:SHOWN]
         errors = errors[errors.index.isin(ids)].sort_values()
         if len(errors) >= SHOWN:
             picks = np.linspace(0, len(errors) - 1, SHOWN).round().astype(int)

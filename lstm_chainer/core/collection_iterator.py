@@ -93,7 +93,7 @@ class CollectionIterator(EpochIterator):
     Attributes:
         n_series (int): Series that give windows (of this shard).
         n_windows (int): Distinct windows. One epoch draws ``n_series``
-            windows.
+            windows (one batch where there are fewer series).
     """
 
     def __init__(self, values, offsets, batch_size=256, context=12,
@@ -143,8 +143,11 @@ class CollectionIterator(EpochIterator):
 
     @property
     def epoch_detail(self):
-        """float: Epochs done, fractional."""
-        return self.iteration * self.batch_size / self.n_series
+        """float: Epochs done, fractional (an epoch draws as many windows
+        as there are series, one batch at least: a batch is never counted
+        as several epochs)."""
+        return self.iteration * self.batch_size / max(self.n_series,
+                                                      self.batch_size)
 
     def draw(self, size):
         """``(series, origins)`` of ``size`` random windows."""

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.data.csvdata import looks_numeric, read_table
+from lstm_chainer.data.csvdata import looks_numeric, read_table, utc_if_mixed
 
 
 @dataclasses.dataclass
@@ -232,6 +232,7 @@ def read_long(path: str, id_column: str, time_column: str | None = None,
     """
     frame = read_table(path, sep, thousands, decimal,
                        text=[id_column] + list(static))
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # rows named as lines
     inputs = [id_column, time_column] + list(static)
     if columns is None:
         columns = [c for c in frame.columns if c not in inputs
@@ -280,7 +281,10 @@ def from_long(frame: pd.DataFrame, id_column: str,
             category, a meter's region), read as text.
 
     Returns:
-        Collection: The series, in order of first appearance.
+        Collection: The series, in order of first appearance. Errors name
+        a row by the frame's index label (:func:`read_long`: the file's
+        line); times with several UTC offsets (daylight saving) are read
+        as UTC.
     """
     if id_column not in frame.columns:
         raise ValueError('no id column {!r}: the table has {}'.format(
@@ -321,7 +325,7 @@ def from_long(frame: pd.DataFrame, id_column: str,
     if empty.any():
         row = int(np.argmax(empty.to_numpy()))
         raise ValueError('row {} has no id ({!r} is empty)'.format(
-            row + 2, id_column))
+            frame.index[row], id_column))
     # Factorised as they are (categories, numbers, text), then named as
     # text: no string per row for millions of rows.
     codes, uniques = pd.factorize(raw_ids, sort=False)
@@ -334,15 +338,15 @@ def from_long(frame: pd.DataFrame, id_column: str,
     lengths = np.bincount(codes, minlength=len(ids))
     offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
     values = _numbers(frame, columns, order)
-    _check_finite(values, ids, offsets, columns, order)
+    _check_finite(values, ids, offsets, columns, order, frame.index)
     known = None
     if covariates:
         known = _numbers(frame, covariates, order)
-        _check_finite(known, ids, offsets, covariates, order)
+        _check_finite(known, ids, offsets, covariates, order, frame.index)
     starts = time_name = None
     if time_column is not None:
         times = _parse_times(frame[time_column])[order]
-        freq = _check_times(times, ids, offsets, freq, order)
+        freq = _check_times(times, ids, offsets, freq, order, frame.index)
         starts = times[offsets[:-1]]
         time_name = time_column
     return Collection(ids, offsets, values, columns, starts, freq, time_name,
@@ -374,7 +378,7 @@ def _static(frame, names, ids, offsets, order, id_column):
             row = int(np.argmax(column.isna().to_numpy()))
             raise ValueError('series {!r}: static column {!r} is empty at '
                              'row {}'.format(str(frame[id_column].iloc[row]),
-                                             name, row + 2))
+                                             name, frame.index[row]))
         codes = pd.factorize(column, sort=False)[0][order]
         changed = np.flatnonzero(codes != codes[offsets[:-1]][owner])
         if len(changed):
@@ -383,7 +387,8 @@ def _static(frame, names, ids, offsets, order, id_column):
                              '{!r} to {!r} (row {})'.format(
                                  ids[owner[p]], name,
                                  column.iloc[first[owner[p]]],
-                                 column.iloc[order[p]], int(order[p]) + 2))
+                                 column.iloc[order[p]],
+                                 frame.index[order[p]]))
         out[name] = np.asarray([str(v) for v in column.iloc[first]],
                                dtype=object)
     return pd.DataFrame(out)
@@ -410,13 +415,13 @@ def _check_unique(ids):
         raise ValueError('series id {!r} appears twice'.format(repeated[0]))
 
 
-def _check_finite(values, ids, offsets, columns, order=None):
+def _check_finite(values, ids, offsets, columns, order=None, rows=None):
     bad = ~np.isfinite(values)
     if bad.any():
         position, column = np.argwhere(bad)[0]
         series = int(np.searchsorted(offsets, position, side='right') - 1)
         row = '' if order is None else ' (row {})'.format(
-            int(order[position]) + 2)
+            rows[order[position]])
         what = 'infinite' if np.isinf(values[position, column]) \
             else 'empty or not a number'
         raise ValueError('series {!r}: column {!r} is {} at its row {}{}'
@@ -431,14 +436,16 @@ def _parse_times(raw):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # format inference notices
             text = raw.astype(str)
-            parsed = pd.DatetimeIndex(pd.to_datetime(text, errors='coerce'))
+            parsed = pd.DatetimeIndex(utc_if_mixed(lambda **utc: pd.to_datetime(
+                text, errors='coerce', **utc)))
             if parsed.isna().any():  # the first row's format is not all's
-                parsed = pd.DatetimeIndex(pd.to_datetime(
-                    text, errors='coerce', format='mixed'))
+                parsed = pd.DatetimeIndex(utc_if_mixed(
+                    lambda **utc: pd.to_datetime(
+                        text, errors='coerce', format='mixed', **utc)))
     if parsed.isna().any():
         row = int(np.argmax(parsed.isna()))
         raise ValueError('row {}: {!r} is not a time'.format(
-            row + 2, raw.iloc[row]))
+            raw.index[row], raw.iloc[row]))
     if parsed.tz is not None:
         parsed = parsed.tz_convert(None)
     # Nanoseconds, whatever pandas parsed to (pandas 3 picks microseconds
@@ -450,7 +457,7 @@ def _series_at(offsets, position):
     return int(np.searchsorted(offsets, position, side='right') - 1)
 
 
-def _check_times(times, ids, offsets, freq, order):
+def _check_times(times, ids, offsets, freq, order, rows):
     """Times strictly increase within each series on one grid; the step."""
     stamps = times.asi8
     same = np.ones(len(stamps), bool)
@@ -466,7 +473,7 @@ def _check_times(times, ids, offsets, freq, order):
             p = int(bad[0])
             raise ValueError('series {!r}: time {} {} (row {})'.format(
                 ids[_series_at(offsets, p)], _when(times[p]), what,
-                int(order[p]) + 2))
+                rows[order[p]]))
     lengths = np.diff(offsets)
     if freq is None:
         freq = _infer(times, offsets, lengths)
@@ -485,11 +492,11 @@ def _check_times(times, ids, offsets, freq, order):
             raise ValueError(
                 'series {!r}: {} step(s) missing before {} (row {}); the '
                 'step is {}'.format(ids[i], int(gap[p]) - 1, _when(times[p]),
-                                    int(order[p]) + 2, freq))
+                                    rows[order[p]], freq))
         if own is None:
             raise ValueError('series {!r}: time {} is off the grid of step '
                              '{} (row {})'.format(ids[i], _when(times[p]),
-                                                  freq, int(order[p]) + 2))
+                                                  freq, rows[order[p]]))
         raise ValueError(
             'series {!r} is at another frequency ({}) than the others ({})'
             .format(ids[i], own, freq))

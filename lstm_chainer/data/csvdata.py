@@ -461,7 +461,20 @@ def _to_datetime(text, dayfirst):
             'month': 3 * quarters[1].astype(int) - 2, 'day': 1}))
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)  # format inference
-        return pd.to_datetime(text, errors='coerce', dayfirst=dayfirst)
+        return utc_if_mixed(lambda **utc: pd.to_datetime(
+            text, errors='coerce', dayfirst=dayfirst, **utc))
+
+
+def utc_if_mixed(parse):
+    """``parse()``, or, where the times carry several UTC offsets (one
+    zone across a daylight-saving change), ``parse(utc=True)`` as naive UTC
+    times: one regular step, no repeated or missing hour."""
+    try:
+        return parse()
+    except ValueError as error:
+        if 'Mixed timezones' not in str(error):
+            raise
+    return parse(utc=True).dt.tz_convert(None)
 
 
 def _time_index(path, frame, time_column, dayfirst, time_unit, notes):

@@ -58,8 +58,12 @@ def naive_scale(train, season: int | None = None) -> np.ndarray:
         train: ``(T, n)`` training rows.
         season (int): Lag of the seasonal naive forecast (``None``: 1).
 
+    One rule at zero scale, for one series and many: where the seasonal
+    naive forecast is perfect in sample, the naive one's MAE (lag 1); where
+    that is 0 too (a constant column), 1 (errors in data units).
+
     Returns:
-        numpy.ndarray: ``(n,)``; NaN where the naive forecast is perfect.
+        numpy.ndarray: ``(n,)``, positive.
     """
     train = np.asarray(train, dtype=np.float64)
     lag = season or 1
@@ -67,8 +71,10 @@ def naive_scale(train, season: int | None = None) -> np.ndarray:
         raise ValueError('the training part has {} rows; the naive scale of '
                          'MASE needs more than {}'.format(len(train), lag))
     scale = np.abs(train[lag:] - train[:-lag]).mean(axis=0)
-    scale[scale == 0] = np.nan
-    return scale
+    if lag > 1 and (scale == 0).any():
+        scale = np.where(scale == 0,
+                         np.abs(np.diff(train, axis=0)).mean(axis=0), scale)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def baseline_forecasts(name: str, series, origins, horizon: int,

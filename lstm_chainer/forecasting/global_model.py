@@ -33,6 +33,7 @@ from lstm_chainer.core.collection_iterator import (
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection
 from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.backtest import naive_scale
 from lstm_chainer.forecasting.collection_inputs import InputEncoder, fit_inputs
 from lstm_chainer.forecasting.damped import damped_forecasts
 from lstm_chainer.forecasting.intervals import carried
@@ -81,7 +82,7 @@ class GlobalSettings:
         n_layers (int): LSTM layers.
         batch_size (int): Windows per iteration.
         epochs (int): Epochs; one epoch draws as many windows as there are
-            series.
+            series (one batch where there are fewer).
         ensemble (int): Networks in the ensemble (their forecasts'
             median); as :class:`~lstm_chainer.forecasting.settings.
             AutoSettings` names it.
@@ -207,7 +208,8 @@ def global_settings(collection: Collection, horizon=None, season=None,
             check_int(name, given[name], 0 if name == 'seed' else 1)
     batch = given.get('batch_size', 256)
     if epochs is None:
-        epochs = max(1, int(np.ceil(iterations * batch / len(collection))))
+        epochs = max(1, int(np.ceil(iterations * batch
+                                    / max(len(collection), batch))))
     given['levels'] = tuple(given.get('levels', (0.8, 0.95)))
     for name in ('static', 'calendar', 'covariates'):
         if isinstance(given.get(name), str):
@@ -459,16 +461,16 @@ def damped_collection(collection, horizon, season):
 
 def history_scale(collection, season):
     """``(S, n)`` MASE scales: each series' in-sample seasonal naive mean
-    absolute error (lag 1 when the series is shorter than two seasons; 1
-    where it is 0)."""
+    absolute error (lag 1 when the series is shorter than two seasons), at
+    zero scale as :func:`~lstm_chainer.forecasting.backtest.naive_scale`
+    rules (1 for a series of one row)."""
     count, n = len(collection), len(collection.columns)
     scale = np.ones((count, n))
     for i in range(count):
         rows = collection.series(i)
         lag = season if season > 1 and len(rows) > season + 1 else 1
         if len(rows) > lag:
-            mae = np.abs(rows[lag:] - rows[:-lag]).mean(axis=0)
-            scale[i] = np.where(mae > 0, mae, 1.0)
+            scale[i] = naive_scale(rows, lag)
     return scale
 
 
