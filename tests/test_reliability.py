@@ -308,6 +308,14 @@ def test_options_a_resumed_run_cannot_honour(model, capsys):
     fast[1] = '3'
     assert main(args + fast) == 0
     assert lc.load_model(out).record.training['epochs'] == 3
+    # Quiet, the summary alone goes to stdout; what had no effect is still
+    # said, on stderr.
+    capsys.readouterr()
+    assert main(args + FAST + ['--quiet']) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith('summary:')
+    assert captured.err == 'lstm-chainer train: note: epochs 1 had no ' \
+        'effect: the directory already holds 3 epochs\n'
 
 
 # 7. Small things.

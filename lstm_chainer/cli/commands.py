@@ -37,6 +37,8 @@ def cmd_train(args, out):
     result = lc.fit_auto(data, covariates=args.covariates, refit=args.refit,
                          out=args.out, device=device, comm=comm, source=source,
                          log=out.say, report=out.training(), **overrides)
+    for note in result.ignored:
+        out.warn('note: ' + note)
     if result.backtest is None:
         return
     out.wrote(*(os.path.join(args.out, name) for name in (

@@ -12,6 +12,8 @@ from lstm_chainer.forecasting.auto import (
     verdict,
 )
 
+PROGRAM = 'lstm-chainer train'
+
 
 class Output:
     """What a command prints: text for people, or one JSON document."""
@@ -27,12 +29,21 @@ class Output:
         """Prints nothing more (the other ranks under MPI)."""
         self.quiet = True
         self.json = False
+        self.muted = True
         self.final = lambda text: None
 
     def say(self, text=''):
         """Informative text (not under --quiet or --json)."""
         if not self.quiet:
             print(text, flush=True)
+
+    def warn(self, text):
+        """What the user asked for and did not get, already said in the
+        text: on stderr under --quiet and --json too (not on the other
+        ranks under MPI), and in the JSON document."""
+        if self.quiet and not getattr(self, 'muted', False):
+            print('{}: {}'.format(PROGRAM, text), file=sys.stderr, flush=True)
+        self.doc.setdefault('warnings', []).append(text)
 
     def final(self, text):
         """The final summary (printed under --quiet too)."""

@@ -143,7 +143,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
         for note in notes:
             log('note: ' + note)
         result = FitResult(validated, validated, None, settings, {},
-                           resolution, resolution.notes + notes, trainers)
+                           resolution, resolution.notes + notes, trainers,
+                           ignored=list(notes))
         if comm is None or comm.rank == 0:
             _validate(result, data, train, test, source, out, log)
         if refit:

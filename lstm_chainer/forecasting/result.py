@@ -28,6 +28,8 @@ class FitResult:
         resolution: How the settings were chosen (``Resolution``).
         notes (list): What the run could not do as asked, and why.
         trainers (list): Each member's Trainer (of the refit too, after).
+        ignored (list): Options that had no effect (a resumed run keeps
+            the epochs and seed of its snapshots), one line each.
     """
 
     forecaster: Any
@@ -38,6 +40,7 @@ class FitResult:
     resolution: Any = None
     notes: list = dataclasses.field(default_factory=list)
     trainers: list = dataclasses.field(default_factory=list)
+    ignored: list = dataclasses.field(default_factory=list)
 
     def summary(self):
         """str: One line: the chosen forecast beside the baselines."""
