@@ -1,7 +1,10 @@
-# Two commands do everything on a fresh machine with Python 3.9-3.11 and pip:
+# Two commands do everything on a fresh machine with Python 3.9-3.13 and pip:
 #   make example   set up .venv and run examples/sine_cos.py end to end
 #   make test      set up .venv, run ruff and the test suite
-# The environment is rebuilt only when a dependency file changes.
+# The environment is rebuilt only when a dependency file changes. Python
+# 3.9-3.11 gets NumPy 1 (Chainer's own, constraints.txt); 3.12-3.13, where
+# numpy.distutils is gone, NumPy 2 through lstm_chainer.compat
+# (constraints-numpy2.txt).
 #   make test-numpy2   the suite again under NumPy 2 (Python 3.12 if present),
 #                      comparing losses with .venv (CI's second pass)
 
@@ -16,11 +19,18 @@ OUT ?= result
 
 venv: $(STAMP)
 
-$(STAMP): setup.py requirements.txt requirements-dev.txt constraints.txt
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 9) <= v < (3, 12) else "Chainer 7.8.1 needs Python 3.9-3.11; run make PYTHON=python3.11 ... (found %d.%d)" % v)'
+NUMPY2 := $(shell $(PYTHON) -c 'import sys; print("yes" if sys.version_info >= (3, 12) else "")' 2>/dev/null)
+
+$(STAMP): setup.py requirements.txt requirements-dev.txt constraints.txt constraints-numpy2.txt
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 9) <= v < (3, 14) else "lstm_chainer runs on Python 3.9-3.13 (found %d.%d); run make PYTHON=python3.11 ..." % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+ifeq ($(NUMPY2),yes)
+	$(PIP) install -c constraints-numpy2.txt 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest ruff statsmodels
+	$(PIP) install --no-build-isolation -c constraints-numpy2.txt chainer==7.8.1
+else
 	$(PIP) install -c constraints.txt 'setuptools<81' wheel 'numpy<2'
 	$(PIP) install --no-build-isolation -c constraints.txt -r requirements-dev.txt
+endif
 	$(PIP) install --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
