@@ -42,12 +42,12 @@ def load(seed):
     rng = np.random.default_rng(seed)
     days = pd.date_range('2020-01-01', periods=3 * 365, freq='D')
     n = len(days)
-    season = 15 + 11 * np.sin(2 * np.pi * (days.dayofyear - 110) / 365.25)
+    season = 15 + 11 * np.sin(2 * np.pi * (days.day_of_year - 110) / 365.25)
     weather = np.zeros(n)
     for t in range(1, n):
         weather[t] = 0.7 * weather[t - 1] + rng.normal(0, 2.5)
     temperature = season + weather
-    workday = (days.dayofweek < 5).astype(float)
+    workday = (days.day_of_week < 5).astype(float)
     workday[rng.choice(n, 30, replace=False)] = 0.0  # holidays
     level = np.cumsum(rng.normal(0, 2, n))
     noise = np.zeros(n)

@@ -46,7 +46,7 @@ def demand(n=400, seed=0):
     days = pd.date_range('2021-01-01', periods=n, freq='D')
     temperature = 15 + 11 * np.sin(2 * np.pi * np.arange(n) / 365) \
         + rng.normal(0, 3, n)
-    workday = (days.dayofweek < 5).astype(float)
+    workday = (days.day_of_week < 5).astype(float)
     y = 800 + 2.5 * (temperature - 16) ** 2 + 150 * workday \
         + rng.normal(0, 15, n)
     return pd.DataFrame({'demand': y, 'workday': workday,

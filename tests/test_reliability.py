@@ -471,7 +471,7 @@ def test_a_column_seasonal_naive_gets_exactly_right_is_scored(tmp_path,
     # A working-day flag repeats every week: seasonal naive's in-sample
     # error is 0 (the report died with 'Encountered all NA values').
     frame = daily(140)
-    frame['workday'] = (pd.to_datetime(frame['date']).dt.dayofweek < 5) \
+    frame['workday'] = (pd.to_datetime(frame['date']).dt.day_of_week < 5) \
         .astype(float)
     path = tmp_path / 'data.csv'
     frame.to_csv(path, index=False)

@@ -66,7 +66,16 @@ def test_one_call_per_step_and_feedback_is_scored(series, seq_len,
 
 
 def test_update_changes_parameters_and_frees_graph(series):
+    np.random.seed(0)
+    before = {name: p.array.copy()
+              for name, p in Model(2, 2, 8).namedparams()}
+    np.random.seed(0)  # the same initial parameters in run_one_update
     spy, _, _ = run_one_update(series, 6, 2)
+    after = dict(spy.model.namedparams())
+    assert set(after) == set(before)
+    assert all(not np.array_equal(before[name], after[name].array)
+               for name in before if after[name].grad is not None)
+    assert any(after[name].grad is not None for name in before)
     # unchain_backward cut the graph behind the last output.
     assert spy.outputs[-1].creator is None
 
