@@ -586,3 +586,96 @@ def test_pred_with_a_damaged_validation_table_still_forecasts(
     assert main(['pred', str(copy), '--data', data, '--steps', '2']) == 0
     said = capsys.readouterr().out
     assert 'series.csv is not the validation table' in said
+
+
+def _long_edit(change):
+    """A long_table(4) changed by ``change(frame)`` (cells as objects)."""
+    def make():
+        frame = long_table(4)
+        frame['sales'] = frame['sales'].astype(object)
+        frame['month'] = frame['month'].astype(object)
+        change(frame)
+        return frame
+    return make
+
+
+def _cell(column, value, row=9):
+    return _long_edit(lambda f: f.__setitem__(
+        column, f[column].where(f.index != row, value)))
+
+
+# The long table's bad input, as test_cli's BAD_TRAIN has one table's:
+# (case, the table or file text, options, the one line).
+BAD_LONG_TRAIN = [
+    ('missing', None, [], 'nope.csv: no such file'),
+    ('empty', '', [], 'long.csv: the file is empty'),
+    ('header only', 'store,month,sales\n', [],
+     'has a header but no data rows'),
+    ('text cell', _cell('sales', 'x'), [],
+     "series 'id01': column 'sales' is empty or not a number at its row 1 "
+     "(row 11)"),
+    ('empty cell', _cell('sales', np.nan), [],
+     "series 'id01': column 'sales' is empty or not a number"),
+    ('infinite cell', _cell('sales', np.inf), [],
+     "series 'id01': column 'sales' is infinite at its row 1 (row 11)"),
+    ('unknown column', _long_edit(lambda f: None), ['--columns', 'sales,x'],
+     "no column 'x' (the header has 'store', 'month', 'sales')"),
+    ('no id column', _long_edit(lambda f: None), ['--id-column', 'shop'],
+     "no column 'shop'"),
+    ('empty id', _cell('store', ''), [], "row 11 has no id ('store' is "
+                                          "empty)"),
+    ('id as target', _long_edit(lambda f: None), ['--columns', 'sales,store'],
+     "column 'store' is the id column: it cannot be a target too"),
+    ('bad date', _cell('month', 'yesterday'), [],
+     "row 11: 'yesterday' is not a time"),
+    ('backwards', lambda: long_table(4).iloc[::-1], [], 'goes backwards'),
+    ('repeat', lambda: pd.concat([long_table(4), long_table(4).iloc[[5]]]),
+     [], 'repeats (row'),
+    ('step missing', lambda: long_table(4).pipe(lambda f: f.drop(
+        index=f[f['store'] == 'id03'].index[5])), [],
+     "series 'id03': 1 step(s) missing before"),
+    ('too short', lambda: long_table(4).groupby('store').head(3),
+     ['--horizon', '5'], 'no series is longer than the horizon (5 rows)'),
+    ('season too long', _long_edit(lambda f: None), ['--season', '500'],
+     'season 500 is longer than every series'),
+    ('one table option', _long_edit(lambda f: None), ['--transform', 'log'],
+     "--transform is one table's"),
+    ('regression', _long_edit(lambda f: None), ['--combine', 'regression'],
+     "combine must be one of auto, none"),
+    ('zero ensemble', _long_edit(lambda f: None), ['--ensemble', '0'],
+     'argument --ensemble: must be >= 1, got 0'),
+    ('bad device', _long_edit(lambda f: None), ['--device', 'gpu'],
+     "device 'gpu' is not understood"),
+    ('other settings', 'trained', ['--horizon', '4'],
+     'holds a global model trained with horizon 6 (now 4)'),
+]
+
+
+@pytest.mark.parametrize('case,make,extra,message', BAD_LONG_TRAIN,
+                         ids=[c[0] for c in BAD_LONG_TRAIN])
+def test_train_bad_long_input(case, make, extra, message, trained, tmp_path,
+                              capsys):
+    path = tmp_path / 'long.csv'
+    out = tmp_path / 'm'
+    if make is None:
+        path = tmp_path / 'nope.csv'
+    elif isinstance(make, str) and make == 'trained':
+        _, _, trained_out = trained
+        import shutil
+        shutil.copytree(trained_out, out)
+        long_table().to_csv(path, index=False)
+    elif isinstance(make, str):
+        path.write_text(make)
+    else:
+        make().to_csv(path, index=False)
+    before = sorted(os.listdir(out)) if out.exists() else None
+    args = ['train', str(path), '--id-column', 'store', '--time-column',
+            'month', '--out', str(out), '--epochs', '1', '--ensemble', '1']
+    if '--id-column' in extra:
+        args = args[:2] + extra[:2] + args[4:] + extra[2:]
+        extra = []
+    assert main(args + extra) == 2
+    err = capsys.readouterr().err
+    assert message in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert (sorted(os.listdir(out)) if out.exists() else None) == before

@@ -44,10 +44,35 @@ def settings_of(args):
     return {k: v for k, v in given.items() if v is not None}
 
 
+# One table's options that a collection has no use for (each series is
+# prepared from its own history, validated on its last horizon), with
+# their defaults: given otherwise, they are refused, not ignored.
+ONE_TABLE_ONLY = {'transform': 'auto', 'fill': None, 'test_size': 0.25,
+                  'early_stopping': None, 'seq_len': None,
+                  'support_len': None, 'dropout': 0.0, 'residual': False,
+                  'grad_clip': None, 'pred': 1, 'snap': None,
+                  'classical': False}
+
+
 def cmd_train_collection(args, out, comm, device):
+    given = ['--' + name.replace('_', '-') for name, default
+             in ONE_TABLE_ONLY.items() if getattr(args, name, default)
+             != default]
+    if given:
+        raise ValueError('{} {} one table\'s: a long table\'s series are '
+                         'each prepared from their own history and validated '
+                         'on their last horizon; leave {} out'.format(
+                             ', '.join(given), 'is' if len(given) == 1
+                             else 'are', 'it' if len(given) == 1
+                             else 'them'))
     collection = read_long(args.data, args.id_column, args.time_column,
                            args.columns, args, args.covariates or (),
                            args.static or ())
+    if args.season is not None and args.season > 1 and \
+            args.season >= collection.lengths.max():
+        raise ValueError('season {} is longer than every series (the longest '
+                         'has {} rows)'.format(args.season,
+                                               collection.lengths.max()))
     out.say('{}: {} series, {} rows, {} target(s) ({}); step {}'.format(
         args.data, len(collection), len(collection.values),
         len(collection.columns), ', '.join(collection.columns),
