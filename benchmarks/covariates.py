@@ -31,7 +31,7 @@ import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
 from lstm_chainer.forecasting import combination  # noqa: E402
-from lstm_chainer.forecasting.regression import (  # noqa: E402
+from lstm_chainer.forecasting.classical.regression import (  # noqa: E402
     regression_forecasts,
 )
 

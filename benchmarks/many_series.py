@@ -150,7 +150,7 @@ def mpi_child(args):
     from mpi4py import MPI
     from _common import timed_block
     from lstm_chainer.core.collection_iterator import CollectionIterator
-    from lstm_chainer.forecasting.series_prep import fit_prep
+    from lstm_chainer.forecasting.preprocessing.series_prep import fit_prep
     comm = distributed.create_communicator('naive')
     frame = synthetic(args.series, seed=0)
     c = lc.from_long(frame, 'id', 'month')
@@ -218,11 +218,11 @@ def main():
     import tempfile
 
     import lstm_chainer as lc
-    from lstm_chainer.forecasting.global_model import (
+    from lstm_chainer.forecasting.models.global_model import (
         global_settings,
         train_global,
     )
-    from lstm_chainer.forecasting.series_prep import fit_prep
+    from lstm_chainer.forecasting.preprocessing.series_prep import fit_prep
 
     start = time.perf_counter()
     frame = synthetic(args.series)

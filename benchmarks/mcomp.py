@@ -111,8 +111,8 @@ def run_lstm(job):
     """One series through fit_auto; its forecast, seconds and notes."""
     import lstm_chainer as lc
     from lstm_chainer.forecasting import combination
-    from lstm_chainer.forecasting.damped import damped_forecast
-    from lstm_chainer.forecasting.theta import theta_forecast
+    from lstm_chainer.forecasting.classical.damped import damped_forecast
+    from lstm_chainer.forecasting.classical.theta import theta_forecast
     category, series, overrides, seed = job
     frame = frame_of(series, category)
     h = int(series.h)

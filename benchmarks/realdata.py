@@ -37,8 +37,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import lstm_chainer as lc  # noqa: E402
-from lstm_chainer.forecasting import classical, combination  # noqa: E402
-from lstm_chainer.forecasting.selection import KPSS_CRITICAL, kpss  # noqa: E402
+from lstm_chainer.forecasting import combination  # noqa: E402
+from lstm_chainer.forecasting.classical import ets as classical  # noqa: E402
+from lstm_chainer.forecasting.preprocessing.selection import KPSS_CRITICAL, kpss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _realdata_sets import DATASETS, ORDINARY, TUNED  # noqa: E402

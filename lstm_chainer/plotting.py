@@ -5,7 +5,7 @@ LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
 Axes; matplotlib is imported only when a plot is drawn.
 """
 from lstm_chainer._io import atomic_write
-from lstm_chainer.forecasting.backtest import display_name
+from lstm_chainer.forecasting.evaluation.backtest import display_name
 
 
 def _axes(ax):

@@ -222,8 +222,8 @@ def test_windows_given_explicitly_are_not_shrunk():
 def test_the_combination_is_chosen_on_the_backtest_and_kept_everywhere(
         tmp_path):
     from lstm_chainer.forecasting import combination
-    from lstm_chainer.forecasting.damped import damped_forecast
-    from lstm_chainer.forecasting.theta import theta_forecast
+    from lstm_chainer.forecasting.classical.damped import damped_forecast
+    from lstm_chainer.forecasting.classical.theta import theta_forecast
     # choose_on: the mean of Theta and damped ES unless another candidate
     # beats it by its margin: 0.2 / sqrt(origins), ten times that for the
     # network alone (at most 0.9).

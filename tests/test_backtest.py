@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.backtest import (
+from lstm_chainer.forecasting.evaluation.backtest import (
     baseline_forecasts,
     error_metrics,
     naive_scale,

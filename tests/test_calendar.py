@@ -4,7 +4,7 @@ import pytest
 
 import lstm_chainer as lc
 from lstm_chainer.cli import main
-from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.preprocessing import calendar_features
 
 
 def test_features_are_sine_cosine_pairs():

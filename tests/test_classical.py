@@ -7,7 +7,7 @@ import pytest
 
 import lstm_chainer as lc
 from lstm_chainer.cli import main
-from lstm_chainer.forecasting import classical
+from lstm_chainer.forecasting.classical import ets as classical
 
 pytest.importorskip('statsmodels')
 
@@ -40,7 +40,7 @@ def test_ets_is_chosen_by_aicc_and_forecasts_as_statsmodels_does():
 def test_theta_forecasts_as_statsmodels_does():
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
-    from lstm_chainer.forecasting.theta import theta_forecast
+    from lstm_chainer.forecasting.classical.theta import theta_forecast
     rng = np.random.RandomState(4)
     t = np.arange(80.0)
     cases = [(seasonal(), 12), (seasonal() - 200, 12),  # additive: negative

@@ -16,9 +16,9 @@ from lstm_chainer.core.collection_iterator import (
     gather_windows,
     window_origins,
 )
-from lstm_chainer.forecasting import global_model
-from lstm_chainer.forecasting.global_model import backtest_collection
-from lstm_chainer.forecasting.series_prep import fit_prep
+from lstm_chainer.forecasting.models import global_model
+from lstm_chainer.forecasting.models.global_model import backtest_collection
+from lstm_chainer.forecasting.preprocessing.series_prep import fit_prep
 
 
 def long_table(n_series=12, seed=0, shuffle_ids=True):
@@ -393,7 +393,7 @@ def test_cli_pred_names_unknown_series(trained, tmp_path, capsys):
 
 
 def test_the_combination_keeps_the_mean_unless_another_is_clearly_better():
-    from lstm_chainer.forecasting.global_model import significantly_best
+    from lstm_chainer.forecasting.models.global_model import significantly_best
     rng = np.random.default_rng(0)
     mean = rng.gamma(2.0, 0.5, 500)
     # 3 % better on average, per-series differences noisy: not told apart.

@@ -9,7 +9,7 @@ import pytest
 import lstm_chainer as lc
 from lstm_chainer.cli import main
 from lstm_chainer.core.collection_iterator import CollectionIterator
-from lstm_chainer.forecasting.collection_inputs import fit_inputs
+from lstm_chainer.forecasting.preprocessing.collection_inputs import fit_inputs
 
 HORIZON = 6
 

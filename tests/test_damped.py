@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.damped import (
+from lstm_chainer.forecasting.classical.damped import (
     _fixed_forecasts,
     damped_forecast,
     damped_forecasts,
 )
-from lstm_chainer.forecasting.global_model import (
+from lstm_chainer.forecasting.classical.theta import has_season
+from lstm_chainer.forecasting.models.global_model import (
     CANDIDATES,
     baseline_collection,
 )
-from lstm_chainer.forecasting.theta import has_season
 
 
 def test_a_constant_stays_and_a_trend_goes_on_damped():

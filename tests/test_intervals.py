@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.intervals import interval_scores
+from lstm_chainer.forecasting.evaluation.intervals import interval_scores
 
 
 def test_conformal_rank():

@@ -1,30 +1,63 @@
 import importlib
+import os
+import subprocess
+import sys
 
 import chainer
 import pytest
 
 import lstm_chainer as lc
+from lstm_chainer import _aliases
 
-MOVED = [(name, package) for package, names in lc._MOVED.items()
-         for name in names]
+CHECK_ALIASES = """
+import importlib, warnings
+warnings.simplefilter('error')
+import lstm_chainer
+from lstm_chainer import _aliases
+for old, new in sorted(_aliases.MOVED.items()):
+    module = importlib.import_module(new)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        alias = importlib.import_module(old)
+    assert alias is module, (old, new)
+    assert [str(w.message) for w in seen] == [
+        '{} is now {}; the old path will go'.format(old, new)], seen
+    assert alias.__spec__.name == new, (old, alias.__spec__.name)
+print(len(_aliases.MOVED))
+"""
 
 
-@pytest.mark.parametrize('name,package', MOVED)
-def test_old_import_paths_are_the_new_modules(name, package):
-    old = importlib.import_module('lstm_chainer.' + name)
-    assert old is importlib.import_module(
-        'lstm_chainer.{}.{}'.format(package, name))
-    # lc.backtest is the function of that name, as it was in 0.2; the other
-    # names are the modules.
-    expected = old.backtest if name == 'backtest' else old
-    assert getattr(lc, name) is expected
+def test_every_old_import_path_is_the_new_module_with_a_warning():
+    # A fresh interpreter: each old path is imported for the first time.
+    done = subprocess.run([sys.executable, '-c', CHECK_ALIASES], check=True,
+                          capture_output=True, text=True)
+    assert int(done.stdout) == len(_aliases.MOVED) > 40
+
+
+def test_an_old_attribute_of_the_package_warns():
+    with pytest.warns(FutureWarning, match='lstm_chainer.fused is now '
+                      'lstm_chainer.core.fused'):
+        assert lc.fused is importlib.import_module('lstm_chainer.core.fused')
+    # lc.backtest is the function, as it was in 0.2 (no module alias).
+    from lstm_chainer.forecasting.evaluation.backtest import backtest
+    assert lc.backtest is backtest
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = lc.nope
 
 
 def test_from_import_through_an_old_path():
-    from lstm_chainer.forecaster import Forecaster
-    from lstm_chainer.fused import supports
+    with pytest.warns(FutureWarning, match='lstm_chainer.forecaster is now '
+                      'lstm_chainer.forecasting.models.forecaster'):
+        from lstm_chainer.forecaster import Forecaster
     assert Forecaster is lc.Forecaster
-    assert supports(lc.Model(2, 2, 3), training=True)
+
+
+def test_forecasting_keeps_at_most_six_modules_flat():
+    import lstm_chainer.forecasting as package
+    here = os.path.dirname(package.__file__)
+    flat = sorted(name for name in os.listdir(here) if name.endswith('.py')
+                  and name != '__init__.py')
+    assert len(flat) <= 6, flat
 
 
 def test_the_model_protocols():
@@ -45,3 +78,20 @@ def test_the_model_protocols():
         chain, SizedModel)
     assert n_outputs(model, 3) == 2 and n_outputs(chain, 3) == 3
     assert n_outputs(lc.LossFuncL(model), 3) == 2
+
+
+@pytest.mark.parametrize('package', ['core', 'training', 'data'])
+def test_the_lower_packages_do_not_import_forecasting(package):
+    import ast
+    here = os.path.join(os.path.dirname(lc.__file__), package)
+    for name in os.listdir(here):
+        if not name.endswith('.py'):
+            continue
+        with open(os.path.join(here, name)) as f:
+            tree = ast.parse(f.read())
+        for node in ast.walk(tree):
+            modules = [node.module or ''] if isinstance(
+                node, ast.ImportFrom) else [a.name for a in node.names] \
+                if isinstance(node, ast.Import) else []
+            assert not any(m.startswith('lstm_chainer.forecasting')
+                           for m in modules), (package, name, modules)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.regression import regression_forecasts
+from lstm_chainer.forecasting.classical.regression import regression_forecasts
 
 
 def test_a_u_shaped_response_and_a_flag_are_recovered_exactly():

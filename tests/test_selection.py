@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.selection import (
+from lstm_chainer.forecasting.preprocessing.selection import (
     choose_column,
     choose_transforms,
     default_horizon,
@@ -87,7 +87,7 @@ def _seasonal(kind, n=144, seed=0):
 
 
 def test_a_swing_that_grows_with_the_level_is_logged_before_differencing():
-    from lstm_chainer.forecasting.selection import choose_column, guerrero
+    from lstm_chainer.forecasting.preprocessing.selection import choose_column, guerrero
     assert guerrero(_seasonal('multiplicative'), 12) < 0.15
     assert guerrero(_seasonal('additive'), 12) > 0.9
     name, stats = choose_column(_seasonal('multiplicative'), 12)

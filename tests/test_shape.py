@@ -154,7 +154,7 @@ def test_rollout_paths_agree_and_check_width(fused):
 def test_fused_node_checks_its_input_shapes():
     model = lc.Model(2, 2, 4)
     with pytest.raises(chainer.utils.type_check.InvalidType):
-        lc.fused.fused_window(model, np.zeros((3, 2, 5), np.float32), 1)
+        lstm_chainer.core.fused.fused_window(model, np.zeros((3, 2, 5), np.float32), 1)
 
 
 def test_local_group_answers():

@@ -1,6 +1,6 @@
 import numpy as np
 
-from lstm_chainer.forecasting.theta import (
+from lstm_chainer.forecasting.classical.theta import (
     has_season,
     seasonal_indices,
     theta_forecast,

@@ -3,7 +3,11 @@ import pandas as pd
 import pytest
 
 import lstm_chainer as lc
-from lstm_chainer.forecasting.transforms import NAMES, ColumnTransform, Transformer
+from lstm_chainer.forecasting.preprocessing.transforms import (
+    NAMES,
+    ColumnTransform,
+    Transformer,
+)
 
 
 def positive_series(n=60, seed=0):
@@ -128,7 +132,7 @@ def test_windows_need_the_rows_the_transform_looks_back(trend_forecaster):
 
 
 def test_pipeline_round_trip_and_saved_form():
-    from lstm_chainer.forecasting.pipeline import Pipeline
+    from lstm_chainer.forecasting.preprocessing.pipeline import Pipeline
     index = pd.date_range('2020-01-01', periods=40, freq='MS')
     rng = np.random.RandomState(0)
     frame = pd.DataFrame({'a': 10 + np.cumsum(rng.rand(40)),
@@ -149,7 +153,7 @@ def test_pipeline_round_trip_and_saved_form():
 
 
 def test_box_cox_names_and_their_errors():
-    from lstm_chainer.forecasting.transforms import boxcox_name
+    from lstm_chainer.forecasting.preprocessing.transforms import boxcox_name
     assert ColumnTransform('boxcox(0)-diff').steps == [('log',), ('diff', 1)]
     assert ColumnTransform('boxcox(0.5)').steps == [('boxcox', 0.5)]
     assert boxcox_name(0.004, 'seasonal-diff') == 'log-seasonal-diff'

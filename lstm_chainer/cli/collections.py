@@ -10,7 +10,7 @@ from lstm_chainer import plotting
 from lstm_chainer._io import atomic_write_all
 from lstm_chainer.data import csvdata
 from lstm_chainer.data.collection import read_long as read_long_csv
-from lstm_chainer.forecasting import global_model
+from lstm_chainer.forecasting.models import global_model
 
 # Per-series defaults of the CLI that a global model has its own for.
 _PER_SERIES_DEFAULTS = {'ensemble': 5, 'batch_size': 16}

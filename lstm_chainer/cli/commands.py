@@ -9,8 +9,8 @@ from lstm_chainer._io import atomic_write_all
 from lstm_chainer.cli import collections
 from lstm_chainer.cli.output import report_backtest
 from lstm_chainer.data import csvdata
-from lstm_chainer.forecasting import global_model
 from lstm_chainer.forecasting.auto import backtest_saved
+from lstm_chainer.forecasting.models import global_model
 from lstm_chainer.forecasting.settings import OPTIONS
 from lstm_chainer.training.distributed import create_communicator
 

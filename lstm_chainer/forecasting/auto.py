@@ -14,25 +14,23 @@ import pandas as pd
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import split_series
 from lstm_chainer.forecasting import combination
-from lstm_chainer.forecasting.backtest import (
+from lstm_chainer.forecasting.classical.ets import CLASSICAL
+from lstm_chainer.forecasting.classical.regression import regression_forecasts
+from lstm_chainer.forecasting.evaluation.backtest import (
     BASELINES,
     Backtest,
     backtest,
     display_name,
 )
-from lstm_chainer.forecasting.classical import CLASSICAL
-from lstm_chainer.forecasting.forecaster import (
+from lstm_chainer.forecasting.evaluation.intervals import conformal_quantiles, nested
+from lstm_chainer.forecasting.models.forecaster import (
     Forecaster,
     check_covariates,
     describe_model,
     fit_forecaster,
     save_model,
 )
-from lstm_chainer.forecasting.intervals import conformal_quantiles, nested
-from lstm_chainer.forecasting.regression import regression_forecasts
-from lstm_chainer.forecasting.result import FitResult
-from lstm_chainer.forecasting.saved import META_FILE, SavedModel
-from lstm_chainer.forecasting.selection import (
+from lstm_chainer.forecasting.preprocessing.selection import (
     KPSS_CRITICAL,
     KPSS_SEASONAL_CRITICAL,
     SEASONAL_STRENGTH,
@@ -40,6 +38,8 @@ from lstm_chainer.forecasting.selection import (
     default_season,
     season_name,
 )
+from lstm_chainer.forecasting.result import FitResult
+from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.settings import (
     default_epochs,
     resolve_settings,
@@ -612,7 +612,7 @@ def _fit_collection(data, covariates, refit, out, device, comm, log, report,
                     overrides):
     """fit_auto on a long table: one global model across its series."""
     from lstm_chainer.data.collection import from_long
-    from lstm_chainer.forecasting.global_model import fit_global
+    from lstm_chainer.forecasting.models.global_model import fit_global
     if report not in ('none', 'lines'):
         report = 'lines'
     def names(given):

@@ -2,8 +2,8 @@
 exponential smoothing), the weights chosen on the validation backtest.
 
 On short series a network trained on a few dozen rows forecasts with a
-large variance; Theta (:mod:`~lstm_chainer.forecasting.theta`) and damped
-smoothing (:mod:`~lstm_chainer.forecasting.damped`) with a small one.
+large variance; Theta (:mod:`~lstm_chainer.forecasting.classical.theta`) and damped
+smoothing (:mod:`~lstm_chainer.forecasting.classical.damped`) with a small one.
 Their mean is often better than any one of them (forecast combination,
 the lesson of the M competitions). ``fit_auto(combine='auto')`` and
 ``fit_global`` choose among :data:`CANDIDATES` on their backtests; the
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_chainer.forecasting.damped import damped_origin_forecasts
-from lstm_chainer.forecasting.theta import theta_forecasts
+from lstm_chainer.forecasting.classical.damped import damped_origin_forecasts
+from lstm_chainer.forecasting.classical.theta import theta_forecasts
 
 
 def naive_forecasts(series, origins, horizon, season=None):

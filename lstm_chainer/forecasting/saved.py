@@ -8,8 +8,8 @@ import chainer
 import numpy as np
 
 from lstm_chainer._io import atomic_write
-from lstm_chainer.forecasting import calendar_features
-from lstm_chainer.forecasting.transforms import Transformer
+from lstm_chainer.forecasting.preprocessing import calendar_features
+from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 from lstm_chainer.version import __version__
 
 MODEL_FILE = 'model.npz'
@@ -243,7 +243,7 @@ class SavedModel:
 
     def _check(self):
         from lstm_chainer.core.model import Model
-        from lstm_chainer.forecasting.scaling import Scaler
+        from lstm_chainer.forecasting.preprocessing.scaling import Scaler
         config = dict(self.model)
         for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
             _check_count('model.' + key, config[key])

@@ -11,13 +11,15 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import time_step
-from lstm_chainer.forecasting import calendar_features, classical, combination
-from lstm_chainer.forecasting.selection import (
+from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.classical import ets as classical
+from lstm_chainer.forecasting.preprocessing import calendar_features
+from lstm_chainer.forecasting.preprocessing.selection import (
     choose_transforms,
     default_horizon,
     default_season,
 )
-from lstm_chainer.forecasting.transforms import Transformer
+from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ from chainer import training
 from chainer.training import extensions
 
 from lstm_chainer import plotting
-from lstm_chainer.forecasting.evaluation import recursive_squared_errors
+from lstm_chainer.core.evaluation import recursive_squared_errors
 
 
 class RecursiveEvaluator(extensions.Evaluator):

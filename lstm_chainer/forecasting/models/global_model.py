@@ -1,7 +1,7 @@
 """One network across many series: :func:`fit_global` and its forecaster.
 
 Every series is prepared from its own history
-(:mod:`~lstm_chainer.forecasting.series_prep`: log, deseasonalisation,
+(:mod:`~lstm_chainer.forecasting.preprocessing.series_prep`: log, deseasonalisation,
 level normalisation), training windows are drawn across all series
 (:class:`~lstm_chainer.core.collection_iterator.CollectionIterator`)
 and trained through the fused path by Chainer's Trainer; forecasts,
@@ -33,16 +33,22 @@ from lstm_chainer.core.collection_iterator import (
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection
 from lstm_chainer.forecasting import combination
-from lstm_chainer.forecasting.backtest import naive_scale
-from lstm_chainer.forecasting.collection_inputs import InputEncoder, fit_inputs
-from lstm_chainer.forecasting.damped import damped_forecasts
-from lstm_chainer.forecasting.intervals import carried
+from lstm_chainer.forecasting.classical.damped import damped_forecasts
+from lstm_chainer.forecasting.classical.theta import theta_forecast
+from lstm_chainer.forecasting.evaluation.backtest import naive_scale
+from lstm_chainer.forecasting.evaluation.intervals import carried
+from lstm_chainer.forecasting.preprocessing.collection_inputs import (
+    InputEncoder,
+    fit_inputs,
+)
+from lstm_chainer.forecasting.preprocessing.selection import (
+    default_horizon,
+    default_season,
+)
+from lstm_chainer.forecasting.preprocessing.series_prep import NORMALISE, fit_prep
 from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
-from lstm_chainer.forecasting.selection import default_horizon, default_season
-from lstm_chainer.forecasting.series_prep import NORMALISE, fit_prep
 from lstm_chainer.forecasting.settings import Resolution
-from lstm_chainer.forecasting.theta import theta_forecast
 from lstm_chainer.training import distributed
 from lstm_chainer.version import __version__
 
@@ -450,7 +456,7 @@ def theta_collection(collection, horizon, season):
 
 def damped_collection(collection, horizon, season):
     """Damped-trend exponential smoothing past every series
-    (``(H, S, n)``; :mod:`~lstm_chainer.forecasting.damped`)."""
+    (``(H, S, n)``; :mod:`~lstm_chainer.forecasting.classical.damped`)."""
     out = np.empty((horizon, len(collection), len(collection.columns)))
     for k in range(len(collection.columns)):
         out[:, :, k] = damped_forecasts(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer.data.collection import _when
-from lstm_chainer.forecasting import calendar_features
+from lstm_chainer.forecasting.preprocessing import calendar_features
 
 # One input per category: beyond this an embedding would be the tool.
 MAX_CATEGORIES = 1000

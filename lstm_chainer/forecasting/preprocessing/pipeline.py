@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.forecasting import calendar_features
-from lstm_chainer.forecasting.scaling import Scaler
-from lstm_chainer.forecasting.transforms import Transformer
+from lstm_chainer.forecasting.preprocessing import calendar_features
+from lstm_chainer.forecasting.preprocessing.scaling import Scaler
+from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 
 
 class Pipeline:

@@ -1,5 +1,5 @@
 """The ETS baseline for the backtest (statsmodels, an optional extra;
-Theta, which needs nothing, is :mod:`~lstm_chainer.forecasting.theta`).
+Theta, which needs nothing, is :mod:`~lstm_chainer.forecasting.classical.theta`).
 
 ETS is the state-space exponential smoothing a practitioner tries first:
 per column, the form (no trend or a damped additive trend; no, additive or

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_chainer.forecasting.theta import deseasonalise, seasonal_form
+from lstm_chainer.forecasting.classical.theta import deseasonalise, seasonal_form
 
 _ALPHA = np.linspace(0.05, 0.95, 19)
 _BETA_SHARE = np.array([0.02, 0.05, 0.1, 0.2, 0.5])  # beta = share * alpha

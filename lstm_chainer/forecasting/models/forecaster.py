@@ -13,13 +13,13 @@ from lstm_chainer._io import load_npz
 from lstm_chainer.core.model import Model
 from lstm_chainer.core.recursion import rollout, rollout_origins
 from lstm_chainer.forecasting import combination
-from lstm_chainer.forecasting.global_model import is_global, load_global
-from lstm_chainer.forecasting.pipeline import Pipeline
-from lstm_chainer.forecasting.regression import regression_forecasts
+from lstm_chainer.forecasting.classical.regression import regression_forecasts
+from lstm_chainer.forecasting.models.global_model import is_global, load_global
+from lstm_chainer.forecasting.preprocessing.pipeline import Pipeline
+from lstm_chainer.forecasting.preprocessing.scaling import Scaler
+from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 from lstm_chainer.forecasting.saved import MODEL_FILE, SavedModel
-from lstm_chainer.forecasting.scaling import Scaler
 from lstm_chainer.forecasting.settings import AutoSettings
-from lstm_chainer.forecasting.transforms import Transformer
 
 
 class Forecaster(chainer.Chain):
@@ -41,8 +41,9 @@ class Forecaster(chainer.Chain):
         meta (dict): Anything else worth keeping (see :func:`save_model`).
         transformer (Transformer): Per-column transforms (default none).
         calendar (list): Calendar features the network reads as covariates
-            (:mod:`lstm_chainer.forecasting.calendar_features`); the scaler then covers
-            the targets, the covariates and these features, in that order.
+            (:mod:`lstm_chainer.forecasting.preprocessing.calendar_features`);
+            the scaler then covers the targets, the covariates and these
+            features, in that order.
         covariates (list): Data columns the network reads but does not
             forecast (their future values must be given to forecast).
     """

@@ -13,16 +13,20 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import as_series, check_columns, check_int
-from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
-from lstm_chainer.core.recursion import rollout_origins
-from lstm_chainer.forecasting import classical, combination
-from lstm_chainer.forecasting.evaluation import (
+from lstm_chainer.core.evaluation import (
     forward_mode,
     isolated,
     to_cpu,
     with_calendar,
 )
-from lstm_chainer.forecasting.intervals import interval_scores, tracked_quantiles
+from lstm_chainer.core.protocols import DataUnitsModel, n_outputs
+from lstm_chainer.core.recursion import rollout_origins
+from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting.classical import ets as classical
+from lstm_chainer.forecasting.evaluation.intervals import (
+    interval_scores,
+    tracked_quantiles,
+)
 
 BASELINES = ('persistence', 'seasonal_naive', 'drift', 'theta', 'damped')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
@@ -85,11 +89,11 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     ``persistence`` repeats the last value; ``seasonal_naive`` repeats the
     value one season before the target (needs ``season``); ``drift`` adds to
     the last value the average change since the first row; ``theta`` is
-    the Theta method (:mod:`~lstm_chainer.forecasting.theta`, refitted at
+    the Theta method (:mod:`~lstm_chainer.forecasting.classical.theta`, refitted at
     every origin); ``damped`` simple or damped-trend exponential smoothing
-    by AIC (:mod:`~lstm_chainer.forecasting.damped`, refitted at every
+    by AIC (:mod:`~lstm_chainer.forecasting.classical.damped`, refitted at every
     origin); ``ets`` exponential smoothing
-    (:mod:`~lstm_chainer.forecasting.classical`, statsmodels; chosen and
+    (:mod:`~lstm_chainer.forecasting.classical.ets`, statsmodels; chosen and
     fitted on the first ``train_rows``).
     """
     series = np.asarray(series, dtype=np.float64)

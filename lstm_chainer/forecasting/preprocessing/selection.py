@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.forecasting.theta import centred_trend
-from lstm_chainer.forecasting.transforms import Transformer, boxcox_name
+from lstm_chainer.forecasting.classical.theta import centred_trend
+from lstm_chainer.forecasting.preprocessing.transforms import Transformer, boxcox_name
 
 # Forecast horizons of the M4 competition, by the data's time step.
 _HORIZONS = {'Y': 6, 'Q': 8, 'M': 18, 'W': 13, 'D': 14, 'h': 48}

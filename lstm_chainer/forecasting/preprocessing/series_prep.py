@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from lstm_chainer.forecasting.theta import has_season, seasonal_indices
+from lstm_chainer.forecasting.classical.theta import has_season, seasonal_indices
 
 NORMALISE = ('window', 'series')
 

@@ -1,0 +1,2 @@
+"""Scoring forecasts: the rolling-origin backtest, its metrics and
+baselines, conformal intervals."""

@@ -1,0 +1,2 @@
+"""The trained forecasters in data units: one table's (``Forecaster``) and
+a collection's (``GlobalForecaster``)."""
