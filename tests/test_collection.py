@@ -679,3 +679,60 @@ def test_train_bad_long_input(case, make, extra, message, trained, tmp_path,
     assert message in err, err
     assert len(err.strip().splitlines()) == 1, err
     assert (sorted(os.listdir(out)) if out.exists() else None) == before
+
+
+def test_one_saved_format_for_both_kinds(trained, tmp_path):
+    from lstm_chainer.forecasting import saved
+    c, result, out = trained
+    with open(os.path.join(out, 'model.json')) as f:
+        doc = json.load(f)
+    assert (doc['format'], doc['kind']) == (saved.FORMAT, 'global')
+    table = tmp_path / 'table'
+    lc.save_model(str(table), lc.Forecaster(lc.Model(1, 1, 3), lc.Scaler(
+        [0.0], [1.0], ['a'])))
+    with open(table / 'model.json') as f:
+        doc = json.load(f)
+    assert (doc['format'], doc['kind']) == (saved.FORMAT, 'series')
+    assert saved.kind_of(str(table)) == 'series'
+    assert saved.kind_of(out) == 'global'
+    assert saved.kind_of(str(tmp_path)) is None
+
+
+def _damage(key, value):
+    def edit(doc):
+        if value is KeyError:
+            del doc[key]
+        else:
+            doc[key] = value
+        return doc
+    return edit
+
+
+@pytest.mark.parametrize('command', [['valid'], ['pred', '--steps', '2']])
+@pytest.mark.parametrize('edit, message', [
+    (lambda doc: [doc], 'is not a model description (not a JSON object)'),
+    (_damage('members', 0), 'members must be a whole number >= 1, got 0'),
+    (_damage('sigma', -1.0), 'sigma must be a positive number, got -1.0'),
+    (_damage('settings', KeyError), "KeyError: 'settings'"),
+    (_damage('settings', {'horizon': 'x'}), 'TypeError'),
+    (_damage('kind', 'other'), "kind 'other'"),
+    (_damage('format', 99), 'was written by a newer lstm_chainer'),
+    (_damage('combination', {'bogus': 1}), "'bogus' is not a partner"),
+])
+def test_a_damaged_global_record_is_one_line_naming_the_file(
+        trained, tmp_path, capsys, command, edit, message):
+    import shutil
+    c, result, out = trained
+    copy = tmp_path / 'model'
+    shutil.copytree(out, copy)
+    path = copy / 'model.json'
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    before = {p: p.read_bytes() for p in copy.rglob('*') if p.is_file()}
+    data = _write_long(tmp_path, long_table())
+    argv = [command[0], str(copy), '--data', data] + command[1:]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and message in err, err
+    assert 'model.json' in err
+    assert {p: p.read_bytes() for p in copy.rglob('*') if p.is_file()} \
+        == before

@@ -7,7 +7,7 @@ from typing import Optional
 import chainer
 import numpy as np
 
-from lstm_chainer._io import atomic_write
+from lstm_chainer._io import atomic_write, atomic_write_all
 from lstm_chainer.forecasting.preprocessing import calendar_features
 from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 from lstm_chainer.version import __version__
@@ -19,9 +19,14 @@ META_FILE = 'model.json'
 # the forecast combination (a model an older reader would forecast
 # without it). Version 5 (0.7.0): damped smoothing as a partner of the
 # combination. Version 6 (0.8.0): naive, seasonal naive and the regression
-# on the covariates as partners. Each change of the schema adds one; load
-# reads every older version and refuses a newer one.
-FORMAT = 6
+# on the covariates as partners. Version 7 (0.8.0): one format for both
+# kinds, a table's model (``"kind": "series"``) and a collection's
+# (``"kind": "global"``, formats 1-3 before: 0.5, 0.6, 0.8.dev). Each
+# change of the schema adds one; load reads every older version and
+# refuses a newer one.
+FORMAT = 7
+SERIES, GLOBAL = 'series', 'global'
+KINDS = (SERIES, GLOBAL)
 # The partners a combination may weigh (combination.PARTNER_FORECASTS and
 # the regression on the covariates).
 PARTNERS = ('theta', 'damped', 'naive', 'seasonal_naive', 'regression')
@@ -166,7 +171,7 @@ class SavedModel:
     combination: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
 
-    _VERSIONS = ('format', 'lstm_chainer', 'chainer')
+    _VERSIONS = ('format', 'kind', 'lstm_chainer', 'chainer')
 
     def __post_init__(self):
         for key, section in _SECTIONS.items():
@@ -202,7 +207,8 @@ class SavedModel:
         for key in _SECTIONS:
             if doc[key] is not None:
                 doc[key] = doc[key].to_dict()
-        doc.update({'format': FORMAT, 'lstm_chainer': __version__,
+        doc.update({'format': FORMAT, 'kind': SERIES,
+                    'lstm_chainer': __version__,
                     'chainer': chainer.__version__})
         return doc
 
@@ -217,18 +223,9 @@ class SavedModel:
         Returns:
             SavedModel: The record.
         """
-        if not isinstance(doc, dict):
-            raise ValueError('{} is not a model description (not a JSON '
-                             'object)'.format(where))
-        version = doc.get('format')
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise ValueError('{} is corrupted or not a model description (no '
-                             'format version)'.format(where))
-        if version > FORMAT:
-            raise ValueError(
-                '{} was written by a newer lstm_chainer ({}, format {}); this '
-                'one reads formats up to {}: upgrade lstm_chainer'.format(
-                    where, doc.get('lstm_chainer', '?'), version, FORMAT))
+        if check_doc(doc, where) != SERIES:
+            raise ValueError('{} holds a global model (of many series): load '
+                             'it with load_model'.format(where))
         try:
             fields = {key: doc[key] for key in cls.keys() if key in doc}
             fields['extra'] = {k: v for k, v in doc.items()
@@ -331,21 +328,126 @@ class SavedModel:
         Returns:
             SavedModel: The record.
         """
-        path = os.path.join(directory, META_FILE)
-        if not os.path.isdir(directory):
-            raise ValueError('{}: no such directory'.format(directory))
-        if not os.path.isfile(path):
-            raise ValueError('{} holds no model ({} is missing); train one '
-                             'with "lstm-chainer train"'.format(directory,
-                                                               META_FILE))
-        try:
-            with open(path) as f:
-                doc = json.load(f)
-        except (ValueError, UnicodeDecodeError, OSError) as e:
-            raise ValueError('{} is corrupted or not a model description '
-                             '({}: {})'.format(path, type(e).__name__, e)) \
-                from e
-        return cls.from_json(doc, path)
+        return cls.from_json(read_doc(directory),
+                             os.path.join(directory, META_FILE))
+
+
+def read_doc(directory):
+    """The JSON document of ``directory/model.json``, of either kind
+    (checked by :func:`check_doc`).
+
+    Returns:
+        dict: The document.
+    """
+    path = os.path.join(directory, META_FILE)
+    if not os.path.isdir(directory):
+        raise ValueError('{}: no such directory'.format(directory))
+    if not os.path.isfile(path):
+        raise ValueError('{} holds no model ({} is missing); train one with '
+                         '"lstm-chainer train"'.format(directory, META_FILE))
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (ValueError, UnicodeDecodeError, OSError) as e:
+        raise ValueError('{} is corrupted or not a model description '
+                         '({}: {})'.format(path, type(e).__name__, e)) from e
+    check_doc(doc, path)
+    return doc
+
+
+def check_doc(doc, where):
+    """Checks what every record has (a JSON object, a format this version
+    reads, a known kind).
+
+    Returns:
+        str: The kind (``series`` for records before format 7 that do not
+        say).
+    """
+    if not isinstance(doc, dict):
+        raise ValueError('{} is not a model description (not a JSON '
+                         'object)'.format(where))
+    version = doc.get('format')
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError('{} is corrupted or not a model description (no '
+                         'format version)'.format(where))
+    if version > FORMAT:
+        raise ValueError(
+            '{} was written by a newer lstm_chainer ({}, format {}); this '
+            'one reads formats up to {}: upgrade lstm_chainer'.format(
+                where, doc.get('lstm_chainer', '?'), version, FORMAT))
+    kind = doc.get('kind', SERIES)
+    if kind not in KINDS:
+        raise ValueError('{} is corrupted or not a model description (kind '
+                         '{!r})'.format(where, kind))
+    return kind
+
+
+def kind_of(directory):
+    """str: The kind of model ``directory`` holds (``None``: no readable
+    record)."""
+    try:
+        return check_doc(_load_json(os.path.join(directory, META_FILE)), '')
+    except (ValueError, OSError):
+        return None
+
+
+def _load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_record(directory, doc, parameters):
+    """Writes a model's two files atomically, the JSON last: any kind.
+
+    Args:
+        directory (str): Destination (created if missing).
+        doc (dict): ``model.json``'s document (the format and versions are
+            added).
+        parameters: What ``model.npz`` holds (a Chain or ChainList).
+    """
+    os.makedirs(directory, exist_ok=True)
+    doc = dict(doc, format=FORMAT, lstm_chainer=__version__,
+               chainer=chainer.__version__)
+    atomic_write_all([
+        (os.path.join(directory, MODEL_FILE),
+         lambda tmp: chainer.serializers.save_npz(tmp, parameters)),
+        (os.path.join(directory, META_FILE),
+         lambda tmp: _write_json(tmp, doc))])
+
+
+def check_global(doc, where):
+    """Checks every field of a global record the code reads (one line
+    naming the file and the field)."""
+    try:
+        config = doc['model']
+        for key in ('n_input', 'n_output', 'n_units', 'n_layers'):
+            _check_count('model.' + key, config[key])
+        _check_count('members', doc['members'])
+        sigma = doc['sigma']
+        if not isinstance(sigma, (int, float)) or isinstance(sigma, bool) \
+                or not np.isfinite(sigma) or sigma <= 0:
+            raise ValueError('sigma must be a positive number, got '
+                             '{!r}'.format(sigma))
+        if not isinstance(doc['settings'], dict):
+            raise ValueError('settings is not an object')
+        for name, weight in (doc.get('combination') or {}).items():
+            if name not in PARTNERS or name == 'regression' or \
+                    not isinstance(weight, (int, float)):
+                raise ValueError('combination {!r}: {!r} is not a partner '
+                                 'and weight'.format(doc['combination'],
+                                                     name))
+        refit = doc.get('refit')
+        if refit is not None and (not isinstance(refit, str) or not refit):
+            raise ValueError('refit is not a directory name: {!r}'.format(
+                refit))
+        half = (doc.get('intervals') or {}).get('half_widths') or {}
+        for level, widths in half.items():
+            if not 0 < float(level) < 1 or np.ndim(widths) != 1:
+                raise ValueError('intervals at {} are not one width per '
+                                 'step'.format(level))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError('{} is corrupted or not a model description ({}: '
+                         '{})'.format(where, type(e).__name__, e)) from None
 
 
 def _check_count(name, value, least=1, optional=False):

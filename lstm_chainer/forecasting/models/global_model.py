@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstm_chainer._checks import check_int
-from lstm_chainer._io import atomic_write_all, load_npz
+from lstm_chainer._io import load_npz
 from lstm_chainer.core import fused
 from lstm_chainer.core.collection_iterator import (
     SAMPLING,
@@ -32,7 +32,7 @@ from lstm_chainer.core.collection_iterator import (
 )
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection
-from lstm_chainer.forecasting import combination
+from lstm_chainer.forecasting import combination, saved
 from lstm_chainer.forecasting.classical.damped import damped_forecasts
 from lstm_chainer.forecasting.classical.theta import theta_forecast
 from lstm_chainer.forecasting.evaluation.backtest import naive_scale
@@ -50,12 +50,7 @@ from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
 from lstm_chainer.forecasting.settings import Resolution
 from lstm_chainer.training import distributed
-from lstm_chainer.version import __version__
 
-KIND = 'global'
-# 2 (0.6): inputs, log_transform; 3 (0.8): naive and seasonal naive as
-# partners, 'ensemble' for 'members' in the settings. Older ones read.
-FORMAT = 3
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
@@ -372,75 +367,47 @@ class GlobalForecaster:
 
     def save(self, directory):
         """Writes ``model.npz`` (every member) and ``model.json``."""
-        os.makedirs(directory, exist_ok=True)
         holder = chainer.ChainList(*[m.copy(mode='share')
                                      for m in self.members])
-        doc = {'format': FORMAT, 'kind': KIND, 'lstm_chainer': __version__,
-               'model': self.members[0].config(),
-               'members': len(self.members), 'sigma': self.sigma,
-               'settings': self.settings.to_dict(),
-               'inputs': self.inputs.to_dict(), **self.meta}
-        atomic_write_all([
-            (os.path.join(directory, MODEL_FILE),
-             lambda tmp: chainer.serializers.save_npz(tmp, holder)),
-            (os.path.join(directory, META_FILE),
-             lambda tmp: _write_json(tmp, doc))])
-
-
-def _write_json(path, doc):
-    with open(path, 'w') as f:
-        json.dump(doc, f, indent=1, default=_json_default)
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(type(value).__name__)
+        saved.write_record(directory, {
+            'kind': saved.GLOBAL, 'model': self.members[0].config(),
+            'members': len(self.members), 'sigma': self.sigma,
+            'settings': self.settings.to_dict(),
+            'inputs': self.inputs.to_dict(), **self.meta}, holder)
 
 
 def is_global(directory):
     """bool: ``directory`` holds a global model."""
-    path = os.path.join(directory, META_FILE)
-    if not os.path.isfile(path):
-        return False
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except (ValueError, OSError):
-        return False
-    return isinstance(doc, dict) and doc.get('kind') == KIND
+    return saved.kind_of(directory) == saved.GLOBAL
 
 
 def load_global(directory, refit=False):
     """Loads a :class:`GlobalForecaster` that :meth:`~GlobalForecaster.save`
-    wrote (the refit on all rows with ``refit=True`` where there is one).
+    wrote (the refit on all rows with ``refit=True`` where there is one);
+    every field it reads is checked first, a damaged one named in one
+    line with the file.
     """
     path = os.path.join(directory, META_FILE)
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as error:
-        raise ValueError('{} is not a readable model record ({})'.format(
-            path, error)) from None
-    if doc.get('kind') != KIND:
+    doc = saved.read_doc(directory)
+    if doc.get('kind') != saved.GLOBAL:
         raise ValueError('{} holds no global model'.format(directory))
-    if doc.get('format', 0) > FORMAT:
-        raise ValueError('{} was written by lstm_chainer {} (global format '
-                         '{}); this version reads format {}'.format(
-                             directory, doc.get('lstm_chainer', '?'),
-                             doc['format'], FORMAT))
+    saved.check_global(doc, path)
     if refit and doc.get('refit'):
         return load_global(os.path.join(directory, doc['refit']))
+    try:
+        settings = GlobalSettings.from_dict(doc['settings'])
+        inputs = InputEncoder.from_dict(doc.get('inputs'))
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError('{} is corrupted or not a model description ({}: '
+                         '{})'.format(path, type(e).__name__, e)) from None
     members = [Model.from_config(doc['model'])
                for _ in range(doc['members'])]
     load_npz(os.path.join(directory, MODEL_FILE), chainer.ChainList(*members),
              '{path} is truncated or corrupted ({error})')
     meta = {k: v for k, v in doc.items() if k not in (
-        'format', 'kind', 'lstm_chainer', 'model', 'members', 'sigma',
-        'settings', 'inputs')}
-    return GlobalForecaster(members, GlobalSettings.from_dict(
-        doc['settings']), doc['sigma'], meta,
-        InputEncoder.from_dict(doc.get('inputs')))
+        'format', 'kind', 'lstm_chainer', 'chainer', 'model', 'members',
+        'sigma', 'settings', 'inputs')}
+    return GlobalForecaster(members, settings, doc['sigma'], meta, inputs)
 
 
 def theta_collection(collection, horizon, season):
