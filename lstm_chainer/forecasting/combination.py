@@ -106,7 +106,8 @@ def mix(network, partners, weights):
 # (two on most M3 yearly series), so its lowest score is often chance; the
 # margin shrinks as the origins grow, as a standard error does. The
 # network alone needs ten times the margin: chosen on such backtests it
-# forecast M3's test rows far worse than the others (benchmarks/README.md).
+# forecast M3's test rows far worse than the others
+# (benchmarks/experiments/combination.md).
 DEFAULT = 'classical'
 MARGIN = 0.2
 MAX_MARGIN = 0.9
