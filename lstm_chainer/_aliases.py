@@ -26,7 +26,10 @@ MOVED = {
     'lstm_chainer.datasets': 'lstm_chainer.data.datasets',
     'lstm_chainer.forecaster': 'lstm_chainer.forecasting.models.forecaster',
     'lstm_chainer.baselines': 'lstm_chainer.core.reference_models',
-    'lstm_chainer.evaluation': 'lstm_chainer.core.evaluation',
+    # 0.2's evaluation was 0.3-0.7's forecasting.evaluation (a package
+    # now, which forwards the old module's names).
+    'lstm_chainer.evaluation': 'lstm_chainer.forecasting.evaluation',
+    'lstm_chainer.saved': 'lstm_chainer.forecasting.saved',
 }
 _FORECASTING = {
     'backtest': 'evaluation.backtest', 'intervals': 'evaluation.intervals',
@@ -49,6 +52,33 @@ MOVED['lstm_chainer.forecasting.baselines'] = \
     'lstm_chainer.core.reference_models'
 
 
+# Names of the modules that became packages, and where each lives now:
+# 0.3-0.7's forecasting/evaluation.py and forecasting/classical.py.
+PACKAGE_NAMES = {
+    'lstm_chainer.forecasting.evaluation': {
+        'forecast': 'lstm_chainer.forecasting.forecast',
+        **{name: 'lstm_chainer.core.evaluation' for name in (
+            'isolated', 'with_calendar', 'forward_mode', 'to_cpu',
+            'recursive_squared_errors', 'forecast_windows', 'rmse_table',
+            'valid', 'pred')}},
+    'lstm_chainer.forecasting.classical': {
+        name: 'lstm_chainer.forecasting.classical.ets' for name in (
+            'CLASSICAL', 'require', 'ets_forms', 'fit_ets',
+            'ets_forecasts')},
+}
+
+
+def package_getattr(package, name):
+    """An old module's name on the package it became (a FutureWarning),
+    or AttributeError."""
+    home = PACKAGE_NAMES[package].get(name)
+    if home is None:
+        raise AttributeError('module {!r} has no attribute {!r}'.format(
+            package, name))
+    warn('{}.{}'.format(package, name), '{}.{}'.format(home, name))
+    return getattr(importlib.import_module(home), name)
+
+
 def warn(old, new, stacklevel=3):
     """Says that ``old`` is now ``new``."""
     warnings.warn('{} is now {}; the old path will go'.format(old, new),
@@ -65,7 +95,7 @@ class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         new = MOVED[spec.name]
-        warn(spec.name, new, stacklevel=6)
+        warn(spec.name, new, stacklevel=3)
         module = importlib.import_module(new)
         self._spec = module.__spec__
         return module

@@ -640,6 +640,11 @@ BAD_LONG_TRAIN = [
      'season 500 is longer than every series'),
     ('one table option', _long_edit(lambda f: None), ['--transform', 'log'],
      "--transform is one table's"),
+    ('stride', _long_edit(lambda f: None), ['--stride', '2'],
+     "--stride is one table's"),
+    ('no numeric column', _long_edit(lambda f: f.__setitem__(
+        'sales', 'n/a ' + f['sales'].astype(str))), [],
+     "long.csv: no numeric column to forecast beside 'store'"),
     ('regression', _long_edit(lambda f: None), ['--combine', 'regression'],
      "combine must be one of auto, none"),
     ('zero ensemble', _long_edit(lambda f: None), ['--ensemble', '0'],
@@ -736,3 +741,50 @@ def test_a_damaged_global_record_is_one_line_naming_the_file(
     assert 'model.json' in err
     assert {p: p.read_bytes() for p in copy.rglob('*') if p.is_file()} \
         == before
+
+
+def test_a_long_files_reading_options_are_kept_for_pred_and_valid(
+        tmp_path, capsys):
+    frame = long_table(4)
+    text = frame.assign(sales=frame['sales'].map(
+        lambda v: '{:,.3f}'.format(1000 * v).replace(',', ' ')
+        .replace('.', ',').replace(' ', '.')))
+    path = tmp_path / 'dots.csv'
+    text.to_csv(path, sep=';', index=False)
+    out = str(tmp_path / 'm')
+    assert main(['train', str(path), '--id-column', 'store', '--time-column',
+                 'month', '--out', out, '--horizon', '3', '--ensemble', '1',
+                 '--epochs', '2', '--thousands', '.', '--decimal', ',',
+                 '-q']) == 0
+    c = lc.load_model(out).meta['data']
+    assert (c['thousands'], c['decimal']) == ('.', ',')
+    # pred and valid read the file again as it was read for training.
+    assert main(['valid', out, '-q']) == 0
+    assert main(['pred', out, '--steps', '2', '-q']) == 0
+    forecast = pd.read_csv(os.path.join(out, 'forecast.csv'))
+    assert forecast['sales'].between(1000 * frame['sales'].min() / 2,
+                                     2000 * frame['sales'].max()).all()
+
+
+def test_an_empty_static_cell_is_refused(tmp_path):
+    frame = long_table(4)
+    frame['kind'] = 'toys'
+    frame.loc[9, 'kind'] = ''
+    path = _write_long(tmp_path, frame)
+    with pytest.raises(ValueError, match="static column 'kind' is empty at "
+                       "row 11"):
+        lc.read_long(path, 'store', 'month', static=['kind'])
+
+
+def test_times_that_pandas_2_returns_as_objects_are_read_as_utc():
+    from lstm_chainer.data.csvdata import utc_if_mixed
+    text = pd.Series(['2024-03-31T01:00:00+01:00',
+                      '2024-03-31T03:00:00+02:00'])
+
+    def parse(**utc):  # as pandas 2 parses mixed offsets without utc=True
+        if utc:
+            return pd.to_datetime(text, **utc)
+        return pd.Series([pd.Timestamp(t) for t in text], dtype=object)
+    parsed = utc_if_mixed(parse)
+    assert list(parsed) == [pd.Timestamp('2024-03-31 00:00'),
+                            pd.Timestamp('2024-03-31 01:00')]

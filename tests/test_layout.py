@@ -95,3 +95,19 @@ def test_the_lower_packages_do_not_import_forecasting(package):
                 if isinstance(node, ast.Import) else []
             assert not any(m.startswith('lstm_chainer.forecasting')
                            for m in modules), (package, name, modules)
+
+
+def test_the_names_of_modules_that_became_packages_still_import():
+    with pytest.warns(FutureWarning, match='forecasting.evaluation.valid is '
+                      'now lstm_chainer.core.evaluation.valid'):
+        from lstm_chainer.forecasting.evaluation import valid
+    assert valid is lc.valid
+    with pytest.warns(FutureWarning, match='forecasting.evaluation.forecast '
+                      'is now lstm_chainer.forecasting.forecast.forecast'):
+        from lstm_chainer.forecasting.evaluation import forecast
+    assert forecast is lc.forecast
+    with pytest.warns(FutureWarning, match='classical.CLASSICAL is now'):
+        from lstm_chainer.forecasting.classical import CLASSICAL
+    assert CLASSICAL == ('ets',)
+    with pytest.raises(ImportError):
+        from lstm_chainer.forecasting.classical import nope  # noqa: F401

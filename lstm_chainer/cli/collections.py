@@ -18,11 +18,15 @@ SHOWN = 4  # series forecast.png shows by default
 
 
 def read_long(path, id_column, time_column, columns, args, covariates=(),
-              static=(), freq=None, sep=None):
-    """The collection in a long CSV file, read with the options given."""
+              static=(), freq=None, data=None):
+    """The collection in a long CSV file, read with the options given
+    (else as the model's training file was: ``data``, its record)."""
+    data = data or {}
     return read_long_csv(
         path, id_column, time_column, columns, covariates, static, freq,
-        sep=args.sep or sep, thousands=args.thousands, decimal=args.decimal)
+        sep=args.sep or data.get('sep'),
+        thousands=args.thousands or data.get('thousands'),
+        decimal=args.decimal or data.get('decimal'))
 
 
 def settings_of(args):
@@ -51,7 +55,8 @@ ONE_TABLE_ONLY = {'transform': 'auto', 'fill': None, 'test_size': 0.25,
                   'early_stopping': None, 'seq_len': None,
                   'support_len': None, 'dropout': 0.0, 'residual': False,
                   'grad_clip': None, 'pred': 1, 'snap': None,
-                  'classical': False}
+                  'classical': False, 'stride': 1, 'dayfirst': None,
+                  'time_unit': None}
 
 
 def cmd_train_collection(args, out, comm, device):
@@ -78,7 +83,8 @@ def cmd_train_collection(args, out, comm, device):
         len(collection.columns), ', '.join(collection.columns),
         collection.freq or 'one row'))
     source = {'path': os.path.abspath(args.data),
-              'sha256': csvdata.sha256(args.data), 'sep': args.sep}
+              'sha256': csvdata.sha256(args.data), 'sep': args.sep,
+              'thousands': args.thousands, 'decimal': args.decimal}
     result = lc.fit_global(collection, refit=args.refit, out=args.out,
                            device=device, comm=comm, log=out.say,
                            report=out.training(), source=source,
@@ -123,8 +129,7 @@ def cmd_pred_collection(args, out):
         future = read_long(args.future, data.get('id_column'),
                            data.get('time_column'),
                            list(forecaster.settings.covariates), args,
-                           freq=forecaster.settings.freq,
-                           sep=data.get('sep'))
+                           freq=forecaster.settings.freq, data=data)
     frame = forecaster.forecast_frame(collection, steps, future=future)
     shown = choose_shown(collection, args.series, args.model_dir, out)
     figure = plotting.collection_figure(collection, frame, shown)
@@ -150,7 +155,7 @@ def model_data(args, data, settings):
                          '--data'.format(args.model_dir))
     return read_long(path, data.get('id_column'), data.get('time_column'),
                      data.get('columns'), args, settings.covariates,
-                     settings.static, settings.freq, sep=data.get('sep'))
+                     settings.static, settings.freq, data=data)
 
 
 def note_unseen(forecaster, collection, out):

@@ -129,6 +129,9 @@ class CollectionIterator(EpochIterator):
         self._count = count[usable]
         self._cumulative = np.cumsum(self._count)
         self.n_series = len(usable)
+        # A shard's epoch stays its own series (as every rank counts).
+        self._epoch_windows = self.n_series if shard is not None \
+            else max(self.n_series, self.batch_size)
         self.n_windows = int(self._cumulative[-1])
         self.inputs = None if inputs is None or not np.shape(inputs)[1] \
             else np.asarray(inputs)
@@ -146,8 +149,7 @@ class CollectionIterator(EpochIterator):
         """float: Epochs done, fractional (an epoch draws as many windows
         as there are series, one batch at least: a batch is never counted
         as several epochs)."""
-        return self.iteration * self.batch_size / max(self.n_series,
-                                                      self.batch_size)
+        return self.iteration * self.batch_size / self._epoch_windows
 
     def draw(self, size):
         """``(series, origins)`` of ``size`` random windows."""

@@ -239,6 +239,12 @@ def read_long(path: str, id_column: str, time_column: str | None = None,
                    and c not in covariates and (
                        pd.api.types.is_numeric_dtype(frame[c])
                        or looks_numeric(frame[c]))]
+        if not columns:
+            raise ValueError('{}: no numeric column to forecast beside {!r} '
+                             '(the header has {}; --thousands or --decimal '
+                             'if numbers are written 1.234,5)'.format(
+                                 path, id_column,
+                                 ', '.join(map(repr, frame.columns))))
     missing = [c for c in [id_column, time_column] + list(columns)
                + list(covariates) + list(static)
                if c is not None and c not in frame.columns]
@@ -305,6 +311,9 @@ def from_long(frame: pd.DataFrame, id_column: str,
             raise ValueError('no numeric column to forecast beside {!r}'
                              .format(id_column))
     columns = list(columns)
+    if not columns:
+        raise ValueError('no numeric column to forecast beside {!r}'
+                         .format(id_column))
     named = [c for c in columns if c in (id_column, time_column)]
     if named:
         raise ValueError('column {!r} is the {} column: it cannot be a '
@@ -321,14 +330,15 @@ def from_long(frame: pd.DataFrame, id_column: str,
             ', '.join(map(repr, unknown)),
             ', '.join(map(repr, frame.columns))))
     raw_ids = frame[id_column]
-    empty = raw_ids.isna() | raw_ids.astype(str).str.strip().eq('')
-    if empty.any():
-        row = int(np.argmax(empty.to_numpy()))
-        raise ValueError('row {} has no id ({!r} is empty)'.format(
-            frame.index[row], id_column))
     # Factorised as they are (categories, numbers, text), then named as
     # text: no string per row for millions of rows.
     codes, uniques = pd.factorize(raw_ids, sort=False)
+    blank = np.flatnonzero(pd.Index(uniques).astype(str).str.strip() == '')
+    empty = (codes < 0) | np.isin(codes, blank)
+    if empty.any():
+        row = int(np.argmax(empty))
+        raise ValueError('row {} has no id ({!r} is empty)'.format(
+            frame.index[row], id_column))
     ids = np.asarray([str(name) for name in np.asarray(uniques)],
                      dtype=object)
     if len(set(ids)) < len(ids):  # 1 and '1' in one column
@@ -374,8 +384,9 @@ def _static(frame, names, ids, offsets, order, id_column):
     owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
     for name in names:
         column = frame[name]
-        if column.isna().any():
-            row = int(np.argmax(column.isna().to_numpy()))
+        empty = column.isna() | column.astype(str).str.strip().eq('')
+        if empty.any():
+            row = int(np.argmax(empty.to_numpy()))
             raise ValueError('series {!r}: static column {!r} is empty at '
                              'row {}'.format(str(frame[id_column].iloc[row]),
                                              name, frame.index[row]))

@@ -469,12 +469,20 @@ def utc_if_mixed(parse):
     """``parse()``, or, where the times carry several UTC offsets (one
     zone across a daylight-saving change), ``parse(utc=True)`` as naive UTC
     times: one regular step, no repeated or missing hour."""
-    try:
-        return parse()
-    except ValueError as error:
-        if 'Mixed timezones' not in str(error):
-            raise
-    return parse(utc=True).dt.tz_convert(None)
+    with warnings.catch_warnings():
+        # pandas 2 returns the times as objects, with this warning.
+        warnings.filterwarnings('ignore', message='.*mixed time zones',
+                                category=FutureWarning)
+        try:
+            parsed = parse()
+        except ValueError as error:
+            if 'Mixed timezones' not in str(error):
+                raise
+            parsed = None
+    if parsed is None or (parsed.dtype == object and parsed.map(
+            lambda v: getattr(v, 'tzinfo', None) is not None).any()):
+        return parse(utc=True).dt.tz_convert(None)
+    return parsed
 
 
 def _time_index(path, frame, time_column, dayfirst, time_unit, notes):

@@ -61,7 +61,8 @@ CANDIDATES = {
     'mean_regression': {'regression': 0.5},
 }
 # Partners that read the covariates (rows with them, not the targets
-# alone: :func:`~lstm_chainer.forecasting.regression.regression_forecasts`).
+# alone: :func:`~lstm_chainer.forecasting.classical.regression.
+# regression_forecasts`).
 COVARIATE_PARTNERS = ('regression',)
 CHOICES = ('auto',) + tuple(CANDIDATES)
 NETWORK = 'network'  # the network alone, beside a combination in backtests

@@ -1,2 +1,8 @@
 """The classical forecasts: Theta, damped-trend exponential smoothing, ETS
 (statsmodels) and the regression on the covariates."""
+
+
+def __getattr__(name):
+    # The names of 0.3-0.7's module of this name, with a FutureWarning.
+    from lstm_chainer import _aliases
+    return _aliases.package_getattr(__name__, name)

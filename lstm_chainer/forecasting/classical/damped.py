@@ -83,7 +83,7 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
 
 def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
     """:func:`damped_forecasts` with the classical (fixed) indices only
-    (``forms``: each column's :func:`~lstm_chainer.forecasting.theta.
+    (``forms``: each column's :func:`~lstm_chainer.forecasting.classical.theta.
     seasonal_form`, when known)."""
     out = np.empty((horizon, len(columns)))
     forms = forms or [seasonal_form(y, season) for y in columns]
@@ -216,7 +216,7 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
 
 def damped_origin_forecasts(series, origins, horizon, season=None):
     """Damped smoothing from every origin (refitted at each), ``(horizon,
-    B, n)``, as :func:`~lstm_chainer.forecasting.theta.theta_forecasts`
+    B, n)``, as :func:`~lstm_chainer.forecasting.classical.theta.theta_forecasts`
     gives Theta's; every origin and column is fitted in one array.
 
     Args:

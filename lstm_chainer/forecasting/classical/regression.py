@@ -17,7 +17,7 @@ import numpy as np
 MAX_DUMMY_SEASON = 24
 
 
-def design(covariates, positions, season=None):
+def design(covariates, positions, season=None, known=None):
     """The regressors of the given rows.
 
     Args:
@@ -26,6 +26,8 @@ def design(covariates, positions, season=None):
         positions: ``(m,)`` rows to build.
         season (int): Season (dummies where ``2 <= season <=``
             :data:`MAX_DUMMY_SEASON`).
+        known (int): Rows (from the first) that decide which covariates
+            get a square (default: all).
 
     Returns:
         numpy.ndarray: ``(m, p)``.
@@ -34,12 +36,13 @@ def design(covariates, positions, season=None):
     positions = np.asarray(positions, dtype=np.int64)
     x = covariates[positions]
     parts = [np.ones((len(positions), 1)), x]
-    # Only covariates with more than two values get a square (a flag's
-    # square is the flag).
+    # Only covariates with more than two values in the history get a
+    # square (a flag's square is the flag).
+    seen = covariates[:known]
     curved = [j for j in range(covariates.shape[1])
-              if len(np.unique(covariates[:, j])) > 2]
+              if len(np.unique(seen[:, j])) > 2]
     if curved:
-        centre = covariates[:, curved].mean(axis=0)
+        centre = seen[:, curved].mean(axis=0)
         parts.append(np.square(x[:, curved] - centre))
     if season and 2 <= season <= MAX_DUMMY_SEASON:
         phase = positions % season
@@ -71,11 +74,12 @@ def regression_forecasts(rows, origins, horizon, season=None, n_targets=1):
     if len(rows) < origins.max() + horizon + 1:
         raise ValueError('the covariates must be known for the {} rows after '
                          'the last origin'.format(horizon))
-    x = design(covariates, np.arange(len(rows)), season)
     out = np.empty((horizon, len(origins), n_targets))
     steps = np.arange(1, horizon + 1)
     for b, o in enumerate(origins):
-        past, ahead = x[:o + 1], x[o + 1:o + 1 + horizon]
+        # Each origin decides its terms from the rows it knows.
+        x = design(covariates, np.arange(o + 1 + horizon), season, o + 1)
+        past, ahead = x[:o + 1], x[o + 1:]
         beta = np.linalg.lstsq(past, targets[:o + 1], rcond=None)[0]
         residuals = targets[:o + 1] - past @ beta
         phi = _ar1(residuals)

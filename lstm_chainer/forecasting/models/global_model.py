@@ -435,7 +435,7 @@ def damped_collection(collection, horizon, season):
 def history_scale(collection, season):
     """``(S, n)`` MASE scales: each series' in-sample seasonal naive mean
     absolute error (lag 1 when the series is shorter than two seasons), at
-    zero scale as :func:`~lstm_chainer.forecasting.backtest.naive_scale`
+    zero scale as :func:`~lstm_chainer.forecasting.evaluation.backtest.naive_scale`
     rules (1 for a series of one row)."""
     count, n = len(collection), len(collection.columns)
     scale = np.ones((count, n))
@@ -652,7 +652,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
             ...), kept in the record beside its column names.
         iterations (int): Updates to aim for when ``epochs`` is not given.
         **overrides: :class:`GlobalSettings` fields (``horizon``,
-            ``season``, ``context``, ``n_units``, ``members``, ...).
+            ``season``, ``context``, ``n_units``, ``ensemble``, ...).
 
     Returns:
         FitResult: The forecaster, its validation, settings, intervals
