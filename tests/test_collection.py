@@ -788,3 +788,40 @@ def test_times_that_pandas_2_returns_as_objects_are_read_as_utc():
     parsed = utc_if_mixed(parse)
     assert list(parsed) == [pd.Timestamp('2024-03-31 00:00'),
                             pd.Timestamp('2024-03-31 01:00')]
+
+
+BAD_LONG_PRED = [
+    (['pred', '--future', 'DATA'], "--future gives covariates' values, and "
+     "the model reads none"),
+    (['pred', '--data', 'HUGE'], "column 'sales' holds values too large to "
+     'forecast'),
+    (['pred', '--data', 'NOSALES'], "no column 'sales'"),
+    (['valid', '--horizon', '500', '--data', 'DATA'],
+     'no series is longer than 500 rows'),
+    (['pred', '--series', 'x', '--data', 'DATA'],
+     "--series: no series 'x' in the data"),
+]
+
+
+@pytest.mark.parametrize('argv,message', BAD_LONG_PRED,
+                         ids=[' '.join(a[:2]) for a, _ in BAD_LONG_PRED])
+def test_pred_and_valid_bad_long_input(trained, tmp_path, capsys, argv,
+                                       message):
+    c, result, out = trained
+    files = {'DATA': long_table(), 'NOSALES': long_table().drop(
+        columns='sales'), 'HUGE': long_table().assign(sales=1e300)}
+    argv = [files.get(a) is not None and _write_long(
+        tmp_path, files[a], a + '.csv') or a for a in argv]
+    before = sorted(os.listdir(out))
+    assert main(argv[:1] + [out] + argv[1:]) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and message in err, err
+    assert sorted(os.listdir(out)) == before
+
+
+def test_series_of_zeros_validate_without_warnings(trained, tmp_path,
+                                                   capsys):
+    c, result, out = trained
+    zeros = _write_long(tmp_path, long_table().assign(sales=0.0))
+    assert main(['valid', out, '--data', zeros, '-q']) == 0
+    assert capsys.readouterr().err == ''

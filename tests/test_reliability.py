@@ -481,3 +481,13 @@ def test_a_column_seasonal_naive_gets_exactly_right_is_scored(tmp_path,
     doc = json.loads(capsys.readouterr().out)
     mase = doc['backtest']['per_variable']
     assert np.isfinite(mase['workday']['model MASE'])
+
+
+def test_future_values_for_a_model_without_covariates_are_refused(model,
+                                                                  capsys):
+    path, out = model
+    before = digest(out)
+    assert main(['pred', out, '--data', path, '--future', path]) == 2
+    one_line_error(capsys, "--future gives covariates' values, and the "
+                   'model reads none')
+    assert digest(out) == before

@@ -116,6 +116,9 @@ def cmd_pred_collection(args, out):
     if forecaster.meta.get('refit'):
         forecaster = lc.load_global(args.model_dir, refit=True)
         used = 'the model refitted on all rows'
+    if args.future and not forecaster.settings.covariates:
+        raise ValueError('--future gives covariates\' values, and the model '
+                         'reads none; leave it out')
     collection = model_data(args, data, forecaster.settings)
     note_unseen(forecaster, collection, out)
     steps = args.steps or forecaster.settings.horizon

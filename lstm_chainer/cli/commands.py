@@ -143,6 +143,9 @@ def cmd_pred(args, out):
                 'warms up on (context {}); the forecast rests on less'.format(
                     len(history), context + forecaster.lag, context))
     known = None
+    if args.future and not forecaster.covariates:
+        raise ValueError('--future gives covariates\' values, and the model '
+                         'reads none; leave it out')
     if forecaster.covariates:
         if args.future is None:
             raise ValueError('the model reads the covariate(s) {}: pass '

@@ -438,6 +438,16 @@ def _check_finite(values, ids, offsets, columns, order=None, rows=None):
         raise ValueError('series {!r}: column {!r} is {} at its row {}{}'
                          .format(ids[series], columns[column], what,
                                  int(position - offsets[series]) + 1, row))
+    # Beyond this, squares (variances, errors) overflow float64.
+    big = np.abs(values) > 1e150
+    if big.any():
+        position, column = np.argwhere(big)[0]
+        series = int(np.searchsorted(offsets, position, side='right') - 1)
+        raise ValueError('series {!r}: column {!r} holds values too large to '
+                         'forecast ({:.3g} at its row {}); rescale them'
+                         .format(ids[series], columns[column],
+                                 values[position, column],
+                                 int(position - offsets[series]) + 1))
 
 
 def _parse_times(raw):

@@ -523,12 +523,14 @@ class CollectionBacktest:
         reference = 'seasonal_naive'
         for name in self.forecasts:
             s, m = table[name + ' sMAPE'], table[name + ' MASE']
+            # A reference that is exact (all zeros) makes the OWA inf.
+            with np.errstate(divide='ignore', invalid='ignore'):
+                owa = 0.5 * (s.mean() / table[reference + ' sMAPE'].mean()
+                             + m.mean() / table[reference + ' MASE'].mean())
             rows[name] = {
                 'sMAPE': s.mean(), 'MASE': m.mean(), 'median MASE': m.median(),
                 'model beats it': (table['model MASE'] < m).mean()
-                if name != 'model' else np.nan,
-                'OWA': 0.5 * (s.mean() / table[reference + ' sMAPE'].mean()
-                              + m.mean() / table[reference + ' MASE'].mean())}
+                if name != 'model' else np.nan, 'OWA': owa}
         return pd.DataFrame(rows).T
 
     def verdict(self, weights=None):
