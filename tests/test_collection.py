@@ -519,15 +519,18 @@ def test_the_guard_keeps_a_choice_within_its_share_of_the_best_baseline():
 
 def test_one_vocabulary_ensemble_and_no_season():
     c = lc.from_long(long_table(4), 'store', 'month')
+    # No season is None, as one table's settings say it (0 or 1 given).
     s = global_model.global_settings(c, season=0, ensemble=2)
-    assert (s.season, s.ensemble) == (1, 2)
-    assert global_model.global_settings(c, season=1).season == 1
+    assert (s.season, s.period, s.ensemble) == (None, 1, 2)
+    assert global_model.global_settings(c, season=1).season is None
+    assert global_model.global_settings(c).season == 12
     with pytest.warns(FutureWarning, match='members= is now ensemble='):
         assert global_model.global_settings(c, members=4).ensemble == 4
     # A record written before 0.8 names it members.
-    old = dict(s.to_dict(), members=5)
+    old = dict(s.to_dict(), members=5, season=1)
     del old['ensemble']
-    assert global_model.GlobalSettings.from_dict(old).ensemble == 5
+    read = global_model.GlobalSettings.from_dict(old)
+    assert (read.ensemble, read.season) == (5, None)
 
 
 def test_a_small_collection_trains_and_prints_the_epochs_asked_for(

@@ -77,7 +77,9 @@ class GlobalSettings:
     Attributes:
         horizon (int): Steps forecast (and trained for).
         context (int): Rows of history a forecast warms up on.
-        season (int): The season (1: none).
+        season (int): The season (``None``: none, as
+            :class:`~lstm_chainer.forecasting.settings.AutoSettings` says
+            it; :attr:`period` is 1 then).
         freq (str): The time step (``None``: rows are steps).
         n_units (int): Hidden units.
         n_layers (int): LSTM layers.
@@ -114,7 +116,7 @@ class GlobalSettings:
 
     horizon: int
     context: int
-    season: int = 1
+    season: int | None = None
     freq: str | None = None
     n_units: int = 32
     n_layers: int = 1
@@ -134,6 +136,12 @@ class GlobalSettings:
     calendar: tuple = ()
     covariates: tuple = ()
 
+    @property
+    def period(self):
+        """int: The season's rows, 1 without one (what the arithmetic
+        uses)."""
+        return self.season or 1
+
     def to_dict(self):
         """dict: JSON-ready."""
         return dict(dataclasses.asdict(self), **{
@@ -147,6 +155,8 @@ class GlobalSettings:
             state['log_transform'] = state.pop('log')
         if 'members' in state:  # its name before 0.8
             state['ensemble'] = state.pop('members')
+        if state.get('season') in (0, 1):  # 'none' before 0.8
+            state['season'] = None
         for name in _LISTS:
             state[name] = tuple(state.get(name, ()))
         return cls(**state)
@@ -165,7 +175,7 @@ def global_settings(collection: Collection, horizon=None, season=None,
         GlobalSettings: The settings.
     """
     freq = collection.freq
-    # No season is 0 or 1, as fit_auto takes it.
+    # No season is 0 or 1 (or a step without one), as fit_auto takes it.
     season = max(1, check_int('season', season, 0)) if season is not None \
         else (default_season(freq) or 1)
     horizon = check_int('horizon', horizon, 1) if horizon is not None \
@@ -216,7 +226,8 @@ def global_settings(collection: Collection, horizon=None, season=None,
         if isinstance(given.get(name), str):
             given[name] = given[name].split(',')
         given[name] = tuple(given.get(name) or ())
-    return GlobalSettings(horizon=horizon, context=context, season=season,
+    return GlobalSettings(horizon=horizon, context=context,
+                          season=season if season > 1 else None,
                           freq=freq, epochs=check_int('epochs', epochs, 1),
                           **given)
 
@@ -274,7 +285,7 @@ class GlobalForecaster:
         """As :meth:`network`, the inputs after the histories given
         (``(H, S, width)`` or ``None``)."""
         s = self.settings
-        prep = fit_prep(collection.values, collection.offsets, s.season,
+        prep = fit_prep(collection.values, collection.offsets, s.period,
                         s.normalise, s.deseasonalise, s.log_transform)
         z = prep.transform(collection.values, collection.offsets) \
             / self.sigma
@@ -322,7 +333,7 @@ class GlobalForecaster:
             return network
         partners = {name: baseline_collection(name, collection,
                                               network.shape[0],
-                                              self.settings.season)
+                                              self.settings.period)
                     for name in self.combination}
         return combination.mix(network, partners, self.combination)
 
@@ -336,7 +347,7 @@ class GlobalForecaster:
         """
         f = self.forecast(collection, horizon, future)
         steps = f.shape[0]
-        scale = history_scale(collection, self.settings.season)
+        scale = history_scale(collection, self.settings.period)
         frame = pd.DataFrame({collection.id_name: np.repeat(collection.ids,
                                                              steps)})
         time = collection.time_name or ('time' if collection.starts
@@ -595,7 +606,7 @@ def backtest_collection(forecaster, collection, horizon=None, origins=1,
                 len(usable), horizon, -1).transpose(1, 0, 2)
         network = forecaster._network(history, horizon, known)
         baselines = {name: baseline_collection(name, history, horizon,
-                                               s.season)
+                                               s.period)
                      for name in BASELINES}
         parts = {'model': combination.mix(network, baselines,
                                           forecaster.combination)}
@@ -604,7 +615,7 @@ def backtest_collection(forecaster, collection, horizon=None, origins=1,
         parts.update(baselines)
         for name, f in parts.items():
             forecasts.setdefault(name, []).append(f)
-        scales.append(history_scale(history, s.season))
+        scales.append(history_scale(history, s.period))
         ids.append(part.ids)
         at.append(history.lengths)
     if not actual:
@@ -675,7 +686,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
                          int(short.sum()), s.horizon))
     log('{} series, {} rows; season {}, horizon {}, context {}; {} x {} '
         'epochs of {} windows'.format(
-            len(collection), len(collection.values), s.season, s.horizon,
+            len(collection), len(collection.values), s.season or 'none',
+            s.horizon,
             s.context, s.ensemble, s.epochs, s.batch_size))
     fit_inputs(collection, s.static, s.calendar, s.covariates)  # checks
     if out is not None:
@@ -714,7 +726,7 @@ def _resolution(settings, collection, given, notes):
     """How the settings were chosen (as :func:`fit_auto`'s resolution
     says it for one table)."""
     because = None
-    if settings.season == 1:
+    if settings.season is None:
         because = 'no season given' if given.get('season') is not None \
             else 'no seasonal time step'
     return Resolution(settings, None, None, because, notes)
@@ -731,6 +743,10 @@ def _check_resumable(out, settings):
                          'directory'.format(out))
     with open(path) as f:
         before = json.load(f).get('settings') or {}
+    try:  # in today's words (an older record's season 1, members, ...)
+        before = GlobalSettings.from_dict(before).to_dict()
+    except (TypeError, ValueError):
+        pass
     now = settings.to_dict()
     changed = ['{} {} (now {})'.format(k, before[k], now[k]) for k in now
                if k in before and before[k] != now[k]]
@@ -749,7 +765,7 @@ def train_global(collection, settings, out, device=-1, comm=None,
     """
     from lstm_chainer.training.trainer import trainer_for_iterator
     s = settings
-    prep = fit_prep(collection.values, collection.offsets, s.season,
+    prep = fit_prep(collection.values, collection.offsets, s.period,
                     s.normalise, s.deseasonalise, s.log_transform)
     z = prep.transform(collection.values, collection.offsets)
     encoder = fit_inputs(collection, s.static, s.calendar, s.covariates)
