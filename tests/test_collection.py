@@ -515,6 +515,11 @@ def test_the_guard_keeps_a_choice_within_its_share_of_the_best_baseline():
     assert combination.guard('mean_damped', scores) == 'naive'
     scores['seasonal_naive'] = np.nan  # not scored: never chosen
     assert combination.guard('mean_damped', scores) == 'naive'
+    # On fewer independent windows than 8 a lower score is chance.
+    assert combination.windows(1, 29, 10) == 3
+    assert combination.windows(8, 1, 4) == 8
+    assert combination.guard('mean_damped', scores, 3) == 'mean_damped'
+    assert combination.guard('mean_damped', scores, 8) == 'naive'
 
 
 def test_one_vocabulary_ensemble_and_no_season():

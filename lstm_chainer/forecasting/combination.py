@@ -117,30 +117,44 @@ FACTORS = {'mean': 1, 'mean_damped': 1, 'mean3': 1, 'theta': 1, 'damped': 1,
 
 
 # Whatever 'auto' chose, a baseline whose validation MASE is lower than the
-# choice's by more than GUARD (a share of the choice's) replaces it: with
-# few series or few origins no margin can tell the candidates apart, but a
-# forecast clearly worse than a baseline on its own validation is never
-# kept.
+# choice's by more than GUARD (a share of the choice's) replaces it where
+# the validation holds MIN_WINDOWS independent windows at least (series
+# times non-overlapping horizons): a few series can never make a margin
+# significant, but a forecast that they show clearly worse than a baseline
+# is not kept. On fewer windows (one series' overlapping origins: one or
+# two windows on M3) a lower score is chance: there the guard at any share
+# from 5 % to 50 % lowered M3's test accuracy (benchmarks/experiments/
+# combination.md).
 GUARD = 0.05
+MIN_WINDOWS = 8
 FALLBACKS = ('naive', 'seasonal_naive', 'theta', 'damped')
 
 
-def guard(chosen, scores):
+def windows(series, origins, horizon):
+    """int: Independent validation windows: per series, the origins'
+    non-overlapping horizons (consecutive origins share most rows)."""
+    return int(series) * -(-int(origins) // max(int(horizon), 1))
+
+
+def guard(chosen, scores, count=MIN_WINDOWS):
     """The chosen candidate, or the baseline (:data:`FALLBACKS`) of least
     validation MASE where ``chosen`` scores more than :data:`GUARD` above
-    it.
+    it on at least :data:`MIN_WINDOWS` windows.
 
     Args:
         chosen (str): The candidate chosen.
         scores (dict): Candidate -> validation MASE (the fallbacks'
             included).
+        count (int): The validation's independent windows
+            (:func:`windows`).
 
     Returns:
         str: The candidate to forecast with.
     """
     fallbacks = [name for name in FALLBACKS
                  if np.isfinite(scores.get(name, np.nan))]
-    if not fallbacks or not np.isfinite(scores.get(chosen, np.nan)):
+    if count < MIN_WINDOWS or not fallbacks or \
+            not np.isfinite(scores.get(chosen, np.nan)):
         return chosen
     best = min(fallbacks, key=scores.get)
     return best if scores[chosen] > (1 + GUARD) * scores[best] else chosen
@@ -196,7 +210,8 @@ def choose_on(network, partners, actual, scale, choice='auto'):
     """The partners' weights: given, or (``auto``) :data:`DEFAULT`'s unless
     another candidate scores a mean MASE on the backtest lower by its
     margin (:func:`margins`; then the least-scoring such candidate's),
-    and a baseline where the choice scores clearly worse (:func:`guard`).
+    and a baseline where the choice scores clearly worse on windows
+    enough (:func:`guard`).
 
     Args:
         network: ``(H, B, n)`` forecasts from the backtest's ``B`` origins.
@@ -212,12 +227,13 @@ def choose_on(network, partners, actual, scale, choice='auto'):
     check(choice)
     if choice != 'auto':
         return dict(CANDIDATES[choice]), choice, {}
-    origins = np.shape(actual)[1]
+    horizon, origins = np.shape(actual)[:2]
     names = [name for name in tuple(FACTORS) + FALLBACKS
              if CANDIDATES[name].keys() <= partners.keys()]
     scores = scores_on(network, partners, actual, scale,
                        (DEFAULT,) + tuple(dict.fromkeys(names)))
-    best = guard(margin_choice(scores, origins), scores)
+    best = guard(margin_choice(scores, origins), scores,
+                 windows(1, origins, horizon))
     return dict(CANDIDATES[best]), best, scores
 
 

@@ -879,7 +879,9 @@ def _choose(network, bt, choice):
     scores = {name: float(v.mean()) for name, v in per_series.items()}
     chosen = significantly_best({name: per_series[name] for name in AUTO},
                                 default=AUTO[0])
-    best = combination.guard(chosen, scores)
+    origins = len(bt.ids) // max(len(set(bt.ids)), 1)
+    best = combination.guard(chosen, scores, combination.windows(
+        len(set(bt.ids)), origins, bt.actual.shape[0]))
     return dict(CANDIDATES[best]), best, dict(scores, chosen=chosen)
 
 
