@@ -19,9 +19,13 @@ OUT ?= result
 
 venv: $(STAMP)
 
+# An editable install skips data files: lstm_chainer_shims.pth (chainer
+# importable before lstm_chainer under NumPy 2) is copied by hand.
+export COPY_PTH := import shutil, sysconfig; shutil.copy('lstm_chainer_shims.pth', sysconfig.get_paths()['purelib'])
+
 NUMPY2 := $(shell $(PYTHON) -c 'import sys; print("yes" if sys.version_info >= (3, 12) else "")' 2>/dev/null)
 
-$(STAMP): setup.py requirements.txt requirements-dev.txt constraints.txt constraints-numpy2.txt
+$(STAMP): setup.py requirements.txt requirements-dev.txt constraints.txt constraints-numpy2.txt lstm_chainer_shims.pth
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 9) <= v < (3, 14) else "lstm_chainer runs on Python 3.9-3.13 (found %d.%d); run make PYTHON=python3.11 ..." % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 ifeq ($(NUMPY2),yes)
@@ -32,6 +36,7 @@ else
 	$(PIP) install --no-build-isolation -c constraints.txt -r requirements-dev.txt
 endif
 	$(PIP) install --no-build-isolation --no-deps -e .
+	$(BIN)/python -c "$$COPY_PTH"
 	touch $(STAMP)
 
 # mpi4py only where an MPI is installed (it links against it); without one
@@ -80,14 +85,20 @@ PIP2 := $(VENV2)/bin/python -m pip --disable-pip-version-check
 # releases that support it.
 PINS2 = $(shell $(VENV2)/bin/python -c 'import sys; print("-c constraints-numpy2.txt" if sys.version_info >= (3, 12) else "")')
 
-$(STAMP2): setup.py constraints-numpy2.txt
+$(STAMP2): setup.py constraints-numpy2.txt lstm_chainer_shims.pth
 	test -x $(VENV2)/bin/python || $(PYTHON2) -m venv $(VENV2)
 	$(PIP2) install $(PINS2) 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest statsmodels
 	$(PIP2) install --no-build-isolation $(PINS2) chainer==7.8.1
 	$(PIP2) install --no-build-isolation --no-deps -e .
+	$(VENV2)/bin/python -c "$$COPY_PTH"
 	touch $(STAMP2)
 
-test-numpy2: $(STAMP) $(STAMP2)
+# mpi4py there too, so that the MPI tests run in both passes.
+MPI_STAMP2 := $(VENV2)/.mpi4py
+$(MPI_STAMP2): $(STAMP2)
+	if command -v mpicc >/dev/null 2>&1; then $(PIP2) install $(PINS2) mpi4py && touch $(MPI_STAMP2); fi
+
+test-numpy2: $(STAMP) $(STAMP2) $(MPI_STAMP2)
 	LSTM_CHAINER_REFERENCE_PYTHON=$(CURDIR)/$(BIN)/python $(VENV2)/bin/python -m pytest $(ARGS)
 
 # Wheels for scripts/device_check.sh on an offline GPU machine (CPython 3.12,

@@ -1,10 +1,18 @@
+import os
 import re
+import sysconfig
 
 from setuptools import find_packages, setup
 
 # One version: the package's own (lstm_chainer/version.py).
 with open('lstm_chainer/version.py', encoding='utf-8') as f:
     VERSION = re.search(r"__version__ = '([^']+)'", f.read()).group(1)
+
+# lstm_chainer_shims.pth goes into site-packages (relative to the prefix
+# data files are installed under): it lets `import chainer` come before
+# `import lstm_chainer` under NumPy 2 (see lstm_chainer/compat.py).
+SITE = os.path.relpath(sysconfig.get_paths()['purelib'],
+                       sysconfig.get_paths()['data'])
 
 setup(
     name='lstm_chainer',
@@ -14,6 +22,8 @@ setup(
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['lstm_chainer', 'lstm_chainer.*']),
+    py_modules=['_lstm_chainer_shims'],
+    data_files=[(SITE, ['lstm_chainer_shims.pth'])],
     python_requires='>=3.9',
     install_requires=[
         'chainer==7.8.1',

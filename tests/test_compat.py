@@ -44,3 +44,15 @@ def test_losses_match_the_reference_environment():
         for key, values in here[path].items():
             np.testing.assert_allclose(values, there[path][key], rtol=1e-4,
                                        err_msg='{} {}'.format(path, key))
+
+
+def test_chainer_can_be_imported_before_the_package():
+    # Under NumPy 2 Chainer alone dies on numpy.sctypes; the .pth file
+    # installed with the package applies the shims when chainer comes first.
+    code = ('import chainer, numpy, lstm_chainer; '
+            'from lstm_chainer import compat; '
+            'print(chainer.__version__, numpy.__version__, compat.APPLIED)')
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith('7.8.1 ')
