@@ -93,3 +93,30 @@ def test_a_forecast_without_the_drivers_says_so():
     with pytest.raises(ValueError, match='combine=regression regresses on '
                        'the covariates: name them'):
         lc.fit_auto(frame[['demand']], combine='regression')
+
+
+def test_the_network_reads_the_drivers_of_the_row_it_predicts(tmp_path):
+    # Sales jump in promotion weeks only: a network that reads the
+    # promotion of the week it forecasts can follow it; one that reads the
+    # week before cannot (0.7 read the current row's covariates).
+    rng = np.random.default_rng(3)
+    n = 240
+    promo = (rng.random(n) < 0.3).astype(float)
+    frame = pd.DataFrame({'sales': 100 + 40 * promo + rng.normal(0, 2, n),
+                          'promo': promo},
+                         index=pd.date_range('2020-01-05', periods=n,
+                                             freq='W-SUN'))
+    result = lc.fit_auto(frame, covariates=['promo'], combine='none',
+                         transform='none', season=0, ensemble=1, seed=0,
+                         out=str(tmp_path / 'm'))
+    assert result.validated.lead == 1
+    mase = result.backtest.summary()['MASE']
+    assert mase['model'] < 0.5 * mase['persistence']
+    # Saved and loaded, it forecasts past the data from the future drivers.
+    loaded = lc.load_model(str(tmp_path / 'm'))
+    assert loaded.lead == 1 and loaded.record.covariates_lead == 1
+    ahead = pd.DataFrame({'promo': [1.0, 0.0, 1.0, 0.0]},
+                         index=pd.date_range(frame.index[-1], periods=5,
+                                             freq='W-SUN')[1:])
+    f = lc.forecast(loaded, frame, 4, future=ahead)['sales'].to_numpy()
+    assert f[0] - f[1] > 20 and f[2] - f[3] > 20

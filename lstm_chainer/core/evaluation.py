@@ -229,7 +229,10 @@ def pred(model, data, seq: int, s: int = 0, diff: int = 1,
                 's ({})'.format(s) if n_out == array.shape[1] else
                 'a model with covariates', n_truth, len(array)))
     net = _prepare(model, seq, s)
-    xs = net.device.send(array[:n_truth, None, :])
+    # A model that reads the covariates of the row each step predicts
+    # (lead) needs the rows after the inputs too, as far as the data goes.
+    extra = getattr(_predictor(model), 'lead', 0) if n_truth == seq else 0
+    xs = net.device.send(array[:n_truth + extra, None, :])
     with forward_mode():
         forecast = to_cpu(rollout(net, xs, seq, s, fused=fused))[:, 0, :]
     forecast = forecast.astype(np.float64)

@@ -141,6 +141,9 @@ class SavedModel:
         calendar (list): Calendar features the network reads (``None``:
             none); the scaler covers the outputs, then these.
         covariates (list): Data columns read but not forecast.
+        covariates_lead (int): The step reading row ``t`` reads the
+            covariates of row ``t + lead`` (format 7; ``None``: 0, as
+            before).
         settings (dict): :meth:`AutoSettings.to_dict` of the run that
             trained it (``None``: set by hand, or format < 3).
         combination (dict): Weights of the classical forecasts mixed into
@@ -167,6 +170,7 @@ class SavedModel:
     intervals: Optional[IntervalsRecord] = None
     calendar: Optional[list] = None
     covariates: Optional[list] = None
+    covariates_lead: Optional[int] = None
     settings: Optional[dict] = None
     combination: Optional[dict] = None
     extra: dict = dataclasses.field(default_factory=dict)
@@ -295,6 +299,7 @@ class SavedModel:
         if 'regression' in (self.combination or {}) and not self.covariates:
             raise ValueError('combination regresses on covariates the model '
                              'does not have')
+        _check_count('covariates_lead', self.covariates_lead, 0, True)
         if self.transforms is not None:
             names = Transformer.from_dict(self.transforms).names
             if len(names) != n:

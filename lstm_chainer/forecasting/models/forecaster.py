@@ -46,10 +46,13 @@ class Forecaster(chainer.Chain):
             features, in that order.
         covariates (list): Data columns the network reads but does not
             forecast (their future values must be given to forecast).
+        lead (int): The step that reads row ``t`` reads the covariates of
+            row ``t + lead``: ``pred`` (the row it predicts: a known driver
+            is seen when it acts) for models trained since 0.8, 0 before.
     """
 
     def __init__(self, model, scaler, pred=1, meta=None, transformer=None,
-                 calendar=None, covariates=None):
+                 calendar=None, covariates=None, lead=0):
         super().__init__()
         models = list(model) if isinstance(model, (list, tuple,
                                                     chainer.ChainList)) \
@@ -62,6 +65,7 @@ class Forecaster(chainer.Chain):
         self.context = None  # rows of history a forecast warms up on
         self.settings = None  # the AutoSettings of fit_auto's run
         self.covariates = list(covariates or [])
+        self.lead = int(lead) if self.covariates else 0
         self.n_output = models[0].n_output
         if transformer is None:
             transformer = Transformer(
@@ -178,6 +182,17 @@ class Forecaster(chainer.Chain):
         return self.pipeline.inverse_scaling(
             chainer.backend.CpuDevice().send(y))
 
+    def led(self, a):
+        """Data units ``(T, ..., n)`` whose covariate columns at row ``t``
+        hold row ``t + lead``'s (the last ``lead`` rows keep their own: no
+        step reads them)."""
+        if not self.lead or not self.covariates:
+            return a
+        out = a.copy()
+        k = slice(self.n_output, self.n_output + len(self.covariates))
+        out[:-self.lead, ..., k] = a[self.lead:, ..., k]
+        return out
+
     def rollout(self, xs, n_steps, support_len, fused=None):
         """:func:`~lstm_chainer.core.recursion.rollout` in data units.
 
@@ -203,7 +218,7 @@ class Forecaster(chainer.Chain):
                     self.transformer.describe(), lag, lag, support_len))
         # Data units stay float64 on the CPU: only standardised values are
         # cast for the network (1e8 + small changes keeps its changes).
-        xs = chainer.backend.CpuDevice().send(xs).astype(np.float64)
+        xs = self.led(chainer.backend.CpuDevice().send(xs).astype(np.float64))
         # Calendar features are read at every step; targets up to s.
         n_truth = n_steps if xs.shape[-1] > self.n_output \
             else min(support_len + 1, n_steps)
@@ -231,7 +246,8 @@ class Forecaster(chainer.Chain):
     def rollout_origins(self, series, origins, horizon, context=None,
                         fused=None):
         """:func:`~lstm_chainer.core.recursion.rollout_origins` in data units."""
-        series = chainer.backend.CpuDevice().send(series).astype(np.float64)
+        series = self.led(
+            chainer.backend.CpuDevice().send(series).astype(np.float64))
         origins = np.asarray(origins, dtype=np.int64)
         lag = self.lag
         if len(origins) and origins[0] < lag:
@@ -318,7 +334,8 @@ def describe_model(forecaster: Forecaster, **meta) -> SavedModel:
                  scaler=forecaster.scaler.to_dict(), pred=forecaster.pred,
                  transforms=forecaster.transformer.to_dict(),
                  calendar=forecaster.calendar or None,
-                 covariates=forecaster.covariates or None)
+                 covariates=forecaster.covariates or None,
+                 covariates_lead=forecaster.lead or None)
     record = SavedModel(extra=info, **known)
     forecaster.meta = record.to_json()
     forecaster.record = record
@@ -361,7 +378,8 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
                             pred=record.pred, meta=record.to_json(),
                             transformer=transformer,
                             calendar=record.calendar,
-                            covariates=record.covariates)
+                            covariates=record.covariates,
+                            lead=record.covariates_lead or 0)
     forecaster.record = record
     forecaster.context = record.backtest.context
     if record.settings is not None:
@@ -445,10 +463,14 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         transformer = Transformer(['none'] * len(columns), columns=columns)
     calendar = list(calendar or [])
     pipeline = Pipeline.fit(train, transformer, len(columns), calendar)
-    z = pipeline.transform_frame(train).iloc[transformer.lag:]
+    # The covariates of the row each step predicts (known ahead).
+    lead = kwargs.get('pred', 1) if covariates else 0
+    z = _led(pipeline.transform_frame(train), len(columns),
+             len(covariates), lead).iloc[transformer.lag:]
     if test is not None:
-        test = pipeline.transform_frame(pd.concat(
-            [train, test[columns + covariates]])).iloc[len(train):]
+        test = _led(pipeline.transform_frame(pd.concat(
+            [train, test[columns + covariates]])), len(columns),
+            len(covariates), lead).iloc[len(train):]
     n_extra = z.shape[1] - len(columns)
     models, trainers = [], []
     seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
@@ -471,4 +493,15 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
         trainers.append(trainer)
     return Forecaster(models, pipeline.scaler, pred=kwargs.get('pred', 1),
                       transformer=transformer, calendar=calendar,
-                      covariates=covariates), trainers
+                      covariates=covariates, lead=lead), trainers
+
+
+def _led(frame, n_targets, n_covariates, lead):
+    """A frame whose covariates at row ``t`` are row ``t + lead``'s (the
+    last rows keep their own: no training step reads them)."""
+    if not lead or not n_covariates:
+        return frame
+    frame = frame.copy()
+    k = slice(n_targets, n_targets + n_covariates)
+    frame.iloc[:-lead, k] = frame.iloc[lead:, k].to_numpy()
+    return frame
