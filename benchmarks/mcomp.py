@@ -124,8 +124,11 @@ def run_lstm(job):
             result = lc.fit_auto(frame, refit=True, horizon=h, seed=seed,
                                  **overrides)
             forecaster = result.forecaster
-            forecast = lc.forecast(forecaster, frame, h)['y'] \
-                .to_numpy(np.float64)
+            future = lc.forecast(forecaster, frame, h,
+                                 intervals=bool(forecaster.half_widths))
+            forecast = future['y'].to_numpy(np.float64)
+            bounds = {name.split('_', 1)[1]: future[name].tolist()
+                      for name in future.columns if name != 'y'}
             combined = forecaster.meta.pop('combination', None)
             network = lc.forecast(forecaster, frame, h)['y'] \
                 .to_numpy(np.float64)
@@ -161,11 +164,12 @@ def run_lstm(job):
             season = settings.season or 1
         except ValueError as error:
             refused = str(error).split(';')[0][:120]
+            bounds = {}
             forecast = network = np.repeat(frame['y'].to_numpy()[-1], h)
             transforms, season, made_of = '-', '-', 'naive (refused)'
             validation = {}
     return {'id': series.sn, 'category': category, 'rows': len(frame),
-            'h': h, 'forecast': forecast.tolist(),
+            'h': h, 'forecast': forecast.tolist(), 'bounds': bounds,
             'network': network.tolist(), 'made of': made_of,
             'seconds': time.perf_counter() - start,
             'cpu_s': time.process_time() - cpu, 'refused': refused,
@@ -205,6 +209,10 @@ def run_global(chosen, overrides, seed, pool=()):
                                **pooled, **overrides)
         forecast = result.forecaster.forecast(collection, h)[:, :, 0]
         network = result.forecaster.network(collection, h)[:, :, 0]
+        frame = result.forecaster.forecast_frame(collection, h)
+        bounds = {name: frame[name].to_numpy().reshape(len(group), h).T
+                  for name in frame.columns if '_lower_' in name
+                  or '_upper_' in name}
         seconds = time.perf_counter() - start
         cpu = time.process_time() - cpu
         made_of = combination.describe(result.forecaster.combination)
@@ -222,6 +230,8 @@ def run_global(chosen, overrides, seed, pool=()):
                 'id': s.sn, 'category': category, 'rows': len(s.x),
                 'h': steps, 'forecast': forecast[:steps, k].tolist(),
                 'network': network[:steps, k].tolist(), 'made of': made_of,
+                'bounds': {name.split('_', 1)[1]: b[:steps, k].tolist()
+                           for name, b in bounds.items()},
                 'seconds': seconds / len(group), 'cpu_s': cpu / len(group),
                 'refused': None, 'transforms': 'global' if not pooled
                 else 'global across ' + '+'.join(categories),
@@ -316,8 +326,31 @@ def score(chosen, lstm_rows, classical):
                 row['sMAPE ' + name] = smape(actual, f)
                 row['MASE ' + name] = mase(actual, f, history,
                                            SEASONS[category])
+            row.update(interval_scores(r.get('bounds') or {}, actual,
+                                       history, SEASONS[category]))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def interval_scores(bounds, actual, history, season):
+    """The LSTM's intervals on the test rows: coverage at each level and
+    MSIS (M4's, scaled as MASE) at each."""
+    out = {}
+    m = season if len(history) > season else 1
+    scale = np.mean(np.abs(history[m:] - history[:-m]))
+    for key, lower in bounds.items():
+        if not key.startswith('lower_'):
+            continue
+        pct = key.split('_')[1]
+        lower = np.asarray(lower, dtype=np.float64)
+        upper = np.asarray(bounds['upper_' + pct], dtype=np.float64)
+        alpha = 1 - float(pct) / 100
+        out['cover ' + pct] = float(np.mean((actual >= lower)
+                                            & (actual <= upper)))
+        out['MSIS ' + pct] = float(np.mean(
+            upper - lower + 2 / alpha * (lower - actual) * (actual < lower)
+            + 2 / alpha * (actual - upper) * (actual > upper)) / scale)
+    return out
 
 
 def report(table, classical, competition='m3'):
@@ -336,6 +369,14 @@ def report(table, classical, competition='m3'):
             for m in methods[1:]})
         print('\nshare of series where the LSTM\'s sMAPE is lower')
         print(wins.round(2).to_string())
+    scores = [c for c in ('cover 80', 'cover 95', 'MSIS 95')
+              if c in table.columns]
+    if scores:
+        by = table.groupby('category', sort=False)[scores].mean()
+        by.loc['all'] = table[scores].mean()
+        print('\nthe LSTM\'s intervals on the test rows: coverage (80 %, '
+              '95 %) and MSIS at 95 % (scaled as MASE)')
+        print(by.round(3).to_string())
     print('\nwhat fit_auto\'s forecast (LSTM) was made of (chosen on its '
           'backtest; "network" is the network alone)')
     print(pd.crosstab(table['category'], table['made of']).to_string())
