@@ -96,9 +96,9 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
             ``n_units``, ``ensemble``, ``epochs``, ``seed``, ``levels``,
             ``test_size``, ``calendar``, ...). With ``id_column`` (and
             ``time_column``, ``columns``) ``data`` is a long table of many
-            series: :func:`~lstm_chainer.forecasting.global_model.fit_global`
+            series: :func:`~lstm_chainer.forecasting.models.global_model.fit_global`
             trains one model across them (its settings are
-            :class:`~lstm_chainer.forecasting.global_model.GlobalSettings`).
+            :class:`~lstm_chainer.forecasting.models.global_model.GlobalSettings`).
 
     Returns:
         FitResult: The forecaster, its backtest, settings, intervals and

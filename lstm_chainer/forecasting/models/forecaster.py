@@ -344,7 +344,7 @@ def describe_model(forecaster: Forecaster, **meta) -> SavedModel:
 
 def load_model(directory: str, refit: bool = False) -> Forecaster:
     """Loads any model the library saved: what :func:`save_model` wrote,
-    or a global model (:func:`~lstm_chainer.forecasting.global_model.
+    or a global model (:func:`~lstm_chainer.forecasting.models.global_model.
     load_global`).
 
     Args:
@@ -357,7 +357,7 @@ def load_model(directory: str, refit: bool = False) -> Forecaster:
         :class:`~lstm_chainer.forecasting.saved.SavedModel`, ``meta`` the
         JSON and ``settings`` the :class:`AutoSettings` it was trained
         with (``None`` for a model set up by hand or saved before 0.3).
-        A :class:`~lstm_chainer.forecasting.global_model.GlobalForecaster`
+        A :class:`~lstm_chainer.forecasting.models.global_model.GlobalForecaster`
         for a global model.
     """
     if is_global(directory):
