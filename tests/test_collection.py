@@ -229,7 +229,7 @@ def test_fit_global_validates_and_forecasts_every_series(trained):
 def network_by_hand(forecaster, c):
     """The ensemble's forecast, step by step through Chainer's graph: each
     series prepared, its last ``context`` rows minus the last one, fed as
-    truth and then the network's own outputs, the members' median put back
+    truth and then the network's own outputs, the members' mean put back
     into data units."""
     import chainer
     s = forecaster.settings
@@ -252,7 +252,7 @@ def network_by_hand(forecaster, c):
                     steps.append(float(y[0, 0]))
                     y = model(y).array
             members.append(steps)
-        zhat = (np.median(members, axis=0) + rows[-1, 0]) * forecaster.sigma
+        zhat = (np.mean(members, axis=0) + rows[-1, 0]) * forecaster.sigma
         positions = len(rows) + np.arange(s.horizon)
         out[:, i, 0] = prep.inverse(zhat[:, None, None],
                                     np.array([i]), positions[:, None])[:, 0,

@@ -87,7 +87,7 @@ class GlobalSettings:
         epochs (int): Epochs; one epoch draws as many windows as there are
             series (one batch where there are fewer).
         ensemble (int): Networks in the ensemble (their forecasts'
-            median); as :class:`~lstm_chainer.forecasting.settings.
+            mean); as :class:`~lstm_chainer.forecasting.settings.
             AutoSettings` names it.
         sampling (str): ``series`` (every series equally often) or
             ``windows`` (every window equally often).
@@ -317,7 +317,9 @@ class GlobalForecaster:
                     s.context + horizon - 1, s.context - 1)
                 parts.append(np.asarray(ys[s.context - 1:], np.float64))
             outputs.append(np.concatenate(parts, axis=1))
-        z_hat = np.median(outputs, axis=0) + level[None]
+        # The members' mean, as one table's ensemble (the median scored
+        # the same on M3, M1 and tourism within 0.03 sMAPE).
+        z_hat = np.mean(outputs, axis=0) + level[None]
         positions = lengths[None, :] + np.arange(horizon)[:, None]
         return prep.inverse(z_hat * self.sigma, series, positions)
 
