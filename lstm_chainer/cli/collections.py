@@ -116,9 +116,7 @@ def cmd_pred_collection(args, out):
     if forecaster.meta.get('refit'):
         forecaster = lc.load_global(args.model_dir, refit=True)
         used = 'the model refitted on all rows'
-    if args.future and not forecaster.settings.covariates:
-        raise ValueError('--future gives covariates\' values, and the model '
-                         'reads none; leave it out')
+    refuse_unused_future(args, forecaster.settings.covariates)
     collection = model_data(args, data, forecaster.settings)
     note_unseen(forecaster, collection, out)
     steps = args.steps or forecaster.settings.horizon
@@ -147,6 +145,13 @@ def cmd_pred_collection(args, out):
               'time, values, bounds) and forecast.png ({})'.format(
                   steps, len(collection), used, csv, ', '.join(shown)))
     out.doc['model'] = used
+
+
+def refuse_unused_future(args, covariates):
+    """``--future`` for a model that reads no covariates: one line."""
+    if args.future and not covariates:
+        raise ValueError('--future gives covariates\' values, and the model '
+                         'reads none; leave it out')
 
 
 def model_data(args, data, settings):

@@ -143,9 +143,7 @@ def cmd_pred(args, out):
                 'warms up on (context {}); the forecast rests on less'.format(
                     len(history), context + forecaster.lag, context))
     known = None
-    if args.future and not forecaster.covariates:
-        raise ValueError('--future gives covariates\' values, and the model '
-                         'reads none; leave it out')
+    collections.refuse_unused_future(args, forecaster.covariates)
     if forecaster.covariates:
         if args.future is None:
             raise ValueError('the model reads the covariate(s) {}: pass '

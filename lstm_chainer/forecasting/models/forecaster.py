@@ -186,12 +186,8 @@ class Forecaster(chainer.Chain):
         """Data units ``(T, ..., n)`` whose covariate columns at row ``t``
         hold row ``t + lead``'s (the last ``lead`` rows keep their own: no
         step reads them)."""
-        if not self.lead or not self.covariates:
-            return a
-        out = a.copy()
-        k = slice(self.n_output, self.n_output + len(self.covariates))
-        out[:-self.lead, ..., k] = a[self.lead:, ..., k]
-        return out
+        return lead_covariates(a, self.n_output, len(self.covariates),
+                               self.lead)
 
     def rollout(self, xs, n_steps, support_len, fused=None):
         """:func:`~lstm_chainer.core.recursion.rollout` in data units.
@@ -465,12 +461,14 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
     pipeline = Pipeline.fit(train, transformer, len(columns), calendar)
     # The covariates of the row each step predicts (known ahead).
     lead = kwargs.get('pred', 1) if covariates else 0
-    z = _led(pipeline.transform_frame(train), len(columns),
-             len(covariates), lead).iloc[transformer.lag:]
+    def led(frame):
+        return pd.DataFrame(lead_covariates(
+            frame.to_numpy(), len(columns), len(covariates), lead),
+            index=frame.index, columns=frame.columns)
+    z = led(pipeline.transform_frame(train)).iloc[transformer.lag:]
     if test is not None:
-        test = _led(pipeline.transform_frame(pd.concat(
-            [train, test[columns + covariates]])), len(columns),
-            len(covariates), lead).iloc[len(train):]
+        test = led(pipeline.transform_frame(pd.concat(
+            [train, test[columns + covariates]]))).iloc[len(train):]
     n_extra = z.shape[1] - len(columns)
     models, trainers = [], []
     seed, out = kwargs.pop('seed', None), kwargs.pop('out', 'result')
@@ -496,12 +494,13 @@ def fit_forecaster(train, n_units: int = 100, transformer=None, test=None,
                       covariates=covariates, lead=lead), trainers
 
 
-def _led(frame, n_targets, n_covariates, lead):
-    """A frame whose covariates at row ``t`` are row ``t + lead``'s (the
-    last rows keep their own: no training step reads them)."""
+def lead_covariates(a, n_targets, n_covariates, lead):
+    """``(T, ..., n)`` values whose covariate columns at row ``t`` hold row
+    ``t + lead``'s (the last ``lead`` rows keep their own: no step reads
+    them); ``a`` itself without covariates or lead."""
     if not lead or not n_covariates:
-        return frame
-    frame = frame.copy()
+        return a
+    out = np.array(a, copy=True)
     k = slice(n_targets, n_targets + n_covariates)
-    frame.iloc[:-lead, k] = frame.iloc[lead:, k].to_numpy()
-    return frame
+    out[:-lead, ..., k] = out[lead:, ..., k]
+    return out

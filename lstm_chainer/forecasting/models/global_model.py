@@ -818,8 +818,7 @@ def _validate(result, collection, out, log):
     s = result.settings
     bt = backtest_collection(forecaster, collection, s.horizon)
     network = bt.forecasts['model']
-    weights, name, scores = _choose(network, bt, s.combine)
-    chosen = scores.pop('chosen', name)
+    weights, name, scores, chosen = _choose(network, bt, s.combine)
     forecaster.meta['combination'] = weights or None
     if weights:
         bt.forecasts = {'model': combination.mix(network, bt.forecasts,
@@ -870,9 +869,14 @@ def _choose(network, bt, choice):
     """The partners' weights on the validation (mean MASE over series):
     :data:`AUTO`'s first unless another is better by a significant
     margin, and a baseline where that scores clearly worse
-    (:func:`~lstm_chainer.forecasting.combination.guard`)."""
+    (:func:`~lstm_chainer.forecasting.combination.guard`).
+
+    Returns:
+        tuple: ``(weights, name, scores, chosen)``; ``chosen`` is the
+        choice before the guard.
+    """
     if choice != 'auto':
-        return dict(CANDIDATES[choice]), choice, {}
+        return dict(CANDIDATES[choice]), choice, {}, choice
     per_series = {}
     for name in AUTO + combination.FALLBACKS:
         f = combination.mix(network, bt.forecasts, CANDIDATES[name])
@@ -884,7 +888,7 @@ def _choose(network, bt, choice):
     origins = len(bt.ids) // max(len(set(bt.ids)), 1)
     best = combination.guard(chosen, scores, combination.windows(
         len(set(bt.ids)), origins, bt.actual.shape[0]))
-    return dict(CANDIDATES[best]), best, dict(scores, chosen=chosen)
+    return dict(CANDIDATES[best]), best, scores, chosen
 
 
 def significantly_best(per_series, default='mean'):
