@@ -131,7 +131,7 @@ def run(name, seed, overrides):
         if label == 'with':
             scores = _candidate_scores(result, frame.to_numpy(np.float64))
     w, wo = rows['with'], rows['without']
-    reference = w.get('seasonal_naive', w['persistence'])
+    reference = w.get('seasonal_naive', w['naive'])
     return {
         'set': name, 'seed': seed,
         'with covariates': w['model'], 'made of': rows['with made of'],

@@ -143,7 +143,7 @@ def run_lstm(job):
             # Every candidate's backtest score and the partners' forecasts,
             # so that choice rules can be compared on the same run.
             partners = {k: bt.forecasts[k] for k in ('theta', 'damped')}
-            partners['naive'] = bt.forecasts['persistence']
+            partners['naive'] = bt.forecasts['naive']
             partners['seasonal_naive'] = bt.forecasts.get(
                 'seasonal_naive', partners['naive'])
             validation.update({'bt ' + k: v for k, v in combination.scores_on(

@@ -9,7 +9,7 @@ defaults (the last 25 % held out) and the
 same rolling-origin backtest as ``lstm-chainer valid``: from every origin
 of the held-out part, forecasts of the data set's horizon, scored by MASE
 (mean over horizons and variables). Beside them, on the same origins:
-persistence, seasonal naive and drift (lstm_chainer), damped-trend
+naive, seasonal naive and drift (lstm_chainer), damped-trend
 exponential smoothing (with the season when there is one) and a VAR on
 differences where the training part needs them (an AR for one variable),
 both refitted at every origin (statsmodels). Then the coverage of the
@@ -135,12 +135,12 @@ def run_dataset(name, seed, overrides=None):
 def _group_summary(group, table, shown):
     """Prints a group's geometric means; returns them."""
     ratio = table[shown].astype(float).div(
-        table['persistence'].astype(float), axis=0)
+        table['naive'].astype(float), axis=0)
     geo = np.exp(np.log(ratio).mean())
-    print('\n{} ({} sets): geometric mean of MASE / persistence\'s: '.format(
+    print('\n{} ({} sets): geometric mean of MASE / naive\'s: '.format(
         group, len(table)) + ', '.join(
             '{} {:.3f}'.format(m, geo[m]) for m in shown))
-    print('LSTM beats persistence on {} of {} data sets'.format(
+    print('LSTM beats naive on {} of {} data sets'.format(
         int((ratio['LSTM'] < 1).sum()), len(ratio)))
     vs_ets = table['LSTM'].astype(float) / table['ETS'].astype(float)
     print('LSTM MASE / ETS\'s: geometric mean {:.3f}, worst {:.2f} '
@@ -168,7 +168,7 @@ def main():
     args = parser.parse_args()
     names = args.only or list(DATASETS)
     overrides = dict(_setting(text) for text in args.set)
-    models = ['LSTM', 'network', 'persistence', 'seasonal_naive', 'drift',
+    models = ['LSTM', 'network', 'naive', 'seasonal_naive', 'drift',
               'VAR (diff)', 'damped ES', 'damped', 'ETS', 'Theta']
     ratios = {}
     for seed in args.seeds:

@@ -207,7 +207,7 @@ def main():
     if not ARGS.skip_backtest:
         rows = backtest_table()
         print('\nbacktest() on a long two-variable series ({:,} origins, '
-              'horizon {}, persistence / seasonal naive / drift beside)\n'
+              'horizon {}, naive / seasonal naive / drift beside)\n'
               .format(BACKTEST_ORIGINS, BACKTEST_HORIZON))
         print('| rows | model | origins | seconds | peak RSS MiB |')
         print('|---:|---|---:|---:|---:|')

@@ -10,7 +10,7 @@ from lstm_chainer import _aliases
 from lstm_chainer import plotting
 from lstm_chainer.core import schedules
 from lstm_chainer.forecasting.preprocessing import calendar_features
-from lstm_chainer.forecasting.auto import AutoResult, backtest_saved, fit_auto
+from lstm_chainer.forecasting.auto import AutoResult, backtest_saved, fit_auto, resolve
 from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.evaluation.backtest import Backtest, backtest
 from lstm_chainer.core.reference_models import LinearAR, persistence_squared_errors
@@ -19,6 +19,7 @@ from lstm_chainer.data.collection import Collection, from_long, read_long
 from lstm_chainer.data.datasets import sine_cos
 from lstm_chainer.forecasting.models.global_model import (
     GlobalForecaster,
+    GlobalSettings,
     backtest_collection,
     fit_global,
     load_global,
@@ -51,7 +52,7 @@ from lstm_chainer.core.optimizers import FlatAdam
 from lstm_chainer.core.recursion import unroll
 from lstm_chainer.forecasting.preprocessing.scaling import Scaler
 from lstm_chainer.forecasting.preprocessing.selection import choose_transforms
-from lstm_chainer.forecasting.settings import AutoSettings, resolve_settings
+from lstm_chainer.forecasting.settings import AutoSettings, Settings, resolve_settings
 from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 from lstm_chainer.training.snapshots import latest_snapshot
 from lstm_chainer.training.trainer import get_trainer
@@ -75,9 +76,9 @@ def __getattr__(name):
 
 __all__ = [
     'AutoResult', 'FitResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
-    'Collection', 'GlobalForecaster', 'backtest_collection', 'fit_global',
-    'from_long', 'read_long', 'load_global',
-    'resolve_settings',
+    'Collection', 'GlobalForecaster', 'GlobalSettings', 'backtest_collection',
+    'fit_global', 'from_long', 'read_long', 'load_global',
+    'resolve', 'resolve_settings', 'Settings',
     'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',
     'calendar_features',
     'choose_transforms',

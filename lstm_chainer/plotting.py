@@ -4,6 +4,8 @@ Each function draws data computed elsewhere (``valid``, ``pred``, the
 LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
 Axes; matplotlib is imported only when a plot is drawn.
 """
+import numpy as np
+
 from lstm_chainer._io import atomic_write
 from lstm_chainer.forecasting.evaluation.backtest import display_name
 
@@ -218,25 +220,33 @@ MAX_PANELS = 10
 MAX_PLOTTED_STEPS = 5_000
 
 
-def forecast_figure(history, point, bounds=None):
+def forecast_figure(history, forecast):
     """The figure ``pred`` writes: the last stretch of the history and the
     forecast, at most :data:`MAX_PANELS` variables and
     :data:`MAX_PLOTTED_STEPS` steps.
 
     Args:
         history (pandas.DataFrame): Known values.
-        point (pandas.DataFrame): Point forecast.
-        bounds (pandas.DataFrame): Forecast with interval columns.
+        forecast (pandas.DataFrame): The forecast: its point columns, then
+            any interval bounds (:func:`~lstm_chainer.with_intervals`).
 
     Returns:
-        tuple: ``(figure, (steps, variables) shown)``.
+        tuple: ``(figure, notes)``: notes say what it leaves out.
     """
+    first = '{}_lower_'.format(forecast.columns[0])
+    n = next((i for i, c in enumerate(forecast.columns)
+              if str(c).startswith(first)), forecast.shape[1])
+    point, bounds = forecast.iloc[:, :n], forecast if n < forecast.shape[1] \
+        else None
     shown = point.iloc[:MAX_PLOTTED_STEPS, :MAX_PANELS]
     axes = new_axes_column(shown.shape[1])
     tail = history[shown.columns].iloc[-max(3 * len(shown), 50):]
     plot_forecast(tail, shown, axes=axes, bounds=None if bounds is None
                   else bounds.iloc[:MAX_PLOTTED_STEPS])
-    return axes[0].figure, shown.shape
+    notes = ['forecast.png shows the first {} of {} variables and {} of {} '
+             'steps; forecast.csv has them all'.format(
+                 shown.shape[1], point.shape[1], len(shown), len(point))]
+    return axes[0].figure, notes * (shown.shape != point.shape)
 
 
 def plot_backtest(table, ax=None, title=None):
@@ -278,6 +288,38 @@ def _forecast_title(history, forecast):
 def _title(ax, title, default):
     """Sets ``default`` as the title unless ``title`` says otherwise."""
     ax.set_title(default if title is None else title, fontsize='medium')
+
+
+def series_to_show(ids, asked=None, errors=None, say=print, count=4):
+    """The series a collection's figure shows: those ``asked`` for, else
+    ``count`` spread over the validation ``errors`` (best, quartiles,
+    worst), else the first.
+
+    Args:
+        ids (sequence): The series there are.
+        asked (sequence): Ids asked for (refused if unknown).
+        errors: Id -> error (:func:`~lstm_chainer.forecasting.models.
+            global_model.validation_errors`), or a text why there are none.
+        say (callable): Receives a note when ``errors`` is such a text.
+
+    Returns:
+        list: The ids.
+    """
+    ids = list(ids)
+    if asked:
+        unknown = [i for i in asked if i not in set(ids)]
+        if unknown:
+            raise ValueError('--series: no series {} in the data'.format(
+                ', '.join(map(repr, unknown))))
+        return list(asked)
+    if isinstance(errors, str):
+        say('note: {}: forecast.png shows the first series'.format(errors))
+    elif errors is not None:
+        errors = errors[errors.index.isin(ids)].sort_values()
+        if len(errors) >= count:
+            picks = np.linspace(0, len(errors) - 1, count).round()
+            return list(errors.index[picks.astype(int)])
+    return ids[:count]
 
 
 def collection_figure(collection, forecast, ids):

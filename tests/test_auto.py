@@ -148,7 +148,7 @@ def test_the_verdict_names_columns_that_differ_and_advises_what_was_not_tried():
     result.add('model', good)
     line = verdict(result, ['none', 'none'], season=None)
     assert 'LOSES' in line and 'but demand (skill +1.00) beats it' in line
-    bad = result.forecasts['persistence'] + 5
+    bad = result.forecasts['naive'] + 5
     result.add('model', bad)
     line = verdict(result, ['diff', 'diff'], season=None)
     assert 'LOSES' in line and 'seasonal-diff' not in line

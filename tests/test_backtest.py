@@ -26,7 +26,7 @@ def test_origins_keep_the_whole_horizon():
 
 def test_baselines_by_hand(ramp):
     origins = np.array([10, 15])
-    p = baseline_forecasts('persistence', ramp, origins, 3)
+    p = baseline_forecasts('naive', ramp, origins, 3)
     np.testing.assert_array_equal(p[:, 0], [[10, 80]] * 3)
     s = baseline_forecasts('seasonal_naive', ramp, origins, 5, season=4)
     # Targets 11..15 from origin 10 repeat rows 7, 8, 9, 10 (one season
@@ -64,18 +64,18 @@ def test_baselines_only_and_the_tables(ramp):
     # Drift is exact on a straight line; persistence is h steps off, a
     # quarter of the seasonal naive error (4 steps) on average.
     assert summary.loc['drift', 'MASE'] == pytest.approx(0, abs=1e-12)
-    assert summary.loc['persistence', 'MASE'] == pytest.approx(0.5)
+    assert summary.loc['naive', 'MASE'] == pytest.approx(0.5)
     table = result.table
     assert list(table.columns) == ['model', 'origin', 'horizon', 'variable',
                                    'forecast', 'actual']
     assert len(table) == 5 * 8 * 2 * 3  # models x origins x vars x horizons
     # Theta carries half the slope on: half way between persistence and drift.
     assert summary.loc['theta', 'MASE'] == pytest.approx(0.25, rel=0.05)
-    row = table[(table['model'] == 'persistence') & (table['horizon'] == 2)
+    row = table[(table['model'] == 'naive') & (table['horizon'] == 2)
                 & (table['variable'] == 'down')].iloc[0]
     assert row['origin'] == frame.index[19]
     assert (row['forecast'], row['actual']) == (100 - 38, 100 - 42)
-    assert list(result.mase().columns) == ['persistence', 'seasonal_naive',
+    assert list(result.mase().columns) == ['naive', 'seasonal_naive',
                                            'drift', 'theta', 'damped']
 
 

@@ -72,10 +72,10 @@ def test_fit_auto_scores_ets_and_theta_and_the_verdict_names_them():
     # ones, or the loss to persistence.
     if mase[best] < mase['model']:
         expected = ['{} does better still'.format(shown)]
-    elif mase['model'] < mase['persistence']:
+    elif mase['model'] < mase['naive']:
         expected = ['ETS (', 'Theta (']
     else:
-        expected = ['LOSES to persistence']
+        expected = ['LOSES to naive']
     assert all(words in line for words in expected), line
     again = lc.backtest_saved(result.validated, data,
                               test_rows=result.validated.meta['data'][

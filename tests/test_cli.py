@@ -92,11 +92,11 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     assert main(['valid', model_dir, '--horizon', '6', '--verbose']) == 0
     out = capsys.readouterr().out
     assert 'best baseline' in out and 'skill' in out
-    assert 'persistence' in out and 'seasonal_naive' in out  # per horizon
+    assert 'naive' in out and 'seasonal_naive' in out  # per horizon
     assert 'summary: the ' in out
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
     # 'network': the network alone beside the combination it is part of.
-    models = {'model', 'persistence', 'seasonal_naive', 'drift', 'theta',
+    models = {'model', 'naive', 'seasonal_naive', 'drift', 'theta',
               'damped'}
     assert set(metrics['model']) == models | (
         {'network'} if lc.load_model(model_dir).combination else set())
@@ -109,7 +109,7 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     data = make_frame()[['temp', 'sales']].to_numpy()
     origins = np.arange(179, N - 6)
     scale = np.abs(data[7:180] - data[:173]).mean(axis=0)
-    persistence = metrics[metrics['model'] == 'persistence'].set_index(
+    persistence = metrics[metrics['model'] == 'naive'].set_index(
         ['horizon', 'variable'])
     for h in range(1, 7):
         mae = np.abs(data[origins + h] - data[origins]).mean(axis=0)
@@ -358,7 +358,7 @@ def test_train_prints_the_backtest_summary_and_refits(csv, tmp_path,
     assert 'chosen on the training part' in printed
     summary = [line for line in printed.splitlines()
                if line.startswith('summary: the ')]
-    assert len(summary) == 1 and 'persistence' in summary[0]
+    assert len(summary) == 1 and 'naive' in summary[0]
     record = load_model(out).record
     assert (record.refit.dir, record.refit.rows) == ('refit', N)
     assert record.backtest['horizon'] == 5
@@ -391,7 +391,7 @@ def test_quiet_prints_one_line(model_dir, capsys):
         assert main(command + ['--quiet']) == 0
         lines = capsys.readouterr().out.splitlines()
         assert len(lines) == 1, lines
-    assert lines[0].startswith('forecast by the model trained on the first '
+    assert lines[0].startswith('forecast 2 steps by the model trained on the first '
                                '180 rows')
 
 

@@ -21,7 +21,7 @@ from lstm_chainer.forecasting.models.global_model import backtest_collection
 from lstm_chainer.forecasting.preprocessing.series_prep import fit_prep
 
 
-def long_table(n_series=12, seed=0, shuffle_ids=True):
+def long_table(n_series=20, seed=0, shuffle_ids=True):
     """Monthly seasonal series of 30-70 rows, different starts, rows of
     the series interleaved (sorted by time)."""
     rng = np.random.default_rng(seed)
@@ -211,7 +211,7 @@ def test_fit_global_validates_and_forecasts_every_series(trained):
         assert table.loc[name, 'seasonal_naive sMAPE'] == pytest.approx(
             100 * np.mean(2 * np.abs(f - y[-6:]) / (np.abs(f)
                                                     + np.abs(y[-6:]))))
-    assert result.summary().startswith('summary: over 12 series')
+    assert result.summary().startswith('summary: over 20 series')
     f = result.forecaster.forecast(c)
     assert f.shape == (6, len(c), 1) and np.isfinite(f).all()
     np.testing.assert_allclose(result.forecaster.network(c),
@@ -331,7 +331,11 @@ def test_fit_auto_takes_a_long_table():
     # One result type for one and many series.
     assert type(result) is lc.FitResult
     assert result.resolution.settings is result.settings
-    assert set(result.intervals) == {0.8, 0.95}
+    # Split conformal, as one table's: 6 series reach 80 % (the 6th of 6
+    # errors), not 95 % (the 7th), which is left out with a note.
+    assert set(result.intervals) == {0.8}
+    assert 'too few series (6) to calibrate 95 % intervals' in ' '.join(
+        result.notes)
     assert result.summary().startswith('summary: over 6 series')
     assert set(result.backtest.ids) == set(frame['store'])
 
@@ -357,8 +361,8 @@ def test_cli_trains_a_collection_and_writes_a_long_forecast(tmp_path,
         lc.read_long(str(data), 'store', 'month'))
     np.testing.assert_allclose(forecast['sales'], expected['sales'],
                                rtol=1e-6)
-    np.testing.assert_allclose(forecast['sales_upper_95'],
-                               expected['sales_upper_95'], rtol=1e-6)
+    np.testing.assert_allclose(forecast['sales_upper_80'],
+                               expected['sales_upper_80'], rtol=1e-6)
     assert os.path.getsize(os.path.join(out, 'forecast.png')) > 0
     assert main(['valid', out, '-q']) == 0
     assert 'summary: over 8 series' in capsys.readouterr().out
@@ -501,7 +505,7 @@ def test_eight_series_never_keep_a_forecast_clearly_worse_than_a_baseline():
     assert summary['model'] <= 1.05 * best
     assert 'network' in summary and summary['network'] > 1.05 * best
     assert 'replaced the mean of the network and damped ES' in \
-        result.notes[-1]
+        ' '.join(result.notes)
     assert not result.forecaster.combination.keys() & {'network'}
     assert sum(result.forecaster.combination.values()) == 1
 
@@ -647,9 +651,9 @@ BAD_LONG_TRAIN = [
     ('season too long', _long_edit(lambda f: None), ['--season', '500'],
      'season 500 is longer than every series'),
     ('one table option', _long_edit(lambda f: None), ['--transform', 'log'],
-     "--transform is one table's"),
+     "transform is one table's"),
     ('stride', _long_edit(lambda f: None), ['--stride', '2'],
-     "--stride is one table's"),
+     "stride is one table's"),
     ('no numeric column', _long_edit(lambda f: f.__setitem__(
         'sales', 'n/a ' + f['sales'].astype(str))), [],
      "long.csv: no numeric column to forecast beside 'store'"),
@@ -833,3 +837,53 @@ def test_series_of_zeros_validate_without_warnings(trained, tmp_path,
     zeros = _write_long(tmp_path, long_table().assign(sales=0.0))
     assert main(['valid', out, '--data', zeros, '-q']) == 0
     assert capsys.readouterr().err == ''
+
+
+def test_one_resolve_for_one_table_and_many_series():
+    frame = long_table(3, shuffle_ids=False)
+    one = frame[frame['store'] == frame['store'].iloc[0]].set_index(
+        'month')[['sales']]
+    many = lc.from_long(frame, 'store', 'month')
+    table = lc.resolve(one, ensemble=2, season=0)
+    collection = lc.resolve(many, ensemble=2, season=0)
+    for r in (table, collection):
+        assert isinstance(r.settings, lc.Settings)
+        # One vocabulary: the same names, "no season" said alike.
+        assert (r.settings.ensemble, r.settings.season, r.settings.period,
+                r.no_season_because) == (2, None, 1, 'no season given')
+    assert isinstance(collection.settings, lc.GlobalSettings)
+    with pytest.raises(ValueError, match="transform is one table's"):
+        lc.resolve(many, transform='log')
+    with pytest.raises(ValueError, match='static columns need many series'):
+        lc.resolve(one, static=['kind'])
+
+
+@pytest.mark.parametrize('kind', [lc.AutoSettings, lc.GlobalSettings])
+def test_settings_read_older_names_alike(kind):
+    state = (lc.resolve(long_table(1, shuffle_ids=False).set_index('month')[
+        ['sales']]) if kind is lc.AutoSettings else lc.resolve(
+            lc.from_long(long_table(2), 'store', 'month'))).settings.to_dict()
+    again = kind.from_dict(state)
+    assert again == kind.from_dict(dict(state))
+    old = dict(state, members=3, season=1)
+    del old['ensemble']
+    read = kind.from_dict(old)
+    assert (read.ensemble, read.season) == (3, None)
+    with pytest.raises(ValueError, match='unknown settings'):
+        kind.from_dict(dict(state, nope=1))
+
+
+def test_fit_auto_and_forecast_take_a_collection(trained):
+    c, result, out = trained
+    fitted = lc.fit_auto(c, horizon=3, ensemble=1, epochs=1, seed=1,
+                         batch_size=64)
+    assert isinstance(fitted.forecaster, lc.GlobalForecaster)
+    assert fitted.settings.horizon == 3
+    frame = lc.forecast(result.forecaster, c, 9, intervals=True)
+    assert len(frame) == 9 * len(c)
+    assert 'sales_upper_95' in frame and frame.attrs['notes'] == []
+    point = lc.forecast(result.forecaster, c, 2)
+    assert 'sales_upper_95' not in point
+    with pytest.raises(ValueError, match='a global model forecasts a '
+                       'Collection'):
+        lc.forecast(result.forecaster, long_table(), 2)

@@ -110,7 +110,7 @@ def test_the_global_model_combines_with_damped_smoothing():
     auto = lc.fit_global(c, refit=False, horizon=4, ensemble=1,
                          iterations=20)
     assert 'validation MASE: the mean of the network and damped ES' in \
-        auto.notes[-1]
+        ' '.join(auto.notes)
     with pytest.raises(ValueError, match='combine must be one of auto, none, mean, '
                        'theta, mean_damped, damped, mean3, classical'):
         lc.fit_global(c, horizon=4, combine='ets')

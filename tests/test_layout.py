@@ -111,3 +111,16 @@ def test_the_names_of_modules_that_became_packages_still_import():
     assert CLASSICAL == ('ets',)
     with pytest.raises(ImportError):
         from lstm_chainer.forecasting.classical import nope  # noqa: F401
+
+
+def test_the_command_line_is_one_path_of_at_most_600_lines():
+    import lstm_chainer.cli as cli
+    here = os.path.dirname(cli.__file__)
+    files = sorted(n for n in os.listdir(here) if n.endswith('.py'))
+    lines = 0
+    for name in files:
+        with open(os.path.join(here, name)) as f:
+            lines += len(f.read().splitlines())
+    assert lines <= 600, lines
+    # No second module for many series: the id column is the difference.
+    assert files == ['__init__.py', 'commands.py', 'output.py', 'parser.py']

@@ -111,7 +111,7 @@ def test_the_network_reads_the_drivers_of_the_row_it_predicts(tmp_path):
                          out=str(tmp_path / 'm'))
     assert result.validated.lead == 1
     mase = result.backtest.summary()['MASE']
-    assert mase['model'] < 0.5 * mase['persistence']
+    assert mase['model'] < 0.5 * mase['naive']
     # Saved and loaded, it forecasts past the data from the future drivers.
     loaded = lc.load_model(str(tmp_path / 'm'))
     assert loaded.lead == 1 and loaded.record.covariates_lead == 1

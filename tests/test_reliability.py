@@ -228,7 +228,7 @@ def test_large_offsets_keep_their_small_changes(tmp_path):
     changes = np.diff(result.forecasts['model'][:, :, 0], axis=1).ravel()
     # float32 data units would move in steps of 8.
     assert (np.abs(changes) % 8 > 1e-3).mean() > 0.5
-    persistence = result.metrics.loc[('persistence', 1, 'x'), 'MAE']
+    persistence = result.metrics.loc[('naive', 1, 'x'), 'MAE']
     # Origins 89 .. 116: the last has 3 rows after it.
     expected = np.abs(np.diff(frame['x'].to_numpy()[89:118])).mean()
     assert persistence == pytest.approx(expected, rel=1e-9)

@@ -1,11 +1,7 @@
-"""Command line: ``lstm-chainer train | valid | pred`` over CSV files.
-
-A thin face of the library (:func:`lstm_chainer.fit_auto`, :func:`backtest`,
-:func:`forecast`): options are parsed (:mod:`.parser`), the library called
-(:mod:`.commands`) and the results reported (:mod:`.output`). Every problem
-with the input ends in one line on stderr and exit status 2, before
-anything in the output directory is touched.
-"""
+"""Command line: ``lstm-chainer train | valid | pred`` over CSV files,
+a thin face of the library: options parsed (:mod:`.parser`), the library
+called (:mod:`.commands`), results reported (:mod:`.output`). Bad input
+ends in one line on stderr and exit 2, the output directory untouched."""
 import contextlib
 import os
 import sys
@@ -54,9 +50,8 @@ def main(argv=None):
     except (ValueError, OSError, KeyboardInterrupt) as e:
         if created and os.path.isdir(directory) and not os.listdir(directory):
             os.rmdir(directory)  # made by this command, left as it was
-        # Under mpiexec every process meets the same bad input (resume
-        # errors are agreed collectively), so all exit 2 and one reports.
-        # Anything else that escapes aborts the whole job (see distributed).
+        # Under mpiexec every process meets the same bad input, so all exit
+        # 2 and one reports; anything else aborts the job (distributed).
         if mpi_rank() == 0:
             print('lstm-chainer {}: {}'.format(args.command, _problem(
                 e, directory)), file=sys.stderr)
@@ -71,6 +66,6 @@ def _problem(error, directory):
         return ('interrupted; run the same command again to resume from the '
                 'newest snapshot in {}'.format(directory))
     if isinstance(error, OSError):
-        where = error.filename or directory
-        return 'error: {}: {}'.format(where, error.strerror or error)
+        return 'error: {}: {}'.format(error.filename or directory,
+                                      error.strerror or error)
     return 'error: {}'.format(error)

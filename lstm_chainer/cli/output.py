@@ -6,13 +6,13 @@ import numpy
 
 from lstm_chainer.forecasting.auto import (
     calibrate,
-    covariates_clause,
     per_variable,
+    summary_line,
     uncalibrated_note,
-    verdict,
 )
 
 PROGRAM = 'lstm-chainer train'
+FLOAT = '{:.3g}'.format
 
 
 class Output:
@@ -61,11 +61,8 @@ class Output:
     def training(self):
         """What the Trainer prints (``fit_auto(report=)``): a bar on a
         terminal, plain lines in a log."""
-        if self.quiet:
-            return 'none'
-        if self.verbose:
-            return 'full'
-        return 'bar' if sys.stdout.isatty() else 'lines'
+        return 'none' if self.quiet else 'full' if self.verbose else \
+            'bar' if sys.stdout.isatty() else 'lines'
 
 
 def plain(value):
@@ -85,38 +82,45 @@ def report_backtest(result, out, levels, forecaster):
     """Prints the compact summary, the intervals' coverage and the
     verdict; fills the JSON."""
     compact = per_variable(result)
-    out.say(compact.to_string(float_format='{:.3g}'.format))
-    mase = result.mase()
+    out.say(compact.to_string(float_format=FLOAT))
     if out.verbose:
-        out.say('\nMASE per horizon step (mean over variables):')
-        out.say(mase.to_string(float_format='{:.3g}'.format))
+        out.say('\nMASE per horizon step (mean over variables):\n'
+                + result.mase().to_string(float_format=FLOAT))
     calibrated = calibrate(result, levels)['levels']
     note = uncalibrated_note(levels, calibrated, len(result.origins))
     if note:
         out.say('note: ' + note)
     if len(result.origins) >= 4 and calibrated:
-        _, scores = result.intervals('model', levels)
-        scores = scores.loc[calibrated]
-        out.say('\nconformal intervals started on the first half of the '
-                'origins and tracked over the later half: coverage, mean '
-                'width and MSIS (scaled like MASE):')
-        out.say(scores.rename(index='{:.0%}'.format).to_string(
-            float_format='{:.3g}'.format))
-        out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
-                                scores.to_dict('index').items()}
-    summary = result.summary()
-    settings = forecaster.settings
-    line = verdict(result, forecaster.transformer.names,
-                   forecaster.meta.get('backtest', {}).get('season'),
-                   forecaster.combination) + covariates_clause(
-                       forecaster.covariates, forecaster.combination,
-                       settings.combine if settings is not None else 'auto')
+        _intervals(out, result.intervals('model', levels)[1].loc[calibrated],
+                   'started on the first half of the origins and tracked '
+                   'over the later half')
+    line = summary_line(result, forecaster)
     out.final(line)
-    out.doc['backtest'] = {
-        'origins': len(result.origins), 'horizon': result.horizon,
-        'first_origin': str(result.labels[0]),
-        'summary': summary.to_dict('index'),
-        'per_variable': compact.to_dict('index'),
-        'mase_per_horizon': {name: mase[name].tolist() for name in mase},
-        'metrics': result.metrics.reset_index().to_dict('records')}
-    out.doc['verdict'] = line
+    out.doc.update(verdict=line, backtest=dict(
+        result.to_dict(), per_variable=compact.to_dict('index')))
+
+
+def _intervals(out, scores, how):
+    out.say('\nconformal intervals {}: coverage, mean width and MSIS (scaled '
+            'like MASE):\n'.format(how) + scores.rename(
+                index='{:.0%}'.format).to_string(float_format=FLOAT))
+    out.doc['intervals'] = {'{:g}'.format(level): row for level, row in
+                            scores.to_dict('index').items()}
+
+
+def report_collection(result, out, line, half_widths=None):
+    """Prints a collection's validation summary, the intervals' scores
+    where ``half_widths`` are given and the final ``line``; fills the
+    JSON."""
+    summary, skipped = result.summary(), list(result.skipped)
+    out.say('\nvalidation on the last {} rows of {} series:\n{}'.format(
+        result.horizon, len(set(result.ids)),
+        summary.to_string(float_format=FLOAT)))
+    if skipped:
+        out.say('note: {} series too short to validate (forecast all the '
+                'same): {}'.format(len(skipped), ', '.join(skipped[:5])
+                                   + ' ...' * (len(skipped) > 5)))
+    if half_widths:
+        _intervals(out, result.intervals(half_widths), 'of the model')
+    out.doc['validation'] = summary.to_dict('index')
+    out.final(line)

@@ -41,6 +41,7 @@ from lstm_chainer.forecasting.preprocessing.selection import (
 from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, SavedModel
 from lstm_chainer.forecasting.settings import (
+    Resolution,
     default_epochs,
     resolve_settings,
 )
@@ -76,6 +77,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
     Args:
         data (pandas.DataFrame): The series, oldest row first; a
             DatetimeIndex gives the season, horizon and future timestamps.
+            A :class:`~lstm_chainer.Collection` (or a long table with
+            ``id_column=``) of many series trains one global model.
         covariates (list): Columns read but not forecast (their future
             values are needed to forecast).
         refit (bool): Train the final model on all rows too.
@@ -107,18 +110,16 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
     if report not in REPORTS:
         raise ValueError('report must be one of {}, got {!r}'.format(
             ', '.join(REPORTS), report))
-    if 'id_column' in overrides:
+    if 'id_column' in overrides or hasattr(data, 'offsets'):  # many
         return _fit_collection(data, covariates, refit, out, device, comm,
-                               log, report, overrides)
+                               log, report, source, overrides)
     log = log or (lambda text: None)
     covariates = check_covariates(covariates, data)
     data = data[[c for c in data.columns if c not in covariates]
                 + covariates]  # targets first, as the model reads them
     targets = data.columns[:len(data.columns) - len(covariates)].tolist()
-    test_size = overrides.pop('test_size', 0.25)
-    train, test = split_series(data, test_size)
-    resolution = resolve_settings(data, train, test, covariates,
-                                  test_size=test_size, **overrides)
+    resolution = resolve(data, covariates, **overrides)
+    train, test = split_series(data, resolution.settings.test_size)
     log(describe(resolution))
     for note in resolution.notes:
         log('note: ' + note)
@@ -152,6 +153,40 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
                    settings.epochs if settings.early_stopping
                    else overrides.get('epochs'), out, log)
     return result
+
+
+def resolve(data, covariates=None, **overrides) -> Resolution:
+    """The settings a fit would use on ``data``, and why: one function for
+    one table and many series, the same names overridden alike.
+
+    Args:
+        data: A table (pandas.DataFrame, targets and covariates) or a
+            :class:`~lstm_chainer.Collection` of many series.
+        covariates (list): Columns read but not forecast.
+        **overrides: Settings by name (``season``, ``horizon``,
+            ``ensemble``, ...; ``test_size`` and ``transform`` for a
+            table).
+
+    Returns:
+        Resolution: ``settings`` (:class:`AutoSettings` for a table,
+        ``GlobalSettings`` for many series, both
+        :class:`~lstm_chainer.forecasting.settings.Settings`) and how they
+        were chosen.
+    """
+    if hasattr(data, 'offsets'):  # a Collection
+        from lstm_chainer.forecasting.models.global_model import (
+            global_settings,
+            resolution_of,
+        )
+        if covariates:
+            overrides['covariates'] = covariates
+        return resolution_of(global_settings(data, **overrides), data,
+                             overrides, [])
+    covariates = check_covariates(covariates, data)
+    test_size = overrides.pop('test_size', 0.25)
+    train, test = split_series(data, test_size)
+    return resolve_settings(data, train, test, covariates,
+                            test_size=test_size, **overrides)
 
 
 def backtest_saved(forecaster: Forecaster, data, horizon: int | None = None,
@@ -275,7 +310,7 @@ def covariates_clause(covariates, weights, combine='auto'):
 
 def verdict(result: Backtest, transforms=None, season=None,
             weights=None):
-    """The one-line summary: does the model beat persistence?
+    """The one-line summary: does the model beat the naive forecast?
 
     Args:
         result (Backtest): The backtest (mean MASE over its targets).
@@ -292,26 +327,24 @@ def verdict(result: Backtest, transforms=None, season=None,
         are named.
     """
     mase = result.summary()['MASE']
-    model, persistence = mase['model'], mase['persistence']
+    model, naive = mase['model'], mase['naive']
     drop = ['model', combination.NETWORK]
     # The forecast itself, where it is one baseline.
-    alone = [_BASELINE_OF.get(k, k) for k, w in (weights or {}).items()
-             if w == 1]
+    alone = [k for k, w in (weights or {}).items() if w == 1]
     baselines = mase.drop(drop + alone, errors='ignore')
     best = baselines.idxmin()
-    wins = model < persistence
+    wins = model < naive
     what = 'the model' if not weights else 'the forecast ({})'.format(
         combination.describe(weights))
-    if alone in (['persistence'], ['seasonal_naive']):
+    if alone in (['naive'], ['seasonal_naive']):
         return 'summary: the forecast is {} (MASE {:.3g} on the backtest): ' \
             'the candidates with the network, Theta or damped ES scored ' \
             'clearly worse there; next best {} ({:.3g})'.format(
                 combination.describe(weights), model, display_name(best),
                 baselines[best])
     if wins:
-        line = 'summary: {} beats persistence (MASE {:.3g} vs {:.3g}, ' \
-            'ratio {:.2f})'.format(what, model, persistence,
-                                   model / persistence)
+        line = 'summary: {} beats naive (MASE {:.3g} vs {:.3g}, ratio ' \
+            '{:.2f})'.format(what, model, naive, model / naive)
         if baselines[best] < model:
             line += '; {} does better still ({:.3g})'.format(
                 display_name(best), baselines[best])
@@ -323,9 +356,8 @@ def verdict(result: Backtest, transforms=None, season=None,
                     '{} ({:.3g})'.format(display_name(n), baselines[n])
                     for n in beaten))
     else:
-        line = 'summary: {} LOSES to persistence (MASE {:.3g} vs ' \
-            '{:.3g}, ratio {:.2f})'.format(what, model, persistence,
-                                          model / persistence)
+        line = 'summary: {} LOSES to naive (MASE {:.3g} vs {:.3g}, ' \
+            'ratio {:.2f})'.format(what, model, naive, model / naive)
     if len(result.columns) > 1:
         skill = per_variable(result)['skill'].drop('all')
         other = [(c, k) for c, k in skill.items() if (k > 0) != wins]
@@ -338,8 +370,15 @@ def verdict(result: Backtest, transforms=None, season=None,
     return line
 
 
-# The backtest's name of a partner that is a baseline.
-_BASELINE_OF = {'naive': 'persistence'}
+def summary_line(result: Backtest, forecaster):
+    """str: :func:`verdict` of a saved one-table model's backtest, and
+    the clause on covariates its forecast does not use."""
+    settings = forecaster.settings
+    return verdict(result, forecaster.transformer.names,
+                   forecaster.meta.get('backtest', {}).get('season'),
+                   forecaster.combination) + covariates_clause(
+                       forecaster.covariates, forecaster.combination,
+                       settings.combine if settings is not None else 'auto')
 
 
 def _advice(transforms, season):
@@ -356,7 +395,7 @@ def _advice(transforms, season):
 
 def per_variable(result: Backtest):
     """Per variable (and all): the model's MASE, the best baseline's, the
-    skill against persistence, and the model's MASE at a few horizons.
+    skill against naive, and the model's MASE at a few horizons.
 
     Returns:
         pandas.DataFrame: One row per variable (``all`` when several).
@@ -378,7 +417,7 @@ def per_variable(result: Backtest):
         'model MASE': means['model'],
         'best baseline': best.map(display_name),
         'its MASE': baselines.min(axis=1),
-        'skill': 1 - means['model'] / means['persistence']},
+        'skill': 1 - means['model'] / means['naive']},
         index=means.index)
     for h in horizons:
         table['h{}'.format(h)] = by_horizon[h]
@@ -523,8 +562,8 @@ def _validate(result, data, train, test, source, out, log):
                       'origins': len(bt.origins),
                       'mase': {k: float(v)
                                for k, v in summary['MASE'].items()},
-                      'vs_persistence': float(
-                          summary.loc['model', 'vs persistence'])}},
+                      'vs_naive': float(
+                          summary.loc['model', 'vs naive'])}},
         intervals=calibrate(bt, s.levels, history=data),
         settings=s.to_dict(), combination=forecaster.combination or None)
     describe_model(forecaster, **record)
@@ -544,8 +583,8 @@ def _combine(result, bt, log, data):
     network = bt.forecasts['model']
     partners = {k: bt.forecasts[k] for k in ('theta', 'damped')
                 if k in bt.forecasts}
-    if 'persistence' in bt.forecasts:
-        partners['naive'] = bt.forecasts['persistence']
+    if 'naive' in bt.forecasts:
+        partners['naive'] = bt.forecasts['naive']
         partners['seasonal_naive'] = bt.forecasts.get(
             'seasonal_naive', partners['naive'])
     s = result.settings
@@ -609,22 +648,24 @@ def _refit(result, data, targets, directory, device, comm, report, epochs,
 
 
 def _fit_collection(data, covariates, refit, out, device, comm, log, report,
-                    overrides):
-    """fit_auto on a long table: one global model across its series."""
-    from lstm_chainer.data.collection import from_long
+                    source, overrides):
+    """fit_auto on many series: one global model across them."""
+    from lstm_chainer.data.collection import Collection, from_long
     from lstm_chainer.forecasting.models.global_model import fit_global
     if report not in ('none', 'lines'):
         report = 'lines'
+
     def names(given):
         given = given or []
         return given.split(',') if isinstance(given, str) else list(given)
     covariates = names(covariates)
-    static = names(overrides.get('static'))
-    collection = from_long(data, overrides.pop('id_column'),
-                           overrides.pop('time_column', None),
-                           overrides.pop('columns', None),
-                           covariates=covariates, static=static)
+    if not isinstance(data, Collection):
+        data = from_long(data, overrides.pop('id_column'),
+                         overrides.pop('time_column', None),
+                         overrides.pop('columns', None),
+                         covariates=covariates,
+                         static=names(overrides.get('static')))
     if covariates:
         overrides['covariates'] = covariates
-    return fit_global(collection, refit=refit, out=out, device=device,
-                      comm=comm, log=log, report=report, **overrides)
+    return fit_global(data, refit=refit, out=out, device=device, comm=comm,
+                      log=log, report=report, source=source, **overrides)

@@ -26,7 +26,7 @@ def naive_forecasts(series, origins, horizon, season=None):
 
 def seasonal_naive_forecasts(series, origins, horizon, season=None):
     """The value one season before each target, ``(horizon, B, n)``
-    (persistence without a season, or from an origin inside the first
+    (naive without a season, or from an origin inside the first
     season)."""
     if not season or season <= 1:
         return naive_forecasts(series, origins, horizon)

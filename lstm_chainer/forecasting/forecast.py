@@ -7,6 +7,7 @@ import pandas as pd
 from lstm_chainer._checks import check_int
 from lstm_chainer.core.evaluation import pred
 from lstm_chainer.core.protocols import DataUnitsModel
+from lstm_chainer.data.collection import Collection
 from lstm_chainer.data.csvdata import future_index
 from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.evaluation.intervals import with_intervals
@@ -26,7 +27,8 @@ def forecast(model, history, steps: int, s: int | None = None,
         model: One-step model, e.g. a :class:`Forecaster` from
             ``load_model`` (then in data units).
         history: DataFrame (a DatetimeIndex gives future timestamps) or
-            2-D array, oldest row first.
+            2-D array, oldest row first; for a global model, a
+            :class:`~lstm_chainer.Collection` of series.
         steps (int): Number of future values.
         s (int): Last history step fed as ground truth (default: all).
         diff (int): Target offset (default: the Forecaster's ``pred``, 1).
@@ -36,7 +38,8 @@ def forecast(model, history, steps: int, s: int | None = None,
             a loaded model was trained and backtested with (as ``pred``
             on the command line), else all rows.
         future (pandas.DataFrame): For a model with covariates, their
-            values at the ``steps`` future times (indexed by them).
+            values at the ``steps`` future times (indexed by them; a
+            Collection of them after every series for a global model).
         intervals (bool): Add ``<column>_lower_<pct>`` and
             ``_upper_<pct>`` columns from the conformal half-widths that
             ``lstm-chainer train`` saved with the model
@@ -47,20 +50,38 @@ def forecast(model, history, steps: int, s: int | None = None,
 
     Returns:
         pandas.DataFrame: ``steps`` rows indexed by future timestamps (or
-        positions after the history).
+        positions after the history); for a collection, the long table of
+        :meth:`~lstm_chainer.GlobalForecaster.forecast_frame`.
+        ``attrs['notes']`` says what the forecast rests on that a user
+        should know (a short history, widths carried past the calibrated
+        steps, bounds held at 0).
     """
     units = isinstance(model, DataUnitsModel)
-    half_widths = model.half_widths if intervals and units else {}
+    many = hasattr(model, 'forecast_frame')
+    if many != isinstance(history, Collection):
+        raise ValueError('a global model forecasts a Collection (read_long, '
+                         'from_long) and a one-table model a table; got {} '
+                         'for {}'.format(type(history).__name__,
+                                         type(model).__name__))
+    half_widths = model.half_widths if intervals and (units or many) else {}
     if intervals and not half_widths:
         raise ValueError('the model has no calibrated prediction '
                          'intervals: fit_auto (and `lstm-chainer train`) '
                          'calibrate them on the backtest when it has origins '
                          'enough (or use with_intervals with your own)')
     steps = check_int('steps', steps, 1)
+    if many:
+        return model.forecast_frame(history, steps, future=future,
+                                    levels=None if intervals else [])
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
     if context is None and units:
         context = model.context
     whole = history  # a combination's Theta reads all of it
+    notes = []
+    if units and context and len(history) < context + model.lag:
+        notes.append('the history has {} rows, fewer than the {} the model '
+                     'warms up on (context {}); the forecast rests on less'
+                     .format(len(history), context + model.lag, context))
     if context is not None:
         keep = check_int('context', context, 1) + (model.lag if units else 0)
         history = history.iloc[-keep:] if hasattr(history, 'iloc') \
@@ -101,8 +122,17 @@ def forecast(model, history, steps: int, s: int | None = None,
         targets = predictions.columns[:model.n_output]
         predictions[targets] = combination.mix(
             predictions[targets].to_numpy(np.float64), partners, weights)
-    return with_intervals(predictions, half_widths, model.floor) \
-        if half_widths else predictions
+    if half_widths:
+        measured = len(next(iter(half_widths.values())))
+        notes += ['steps past {} take the interval widths of step {}'.format(
+            measured, measured)] * (steps > measured) + [
+            'lower bounds held at 0 for {}, never negative in the training '
+            'data'.format(', '.join(held)) for held in [[
+                c for c, f in zip(predictions.columns, model.floor or [])
+                if f is not None]] if held]
+        predictions = with_intervals(predictions, half_widths, model.floor)
+    predictions.attrs['notes'] = notes
+    return predictions
 
 
 def _future_covariates(names, future, times):

@@ -46,9 +46,20 @@ class FitResult:
         """str: One line: the chosen forecast beside the baselines."""
         if hasattr(self.backtest, 'verdict'):  # many series
             return self.backtest.verdict(self.validated.combination)
-        from lstm_chainer.forecasting.auto import covariates_clause, verdict
-        line = verdict(self.backtest, self.settings.transforms,
-                       self.settings.season, self.validated.combination)
-        return line + covariates_clause(self.settings.covariates,
-                                        self.validated.combination,
-                                        self.settings.combine)
+        from lstm_chainer.forecasting.auto import summary_line
+        return summary_line(self.backtest, self.validated)
+
+    def to_dict(self):
+        """dict: JSON-ready: the settings as resolved (one table's
+        transforms per column), the transform choice's measurements where
+        one was made, and the refit's directory where there is one."""
+        doc = {'settings': self.settings.to_dict()}
+        if getattr(self.resolution, 'transformer', None) is not None:
+            doc['settings']['transforms'] = dict(zip(
+                self.validated.columns, self.settings.transforms))
+        if getattr(self.resolution, 'choice', None) is not None:
+            doc['transform_choice'] = self.resolution.choice.to_dict('index')
+        refit = self.validated.meta.get('refit')
+        if refit:
+            doc['refit'] = refit
+        return doc

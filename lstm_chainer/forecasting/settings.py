@@ -22,8 +22,53 @@ from lstm_chainer.forecasting.preprocessing.selection import (
 from lstm_chainer.forecasting.preprocessing.transforms import Transformer
 
 
+class Settings:
+    """What the settings of one table (:class:`AutoSettings`) and of many
+    series (:class:`~lstm_chainer.forecasting.models.global_model.
+    GlobalSettings`) share: one vocabulary (``season`` ``None`` for none,
+    ``ensemble`` for the networks averaged, ``horizon``, ``context``,
+    ``n_units``, ``n_layers``, ``batch_size``, ``epochs``, ``combine``,
+    ``levels``, ``seed``, ``calendar``, ``covariates``), one JSON form and
+    one reading of older records. :func:`resolve` makes either from the
+    data."""
+
+    # Older names, read as today's.
+    RENAMED = {'members': 'ensemble', 'log': 'log_transform'}
+
+    @property
+    def period(self):
+        """int: The season's rows, 1 without one (what the arithmetic
+        uses)."""
+        return self.season or 1
+
+    def to_dict(self):
+        """dict: JSON-ready fields (tuples as lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v
+                for k, v in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, state):
+        """The settings :meth:`to_dict` wrote, in this or an older version
+        (unknown keys refused)."""
+        state = {cls.RENAMED.get(k, k): v for k, v in state.items()}
+        if state.get('season') in (0, 1):  # 'none' before 0.8
+            state['season'] = None
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(state) - set(fields))
+        if unknown:
+            raise ValueError('unknown settings {}'.format(unknown))
+        for name, field in fields.items():
+            if field.type in ('tuple', tuple) and name in state:
+                state[name] = tuple(state[name] or ())
+        return cls(**state)
+
+    def replace(self, **changes):
+        """A copy with ``changes`` (field names)."""
+        return dataclasses.replace(self, **changes)
+
+
 @dataclasses.dataclass(frozen=True)
-class AutoSettings:
+class AutoSettings(Settings):
     """Every setting of a training run (frozen: resolve a new one to
     change it).
 
@@ -68,21 +113,6 @@ class AutoSettings:
         """int: The horizon the backtest scores."""
         return self.backtest_horizon or self.horizon
 
-    def to_dict(self):
-        """dict: JSON-ready fields (tuples as lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v
-                for k, v in dataclasses.asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, state):
-        """The settings :meth:`to_dict` wrote (unknown keys refused)."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(state) - names)
-        if unknown:
-            raise ValueError('unknown settings {}'.format(unknown))
-        return cls(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in state.items()})
-
     def transformer(self, targets):
         """Transformer: the transforms of ``targets`` (column names)."""
         return Transformer(list(self.transforms), self.season, list(targets))
@@ -109,6 +139,20 @@ _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
 # of resolve_settings, then the plain settings.
 OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',
            'seq_len', 'support_len', 'epochs', 'calendar') + _PLAIN
+
+
+def refuse_for_collection(names):
+    """Refuses one table's options given for many series (each series is
+    prepared from its own history and validated on its last horizon):
+    one line naming them."""
+    names = list(names)
+    if names:
+        raise ValueError('{} {} one table\'s: a long table\'s series are '
+                         'each prepared from their own history and validated '
+                         'on their last horizon; leave {} out'.format(
+                             ', '.join(names), 'is' if len(names) == 1
+                             else 'are', 'it' if len(names) == 1
+                             else 'them'))
 
 
 @dataclasses.dataclass
@@ -202,6 +246,11 @@ def resolve_settings(data, train, test, covariates=(), *, season=None,
     Returns:
         Resolution: The settings and how they were chosen.
     """
+    if plain.get('static'):
+        raise ValueError('static columns need many series (a long table, '
+                         '--id-column): a static column is constant within '
+                         'each series')
+    plain.pop('static', None)
     unknown = sorted(set(plain) - set(_PLAIN))
     if unknown:
         raise ValueError('unknown setting(s) {}'.format(', '.join(unknown)))

@@ -9,6 +9,7 @@ import os
 
 import numpy as np
 
+from lstm_chainer.device import get_device
 from lstm_chainer.training.snapshots import latest_snapshot, resume, snapshot_epochs
 
 
@@ -33,6 +34,21 @@ def create_communicator(name='naive'):
         return chainermn.create_communicator(name)
     except ValueError as e:
         raise ValueError('communicator {!r}: {}'.format(name, e)) from e
+
+
+def devices(communicator=None, device=-1):
+    """The communicator (``None`` without one) and this process' device:
+    under a communicator, each process on a GPU takes its own.
+
+    Returns:
+        tuple: ``(comm, chainer.backend.Device)``.
+    """
+    comm = None
+    if communicator:
+        comm = create_communicator(communicator)
+        if get_device(device).xp is not np:
+            device = '@cupy:{}'.format(comm.intra_rank)
+    return comm, get_device(device)
 
 
 def abort_on_uncaught_exception():

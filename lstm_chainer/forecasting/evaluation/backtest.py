@@ -28,7 +28,7 @@ from lstm_chainer.forecasting.evaluation.intervals import (
     tracked_quantiles,
 )
 
-BASELINES = ('persistence', 'seasonal_naive', 'drift', 'theta', 'damped')
+BASELINES = ('naive', 'seasonal_naive', 'drift', 'theta', 'damped')
 METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
 
 
@@ -86,13 +86,14 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
                        train_rows: int | None = None) -> np.ndarray:
     """Forecasts of a baseline from every origin, ``(horizon, B, n)``.
 
-    ``persistence`` repeats the last value; ``seasonal_naive`` repeats the
-    value one season before the target (needs ``season``); ``drift`` adds to
-    the last value the average change since the first row; ``theta`` is
-    the Theta method (:mod:`~lstm_chainer.forecasting.classical.theta`, refitted at
-    every origin); ``damped`` simple or damped-trend exponential smoothing
-    by AIC (:mod:`~lstm_chainer.forecasting.classical.damped`, refitted at every
-    origin); ``ets`` exponential smoothing
+    ``naive`` (once ``persistence``) repeats the last value;
+    ``seasonal_naive`` repeats the value one season before the target
+    (needs ``season``); ``drift`` adds to the last value the average change
+    since the first row; ``theta`` is the Theta method
+    (:mod:`~lstm_chainer.forecasting.classical.theta`), ``damped`` simple or
+    damped-trend exponential smoothing by AIC
+    (:mod:`~lstm_chainer.forecasting.classical.damped`), both refitted at
+    every origin; ``ets`` exponential smoothing
     (:mod:`~lstm_chainer.forecasting.classical.ets`, statsmodels; chosen and
     fitted on the first ``train_rows``).
     """
@@ -100,7 +101,7 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     origins = np.asarray(origins, dtype=np.int64)
     h = np.arange(1, horizon + 1)[:, None]
     last = series[origins]
-    if name == 'persistence':
+    if name in ('naive', 'persistence'):
         return combination.naive_forecasts(series, origins, horizon)
     if name == 'seasonal_naive':
         if not season:
@@ -243,13 +244,23 @@ class Backtest:
                                  self.actual[:, split:], widths, self.scale)
         return final, scores
 
+    def to_dict(self):
+        """dict: JSON-ready: origins, horizon, the summary, MASE per model
+        and horizon, and every metric."""
+        mase = self.mase()
+        return {'origins': len(self.origins), 'horizon': self.horizon,
+                'first_origin': str(self.labels[0]),
+                'summary': self.summary().to_dict('index'),
+                'mase_per_horizon': {n: mase[n].tolist() for n in mase},
+                'metrics': self.metrics.reset_index().to_dict('records')}
+
     def summary(self):
         """pandas.DataFrame: Per model, mean MASE over horizons and
-        variables and its ratio to persistence's (below 1 beats it)."""
+        variables and its ratio to naive's (below 1 beats it)."""
         mean = self.mase().mean()
         frame = pd.DataFrame({'MASE': mean})
-        if 'persistence' in self.forecasts:
-            frame['vs persistence'] = mean / mean['persistence']
+        if 'naive' in self.forecasts:
+            frame['vs naive'] = mean / mean['naive']
         return frame
 
 

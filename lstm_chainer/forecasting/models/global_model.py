@@ -31,12 +31,16 @@ from lstm_chainer.core.collection_iterator import (
     gather_windows,
 )
 from lstm_chainer.core.model import Model
-from lstm_chainer.data.collection import Collection
+from lstm_chainer.data.collection import Collection, read_long
 from lstm_chainer.forecasting import combination, saved
 from lstm_chainer.forecasting.classical.damped import damped_forecasts
 from lstm_chainer.forecasting.classical.theta import theta_forecast
 from lstm_chainer.forecasting.evaluation.backtest import naive_scale
-from lstm_chainer.forecasting.evaluation.intervals import carried
+from lstm_chainer.forecasting.evaluation.intervals import (
+    carried,
+    conformal_quantiles,
+    interval_scores,
+)
 from lstm_chainer.forecasting.preprocessing.collection_inputs import (
     InputEncoder,
     fit_inputs,
@@ -48,13 +52,19 @@ from lstm_chainer.forecasting.preprocessing.selection import (
 from lstm_chainer.forecasting.preprocessing.series_prep import NORMALISE, fit_prep
 from lstm_chainer.forecasting.result import FitResult
 from lstm_chainer.forecasting.saved import META_FILE, MODEL_FILE
-from lstm_chainer.forecasting.settings import Resolution
+from lstm_chainer.forecasting.settings import (
+    OPTIONS,
+    Resolution,
+    Settings,
+    refuse_for_collection,
+)
 from lstm_chainer.training import distributed
 
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
 # The methods every collection backtest scores beside the model.
-BASELINES = ('naive', 'seasonal_naive', 'theta', 'damped')
+# The baselines of every backtest, as one table's backtest scores them.
+BASELINES = ('naive', 'seasonal_naive', 'drift', 'theta', 'damped')
 # The forecasts a global model can be (the partners' weights).
 CANDIDATES = combination.CANDIDATES
 COMBINE = combination.CHOICES
@@ -71,7 +81,7 @@ LOSSES = {'mse': F.mean_squared_error, 'mae': F.mean_absolute_error}
 
 
 @dataclasses.dataclass(frozen=True)
-class GlobalSettings:
+class GlobalSettings(Settings):
     """Every setting of a global model's run.
 
     Attributes:
@@ -136,33 +146,6 @@ class GlobalSettings:
     calendar: tuple = ()
     covariates: tuple = ()
 
-    @property
-    def period(self):
-        """int: The season's rows, 1 without one (what the arithmetic
-        uses)."""
-        return self.season or 1
-
-    def to_dict(self):
-        """dict: JSON-ready."""
-        return dict(dataclasses.asdict(self), **{
-            name: list(getattr(self, name)) for name in _LISTS})
-
-    @classmethod
-    def from_dict(cls, state):
-        """The settings of :meth:`to_dict`."""
-        state = dict(state)
-        if 'log' in state:  # its name in 0.5.0
-            state['log_transform'] = state.pop('log')
-        if 'members' in state:  # its name before 0.8
-            state['ensemble'] = state.pop('members')
-        if state.get('season') in (0, 1):  # 'none' before 0.8
-            state['season'] = None
-        for name in _LISTS:
-            state[name] = tuple(state.get(name, ()))
-        return cls(**state)
-
-
-_LISTS = ('levels', 'static', 'calendar', 'covariates')
 
 
 def global_settings(collection: Collection, horizon=None, season=None,
@@ -175,9 +158,15 @@ def global_settings(collection: Collection, horizon=None, season=None,
         GlobalSettings: The settings.
     """
     freq = collection.freq
+    given_season = season
     # No season is 0 or 1 (or a step without one), as fit_auto takes it.
     season = max(1, check_int('season', season, 0)) if season is not None \
         else (default_season(freq) or 1)
+    if given_season is not None and season > 1 \
+            and season >= collection.lengths.max():
+        raise ValueError('season {} is longer than every series (the longest '
+                         'has {} rows)'.format(season,
+                                               collection.lengths.max()))
     horizon = check_int('horizon', horizon, 1) if horizon is not None \
         else default_horizon(freq)
     if context is None:
@@ -193,6 +182,7 @@ def global_settings(collection: Collection, horizon=None, season=None,
         given['ensemble'] = given.pop('members')
     fields = {f.name for f in dataclasses.fields(GlobalSettings)}
     unknown = sorted(set(given) - fields)
+    refuse_for_collection(n for n in unknown if n in OPTIONS)
     if unknown:
         raise ValueError('unknown setting(s) {} for a collection (known: {})'
                          .format(', '.join(unknown), ', '.join(sorted(
@@ -349,6 +339,10 @@ class GlobalForecaster:
         """
         f = self.forecast(collection, horizon, future)
         steps = f.shape[0]
+        notes = ['{} {} never seen in training: {} (read as none of the '
+                 'known ones)'.format(len(new), name, ', '.join(new[:5])
+                                      + ' ...' * (len(new) > 5))
+                 for name, new in self.inputs.unseen(collection).items()]
         scale = history_scale(collection, self.settings.period)
         frame = pd.DataFrame({collection.id_name: np.repeat(collection.ids,
                                                              steps)})
@@ -376,7 +370,36 @@ class GlobalForecaster:
                     np.maximum(lower, 0) if floor else lower).ravel()
                 frame['{}_upper_{}'.format(column, tag)] = \
                     (values + width).ravel()
+        frame.attrs['notes'] = notes
         return frame
+
+    @property
+    def covariates(self):
+        """list: The covariates the model reads (their future is needed)."""
+        return list(self.settings.covariates)
+
+    def read_data(self, path=None, future=False, sep=None, thousands=None,
+                  decimal=None, **ignored):
+        """The long table the model works on: ``path`` (default: its
+        training file) read with its id, time, target and input columns
+        (with ``future``: id, time and covariates, their future values)
+        and, where not given, the training file's separators.
+
+        Returns:
+            Collection: The series.
+        """
+        data, s = self.meta.get('data') or {}, self.settings
+        if (path or data.get('path')) is None:
+            raise ValueError('the model does not say what it was trained on:'
+                             ' pass the data (--data)')
+        columns = [data.get('columns'), self.covariates][future]
+        return read_long(path or data['path'], data.get('id_column'),
+                         data.get('time_column'), columns,
+                         () if future else s.covariates,
+                         () if future else s.static, s.freq,
+                         sep=sep or data.get('sep'),
+                         thousands=thousands or data.get('thousands'),
+                         decimal=decimal or data.get('decimal'))
 
     def save(self, directory):
         """Writes ``model.npz`` (every member) and ``model.json``."""
@@ -387,6 +410,25 @@ class GlobalForecaster:
             'members': len(self.members), 'sigma': self.sigma,
             'settings': self.settings.to_dict(),
             'inputs': self.inputs.to_dict(), **self.meta}, holder)
+
+
+def validation_errors(directory):
+    """The validation MASE per series that :func:`fit_global` wrote into
+    ``directory`` (``None`` where there is none).
+
+    Returns:
+        pandas.Series: Id -> the model's mean MASE; or a text saying why
+        the table could not be read.
+    """
+    table = os.path.join(directory, SERIES_FILE)
+    if not os.path.isfile(table):
+        return None
+    try:
+        return pd.read_csv(table, dtype={'id': str}).groupby('id')[
+            'model MASE'].mean().dropna()
+    except (ValueError, KeyError, UnicodeDecodeError) as error:
+        return '{} is not the validation table ({})'.format(
+            table, str(error).splitlines()[0][:80])
 
 
 def is_global(directory):
@@ -467,6 +509,12 @@ def baseline_collection(name, collection, horizon, season):
     if name == 'damped':
         return damped_collection(collection, horizon, season)
     last = collection.offsets[1:] - 1
+    if name == 'drift':
+        first = collection.values[collection.offsets[:-1]]
+        slope = (collection.values[last] - first) / np.maximum(
+            collection.lengths - 1, 1)[:, None]
+        return collection.values[last][None] + np.arange(
+            1, horizon + 1)[:, None, None] * slope[None]
     if name == 'naive' or season <= 1:
         return np.repeat(collection.values[last][None], horizon, axis=0)
     lengths = collection.lengths
@@ -509,6 +557,11 @@ class CollectionBacktest:
     skipped: dict
 
     @property
+    def horizon(self):
+        """int: Steps scored from each origin."""
+        return self.actual.shape[0]
+
+    @property
     def methods(self):
         """list: The methods scored (the model first)."""
         return list(self.forecasts)
@@ -545,6 +598,23 @@ class CollectionBacktest:
                 'model beats it': (table['model MASE'] < m).mean()
                 if name != 'model' else np.nan, 'OWA': owa}
         return pd.DataFrame(rows).T
+
+    def intervals(self, half_widths):
+        """Coverage, mean width and MSIS of the model's intervals, as one
+        table's backtest scores them.
+
+        Args:
+            half_widths (dict): Level -> ``(H',)`` or ``(H', n)``
+                half-widths in MASE units (steps past ``H'`` keep the last one's width).
+
+        Returns:
+            pandas.DataFrame: One row per level.
+        """
+        h = self.horizon
+        return interval_scores(self.forecasts['model'], self.actual, {
+            level: carried(np.asarray(half), h).reshape(h, 1, -1)
+            * self.scale[None]
+            for level, half in half_widths.items()}, self.scale)
 
     def verdict(self, weights=None):
         """str: One line: the model beside its best baseline."""
@@ -705,7 +775,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
                                            comm, report)
         validated.meta['data'] = data
         result = FitResult(validated, validated, None, s, {},
-                           _resolution(s, collection, overrides, notes),
+                           resolution_of(s, collection, overrides, notes),
                            notes, trainers)
         if comm is None or comm.rank == 0:
             _validate(result, collection, out, log)
@@ -724,7 +794,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
     return result
 
 
-def _resolution(settings, collection, given, notes):
+def resolution_of(settings, collection, given, notes):
     """How the settings were chosen (as :func:`fit_auto`'s resolution
     says it for one table)."""
     because = None
@@ -837,14 +907,24 @@ def _validate(result, collection, out, log):
         note += combination.guard_note(chosen, name, scores)
         log('note: ' + note)
         result.notes.append(note)
-    errors = np.abs(bt.forecasts['model'] - bt.actual) / bt.scale[None]
-    half = {}
-    for level in s.levels:
-        half[repr(float(level))] = np.quantile(
-            errors, level, axis=(1, 2)).tolist()
+    # One table's rule (split conformal per step) on errors in MASE units,
+    # pooled over series and targets: one origin per series leaves no
+    # succession of origins to track the widths over.
+    errors = (bt.forecasts['model'] - bt.actual) / bt.scale[None]
+    half = {repr(float(level)): h[:, 0].tolist()
+            for level, h in conformal_quantiles(
+                errors.reshape(len(errors), -1, 1), s.levels).items()
+            if np.isfinite(h).all()}
+    if len(half) < len(s.levels):
+        result.notes.append('too few series ({}) to calibrate {} intervals: '
+                            'left out'.format(len(set(bt.ids)), ', '.join(
+                                '{:g} %'.format(100 * v) for v in s.levels
+                                if repr(float(v)) not in half)))
+        log('note: ' + result.notes[-1])
     summary = bt.summary()
     forecaster.meta.update(
-        intervals={'levels': list(s.levels), 'half_widths': half,
+        intervals={'levels': sorted(float(k) for k in half),
+                   'half_widths': half,
                    'units': 'MASE scale per series'},
         validation={'series': int(len(set(bt.ids))),
                     'skipped': len(bt.skipped),
