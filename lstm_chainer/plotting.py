@@ -1,8 +1,9 @@
 """Plots of series, losses, validation tables and forecasts.
 
-Each function draws data computed elsewhere (``valid``, ``pred``, the
-LogReport log) onto ``ax`` (a new pyplot Axes when ``None``) and returns the
-Axes; matplotlib is imported only when a plot is drawn.
+Each ``plot_*`` function draws data computed elsewhere (``valid``,
+``pred``, the LogReport log) onto ``ax`` (a matplotlib Axes; a new pyplot
+one when ``None``) under ``title`` (default: what it shows; ``''``: none)
+and returns the Axes; matplotlib is imported only when a plot is drawn.
 """
 import numpy as np
 
@@ -43,11 +44,6 @@ def plot_series(train, test=None, ax=None, title=None):
     Args:
         train (pandas.DataFrame): Training part; its index is the x axis.
         test (pandas.DataFrame): Test part, drawn dashed after ``train``.
-        ax (matplotlib.axes.Axes): Target Axes.
-        title (str): Title (default: what it shows; ``''``: none).
-
-    Returns:
-        matplotlib.axes.Axes: The Axes.
     """
     ax = _axes(ax)
     for name in train.columns:
@@ -70,11 +66,6 @@ def plot_loss(log, keys=('main/loss', 'validation/main/loss'), ax=None,
     Args:
         log (list): LogReport entries (dicts with ``epoch`` and the keys).
         keys (sequence): Entries to draw; missing ones are skipped.
-        ax (matplotlib.axes.Axes): Target Axes.
-        title (str): Title (default: what it shows; ``''``: none).
-
-    Returns:
-        matplotlib.axes.Axes: The Axes.
     """
     ax = _axes(ax)
     for key in keys:
@@ -98,11 +89,6 @@ def plot_valid(table, ax=None, title=None):
 
     Args:
         table (pandas.DataFrame): Output of ``valid``.
-        ax (matplotlib.axes.Axes): Target Axes.
-        title (str): Title (default: what it shows; ``''``: none).
-
-    Returns:
-        matplotlib.axes.Axes: The Axes.
     """
     ax = _axes(ax)
     for name in table.columns:
@@ -122,11 +108,6 @@ def plot_pred(predictions, truth=None, ax=None, title=None):
     Args:
         predictions (pandas.DataFrame): Forecast, e.g. from ``pred``.
         truth (pandas.DataFrame): Truth on the same index (NaN where unknown).
-        ax (matplotlib.axes.Axes): Target Axes.
-        title (str): Title (default: what it shows; ``''``: none).
-
-    Returns:
-        matplotlib.axes.Axes: The Axes.
     """
     ax = _axes(ax)
     for name in predictions.columns:
@@ -176,8 +157,6 @@ def plot_forecast(history, forecast, axes=None, bounds=None, title=None):
         bounds (pandas.DataFrame): Interval columns ``<name>_lower_<pct>``
             and ``<name>_upper_<pct>`` (:func:`with_intervals`), drawn as
             bands.
-        title (str): Title over the first Axes (default: how far from
-            when; ``''``: none).
 
     Returns:
         list: The Axes.
@@ -254,11 +233,6 @@ def plot_backtest(table, ax=None, title=None):
 
     Args:
         table (pandas.DataFrame): Index horizon, one column per model.
-        ax (matplotlib.axes.Axes): Target (default: a new one).
-        title (str): Title (default: what it shows; ``''``: none).
-
-    Returns:
-        matplotlib.axes.Axes: The Axes.
     """
     ax = _axes(ax)
     for name in table.columns:

@@ -61,33 +61,31 @@ _DATA = dict(metavar='CSV', help='work on this file (default: the training '
 TRAIN = [
     ('--id-column', dict(metavar='NAME', help='long format: the column of '
      'series names; one global model learns across all the series')),
-    ('--columns', dict(type=COLUMNS, metavar='a,b,c', help='variables to '
-     'forecast (default: every numeric column but the time column)')),
-    ('--covariates', dict(type=COLUMNS, metavar='a,b', help='columns read '
-     'but not forecast (known in advance); pred then needs --future')),
-    ('--static', dict(type=COLUMNS, metavar='a,b', help='with --id-column: '
-     'columns constant within each series, read as one-hot inputs')),
-    ('--calendar', dict(metavar='month,...', help='calendar inputs of the '
-     'time column: month, dayofweek, hour, dayofyear')),
-    ('--test-size', dict(type=FRACTION, help='one table: fraction held out '
-     'at the end (default 0.25)')),
-    ('--horizon', dict(type=COUNT, metavar='H', help='steps forecast and '
-     'validated (default from the time step: 8 quarterly, 18 monthly, 13 '
-     'weekly, 14 daily, 48 hourly, 6 yearly; else 10)')),
-    ('--context', dict(type=COUNT, metavar='ROWS', help='rows of warm-up '
-     'before each forecast (default 1: max(2 horizons, 2 seasons, 8); N: '
-     '1.5 horizons, 2 seasons where longer)')),
-    ('--season', dict(type=_at_least(0), metavar='M', help='season in rows '
-     '(default from the time step: 12 monthly, 4 quarterly, 52 weekly, 7 '
-     'daily, 24 hourly; 0: none)')),
-    ('--transform', dict(metavar='NAME', help='one table: none, diff, '
-     'seasonal-diff, log, log-diff, or per column (sales=log-diff,temp=none)'
-     '; default auto: chosen per column on the training part')),
-    ('--epochs', dict(type=COUNT, help='training epochs (default 1: 300 '
-     'iterations per member; N: 1000 iterations)')),
-    ('--early-stopping', dict(type=COUNT, metavar='EPOCHS', help='one table: '
-     'choose the epochs by early stopping on the last quarter of the '
-     'training part, then train the whole part as long')),
+    ('--columns', dict(type=COLUMNS, metavar='a,b,c', help='variables to forecast '
+     '(default: every numeric column but the time column)')),
+    ('--covariates', dict(type=COLUMNS, metavar='a,b', help='columns read but not '
+     'forecast (known in advance); pred then needs --future')),
+    ('--static', dict(type=COLUMNS, metavar='a,b', help='with --id-column: columns '
+     'constant within each series, read as one-hot inputs')),
+    ('--calendar', dict(metavar='month,...', help='calendar inputs of the time '
+     'column: month, dayofweek, hour, dayofyear')),
+    ('--test-size', dict(type=FRACTION, help='one table: held out (default 0.25)')),
+    ('--horizon', dict(type=COUNT, metavar='H', help='steps forecast and validated '
+     '(default from the time step: 8 quarterly, 18 monthly, 13 weekly, 14 daily, 48 '
+     'hourly, 6 yearly; else 10)')),
+    ('--context', dict(type=COUNT, metavar='ROWS', help='rows of warm-up before each '
+     'forecast (default 1: max(2 horizons, 2 seasons, 8); N: 1.5 horizons, 2 '
+     'seasons where longer)')),
+    ('--season', dict(type=_at_least(0), metavar='M', help='season in rows (default '
+     'from the time step: 12 monthly, 4 quarterly, 52 weekly, 7 daily, 24 hourly; '
+     '0: none)')),
+    ('--transform', dict(metavar='NAME', help='one table: none, diff, seasonal-diff, '
+     'log, log-diff, or per column (sales=log-diff,temp=none); default auto: '
+     'chosen per column on the training part')),
+    ('--epochs', dict(type=COUNT, help='training epochs (default 1: 300 iterations '
+     'per member; N: 1000 iterations)')),
+    ('--early-stopping', dict(type=COUNT, metavar='EPOCHS', help='one table: choose '
+     'the epochs by early stopping on the last quarter of the training part')),
     ('--n-units', dict(type=COUNT, help='LSTM units (default 32)')),
     ('--n-layers', dict(type=COUNT, help='LSTM layers (default 1)')),
     ('--dropout', dict(type=float, help='one table: dropout (default 0)')),

@@ -46,7 +46,23 @@ class RecursiveEvaluator(extensions.Evaluator):
         return {prefix + 'loss': mse, prefix + 'rmse': float(np.sqrt(mse))}
 
 
-class LossPlot(training.Extension):
+class _LogReader(training.Extension):
+    """An extension that reads the LogReport log every epoch: the ``keys``
+    it shows, the run's last epoch and the LogReport's name."""
+
+    trigger = 1, 'epoch'
+    priority = training.PRIORITY_READER
+
+    def __init__(self, keys, epochs, log_name):
+        self.keys = tuple(keys)
+        self.epochs = epochs
+        self.log_name = log_name
+
+    def _log(self, trainer):
+        return trainer.get_extension(self.log_name).log
+
+
+class LossPlot(_LogReader):
     """Draws ``loss.png`` from the LogReport log (one point per log entry).
 
     Unlike ``PlotReport``, which redraws every time it records a point, it
@@ -62,16 +78,11 @@ class LossPlot(training.Extension):
         interval (float): Seconds between drawings before it.
     """
 
-    trigger = 1, 'epoch'
-    priority = training.PRIORITY_READER
-
     def __init__(self, keys=('main/loss', 'validation/main/loss'),
                  filename='loss.png', log_name='LogReport', epochs=None,
                  interval=30.0):
-        self.keys = tuple(keys)
+        super().__init__(keys, epochs, log_name)
         self.filename = filename
-        self.log_name = log_name
-        self.epochs = epochs
         self.interval = interval
         self._trainer = None
         self._drawn = None  # (entries, time) of the last drawing
@@ -80,7 +91,7 @@ class LossPlot(training.Extension):
         if self._trainer is None:
             self._drawn = (0, time.monotonic())  # the clock starts here
         self._trainer = trainer
-        log = trainer.get_extension(self.log_name).log
+        log = self._log(trainer)
         if not log:
             return
         last = log[-1]['epoch'] == self.epochs
@@ -100,7 +111,7 @@ class LossPlot(training.Extension):
         trainer = self._trainer
         if trainer is None:
             return
-        log = trainer.get_extension(self.log_name).log
+        log = self._log(trainer)
         if log and self._drawn[0] < len(log):
             try:
                 self._draw(trainer, log)
@@ -108,7 +119,7 @@ class LossPlot(training.Extension):
                 pass
 
 
-class EpochLine(training.Extension):
+class EpochLine(_LogReader):
     """Prints one plain line every ``period`` epochs and at the last one:
     epoch, losses, elapsed and remaining time.
 
@@ -126,21 +137,16 @@ class EpochLine(training.Extension):
         log_name (str): Name of the LogReport extension to read.
     """
 
-    trigger = 1, 'epoch'
-    priority = training.PRIORITY_READER
-
     def __init__(self, keys, epochs, period=1, prefix='', out=None,
                  log_name='LogReport'):
-        self.keys = tuple(keys)
-        self.epochs = epochs
+        super().__init__(keys, epochs, log_name)
         self.period = period
         self.prefix = prefix
         self.out = out
-        self.log_name = log_name
 
     def __call__(self, trainer):
         import sys
-        log = trainer.get_extension(self.log_name).log
+        log = self._log(trainer)
         if not log:
             return
         entry = log[-1]
