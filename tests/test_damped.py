@@ -8,6 +8,7 @@ from lstm_chainer.forecasting.classical.damped import (
     _fixed_forecasts,
     damped_forecast,
     damped_forecasts,
+    damped_origin_forecasts,
 )
 from lstm_chainer.forecasting.classical.theta import has_season
 from lstm_chainer.forecasting.models.global_model import (
@@ -114,3 +115,27 @@ def test_the_global_model_combines_with_damped_smoothing():
     with pytest.raises(ValueError, match='combine must be one of auto, none, mean, '
                        'theta, mean_damped, damped, mean3, classical'):
         lc.fit_global(c, horizon=4, combine='ets')
+
+
+@pytest.mark.parametrize('season', [None, 12])
+def test_a_backtests_origins_share_the_first_origins_fit(season):
+    rng = np.random.default_rng(3)
+    t = np.arange(150)
+    y = 100 + np.cumsum(rng.normal(0.2, 1, (150, 6)), axis=0)
+    if season:
+        y[:, :2] += (10 + 0.1 * t[:, None]) * np.sin(
+            2 * np.pi * t / season)[:, None]  # a growing swing: smoothed
+        y[:, 2:4] *= (1 + 0.1 * np.sin(2 * np.pi * t / season))[:, None]
+    origins = np.arange(100, 140)
+    out = damped_origin_forecasts(y, origins, 6, season)
+    # At the first origin: the forms and weights of one fit, exactly.
+    np.testing.assert_allclose(out[:, 0], damped_forecasts(
+        [y[:101, j] for j in range(6)], 6, season), rtol=1e-12)
+    # Later ones hold them and filter on: near a refit at every origin.
+    refit = np.stack([damped_forecasts([y[:o + 1, j] for j in range(6)], 6,
+                                       season) for o in origins], axis=1)
+    assert np.abs(out - refit).max() < 0.05 * np.abs(refit).mean()
+    later = y.copy()
+    later[140:] = 0  # nothing after the last origin is read
+    np.testing.assert_array_equal(
+        damped_origin_forecasts(later, origins, 6, season), out)

@@ -32,5 +32,34 @@ def test_every_origin_sees_only_its_history():
     rng = np.random.RandomState(0)
     y = np.cumsum(rng.randn(50, 2), axis=0)
     out = theta_forecasts(y, [20, 35], 4)
-    np.testing.assert_array_equal(out[:, 0, 1], theta_forecast(y[:21, 1], 4))
+    # The first origin is fitted as one forecast is (up to float rounding:
+    # the trend's line from sums, not lstsq).
+    np.testing.assert_allclose(out[:, 0, 1], theta_forecast(y[:21, 1], 4),
+                               rtol=1e-12)
     assert np.isfinite(out).all()
+    later = y.copy()
+    later[36:] += 1000  # rows after the last origin change nothing
+    np.testing.assert_array_equal(theta_forecasts(later, [20, 35], 4), out)
+    # One origin is one forecast, wherever it is.
+    np.testing.assert_allclose(theta_forecasts(y, [35], 4)[:, 0, 0],
+                               theta_forecast(y[:36, 0], 4), rtol=1e-12)
+
+
+def test_later_origins_hold_the_first_fit_and_follow_the_level():
+    rng = np.random.RandomState(1)
+    t = np.arange(120)
+    y = (100 + np.cumsum(rng.randn(120)) + 8 * np.sin(2 * np.pi * t / 12)
+         )[:, None]
+    origins = np.arange(80, 110)
+    out = theta_forecasts(y, origins, 6, 12)
+    refit = np.stack([theta_forecast(y[:o + 1, 0], 6, 12) for o in origins],
+                     axis=1)
+    # Held weight and indices: close to refitting at every origin (within
+    # 2 % of the level here), not equal.
+    assert np.abs(out[:, :, 0] - refit).max() < 0.02 * np.abs(refit).mean()
+    # The level is followed: a jump before an origin moves its forecast.
+    jumped = y.copy()
+    jumped[95:] += 50
+    moved = theta_forecasts(jumped, origins, 6, 12)
+    assert (moved[:, origins >= 100, 0] - out[:, origins >= 100, 0]
+            ).mean() > 25

@@ -362,9 +362,12 @@ def verdict(result: Backtest, transforms=None, season=None,
         skill = per_variable(result)['skill'].drop('all')
         other = [(c, k) for c, k in skill.items() if (k > 0) != wins]
         if other:
-            line += '; but {} {} it'.format(', '.join(
-                '{} (skill {:+.2f})'.format(c, k) for c, k in other),
-                'loses to' if wins else 'beats')
+            # A wide table names the five furthest from the verdict.
+            named = sorted(other, key=lambda item: -abs(item[1]))[:5]
+            line += '; but {}{} {} it'.format(', '.join(
+                '{} (skill {:+.2f})'.format(c, k) for c, k in named),
+                ' and {} more columns'.format(len(other) - 5)
+                if len(other) > 5 else '', 'loses to' if wins else 'beats')
     if not wins:
         line += '; try ' + _advice(transforms, season)
     return line

@@ -81,10 +81,12 @@ def damped_forecasts(columns, horizon, season=None, chunk=2048):
     return out
 
 
-def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
+def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None,
+                     params=None):
     """:func:`damped_forecasts` with the classical (fixed) indices only
     (``forms``: each column's :func:`~lstm_chainer.forecasting.classical.theta.
-    seasonal_form`, when known)."""
+    seasonal_form`, when known); the chosen weights go into ``params``
+    (:func:`_parameters`) where given."""
     out = np.empty((horizon, len(columns)))
     forms = forms or [seasonal_form(y, season) for y in columns]
     prepared = [deseasonalise(y, season, form)
@@ -93,8 +95,11 @@ def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
     order = np.argsort(-lengths, kind='stable')  # longest first
     for at in range(0, len(columns), chunk):
         picked = order[at:at + chunk]
-        level, trend, phi = _fit_many([prepared[j][0] for j in picked],
-                                      lengths[picked])
+        level, trend, phi, alpha, beta = _fit_many(
+            [prepared[j][0] for j in picked], lengths[picked])
+        if params is not None:
+            params['alpha'][picked], params['beta'][picked] = alpha, beta
+            params['phi'][picked] = phi
         steps = np.cumsum(phi[None, :] ** np.arange(1, horizon + 1)[:, None],
                           axis=0)
         forecasts = level[None] + steps * trend[None]
@@ -103,7 +108,7 @@ def _fixed_forecasts(columns, horizon, season, chunk=2048, forms=None):
     return out
 
 
-def _evolve(columns, horizon, season, out, forms):
+def _evolve(columns, horizon, season, out, forms, params=None):
     """Replaces, in ``out``, the forecast of every column whose smoothed
     seasonal indices have a lower AIC than its fixed-index (where the
     seasonal test found a season) or non-seasonal forms, on its own rows.
@@ -128,12 +133,16 @@ def _evolve(columns, horizon, season, out, forms):
             part = picked[at:at + chunk]
             indices = [np.zeros(season) if kind is None else forms[j][1]
                        for j in part]
-            forecasts, evolving = _fit_evolving(
+            forecasts, evolving, best = _fit_evolving(
                 [columns[j] for j in part], indices, season, bool(kind),
                 horizon, _EVOLVING_GRID)
             for k, j in enumerate(part):
                 if evolving[k]:
                     out[:, j] = forecasts[:, k]
+                    if params is not None:
+                        params['indices'][j] = indices[k]
+                        for name, grid in zip(_NAMES, _EVOLVING_GRID):
+                            params[name][j] = grid[best[k]]
 
 
 def _evolving_grid():
@@ -153,6 +162,7 @@ def _evolving_grid():
 
 
 _EVOLVING_GRID = _evolving_grid()
+_NAMES = ('alpha', 'beta', 'phi', 'gamma')
 
 
 def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
@@ -160,10 +170,10 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     first) sharing one seasonal kind.
 
     Returns:
-        tuple: ``(forecasts, evolving)``: ``(horizon, count)`` forecasts of
-        the least-AIC smoothed form and whether its AIC beats the least
-        of the gamma-0 forms (the given indices kept fixed: with zero
-        additive indices, the non-seasonal forms).
+        tuple: ``(forecasts, evolving, best)``: ``(horizon, count)``
+        forecasts of the least-AIC smoothed form, whether its AIC beats the
+        least of the gamma-0 forms (the given indices kept fixed: with zero
+        additive indices, the non-seasonal forms), and its grid point.
     """
     alpha, beta, phi, gamma, parameters = grid
     count = len(columns)
@@ -211,13 +221,18 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     ahead = seasonal[rows, best][rows[None, :], (lengths[None, :] + np.arange(
         horizon)[:, None]) % season]
     forecasts = forecasts * ahead if multiplicative else forecasts + ahead
-    return forecasts, evolving & np.isfinite(forecasts).all(axis=0)
+    return forecasts, evolving & np.isfinite(forecasts).all(axis=0), best
 
 
 def damped_origin_forecasts(series, origins, horizon, season=None):
-    """Damped smoothing from every origin (refitted at each), ``(horizon,
-    B, n)``, as :func:`~lstm_chainer.forecasting.classical.theta.theta_forecasts`
-    gives Theta's; every origin and column is fitted in one array.
+    """Damped smoothing from every origin, ``(horizon, B, n)``, as
+    :func:`~lstm_chainer.forecasting.classical.theta.theta_forecasts` gives
+    Theta's: each column's form (simple or damped trend, fixed or smoothed
+    seasonal indices) and weights are chosen on its history at the first
+    origin, as :func:`damped_forecast` chooses them, then held while the
+    states are filtered on through the later origins' rows: one array pass
+    over the rows, not a fit per origin and column. At the first origin,
+    and with one origin, it is :func:`damped_forecasts`.
 
     Args:
         series: ``(T, n)`` history (the history of origin ``o`` is rows
@@ -228,14 +243,73 @@ def damped_origin_forecasts(series, origins, horizon, season=None):
     """
     series = np.asarray(series, dtype=np.float64)
     origins = np.asarray(origins, dtype=np.int64)
-    n = series.shape[1]
-    columns = [series[:o + 1, j] for j in range(n) for o in origins]
-    out = damped_forecasts(columns, horizon, season)
-    return out.reshape(horizon, n, len(origins)).transpose(0, 2, 1).copy()
+    first = int(origins.min()) + 1
+    rows = series[:int(origins.max()) + 1]
+    columns = [rows[:first, j] for j in range(rows.shape[1])]
+    return _filtered(rows, origins, horizon, _parameters(columns, season))
+
+
+def _parameters(columns, season):
+    """Every column's chosen form as Holt-Winters weights on its raw rows:
+    ``alpha, beta, phi, gamma`` (0 where a form has none), ``mult``
+    (multiplicative indices) and ``indices`` ``(n, m)`` (the starting
+    seasonal indices: the classical ones, zeros where there is no
+    season; ``m`` 1 without a season)."""
+    count, m = len(columns), season if season and season > 1 else 1
+    params = {name: np.zeros(count) for name in _NAMES}
+    params['indices'] = np.zeros((count, m))
+    forms = [seasonal_form(y, season) for y in columns]
+    out = _fixed_forecasts(columns, 1, season, forms=forms, params=params)
+    params['mult'] = np.array([bool(f and f[0]) for f in forms])
+    for j, form in enumerate(forms):
+        if form is not None:
+            params['indices'][j] = form[1]
+    _evolve(columns, 1, season, out, forms, params)
+    return params
+
+
+def _filtered(rows, origins, horizon, params):
+    """The forecasts from every origin of the forms in ``params``
+    (:func:`_parameters`), their states filtered through ``rows``."""
+    alpha, beta, phi, gamma = (params[name] for name in _NAMES)
+    mult, seasonal = params['mult'], params['indices'].copy()
+    m = seasonal.shape[1]
+    at = seasonal[:, np.arange(min(_FIRST, len(rows))) % m].T
+    first = rows[:len(at)]
+    adjusted = np.where(mult[None], first / np.where(mult[None], at, 1.0),
+                        first - at)
+    starts = np.array([_start(adjusted[:, j]) for j in range(rows.shape[1])])
+    level = starts[:, 0].copy()
+    # Simple smoothing with fixed indices starts with no trend.
+    trend = np.where((phi > 0) | (gamma > 0), starts[:, 1], 0.0)
+    out = np.empty((horizon, len(origins), rows.shape[1]))
+    picked = np.full(len(rows), -1)
+    picked[origins] = np.arange(len(origins))
+    damping = np.cumsum(phi[None] ** np.arange(1, horizon + 1)[:, None],
+                        axis=0)
+    columns = np.arange(rows.shape[1])
+    with np.errstate(all='ignore'):
+        for t, value in enumerate(rows):
+            s = seasonal[:, t % m]
+            base = level + phi * trend
+            error = value - np.where(mult, base * s, base + s)
+            step = np.where(mult, error / s, error)
+            level = base + alpha * step
+            trend = phi * trend + beta * step
+            seasonal[:, t % m] = np.where(gamma > 0, s + gamma * np.where(
+                mult, error / base, error), s)
+            if picked[t] >= 0:
+                ahead = seasonal[columns[None], (t + 1 + np.arange(
+                    horizon))[:, None] % m]
+                point = level[None] + damping * trend[None]
+                out[:, picked[t]] = np.where(mult, point * ahead,
+                                             point + ahead)
+    return out
 
 
 def _fit_many(columns, lengths):
-    """``(level, trend, phi)`` per column, the columns longest first."""
+    """``(level, trend, phi, alpha, beta)`` per column (simple smoothing:
+    trend, phi and beta 0), the columns longest first."""
     count, width = len(columns), int(lengths[0])
     # Right-aligned: at step t the columns with a row there are the first
     # ``active[t]`` (the longest), so only those are updated.
@@ -270,8 +344,10 @@ def _fit_many(columns, lengths):
                                / lengths) + 2 * parameters
         if trended:
             aic = np.where(lengths >= 4, aic, np.inf)
-        fits.append((aic, level[rows, best], trend[rows, best], phi[best]))
-    (aic0, l0, _, _), (aic1, l1, b1, p1) = fits
+        fits.append((aic, level[rows, best], trend[rows, best], phi[best],
+                     alpha[best], beta[best]))
+    (aic0, l0, _, _, a0, _), (aic1, l1, b1, p1, a1, s1) = fits
     damped = aic1 < aic0
     return (np.where(damped, l1, l0), np.where(damped, b1, 0.0),
-            np.where(damped, p1, 0.0))
+            np.where(damped, p1, 0.0), np.where(damped, a1, a0),
+            np.where(damped, s1, 0.0))

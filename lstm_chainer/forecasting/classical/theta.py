@@ -8,7 +8,8 @@ Billah, 2003):
 
     forecast(h) = level + b0 / 2 * (h - 1 + 1 / alpha - (1 - alpha)^n / alpha)
 
-reseasonalised. Refitted at every origin; no dependency beyond NumPy.
+reseasonalised. A backtest's origins share one fit
+(:func:`theta_forecasts`); no dependency beyond NumPy.
 """
 from __future__ import annotations
 
@@ -155,13 +156,86 @@ def theta_forecast(y, horizon, season=None):
     return reseasonalise(level + 0.5 * b0 * h)
 
 
+def _fit_ses_many(y):
+    """:func:`_fit_ses` of every column of ``y`` (``(T, n)``) at once: the
+    same grids, one array pass each.
+
+    Returns:
+        numpy.ndarray: ``(n,)`` smoothing weights.
+    """
+    n = y.shape[1]
+    alphas = np.repeat(_GRID[None], n, axis=0)
+    rows = np.arange(n)
+    for _ in range(4):
+        level = np.repeat(y[:1].T, alphas.shape[1], axis=1)
+        sse = np.zeros(alphas.shape)
+        for value in y:
+            error = value[:, None] - level
+            sse += error * error
+            level = level + alphas * error
+        best = alphas[rows, np.argmin(sse, axis=1)]
+        if _ == 3:
+            return best
+        step = alphas[:, 1] - alphas[:, 0]
+        lo = np.maximum(0.0, best - step)
+        hi = np.minimum(1.0, best + step)
+        alphas = np.linspace(lo, hi, 21, axis=1)
+
+
 def theta_forecasts(series, origins, horizon, season=None):
-    """Theta forecasts from every origin (refitted at each), ``(horizon,
-    B, n)``; the history of origin ``o`` is rows ``<= o``."""
+    """Theta forecasts from every origin, ``(horizon, B, n)``; the history
+    of origin ``o`` is rows ``<= o``.
+
+    Each column's seasonal form and smoothing weight are fitted on its
+    history at the first origin, as :func:`theta_forecast` fits them, and
+    held at the later origins: the level is filtered on through their rows
+    and the trend's least-squares line refitted at each, in one array pass
+    over the rows rather than one fit per origin and column (what makes a
+    table of 1,000 columns as cheap per column as one of 10). At the first
+    origin, and with one origin, it is :func:`theta_forecast`.
+    """
     series = np.asarray(series, dtype=np.float64)
     origins = np.asarray(origins, dtype=np.int64)
-    out = np.empty((horizon, len(origins), series.shape[1]))
-    for j in range(series.shape[1]):
-        for b, o in enumerate(origins):
-            out[:, b, j] = theta_forecast(series[:o + 1, j], horizon, season)
-    return out
+    n = series.shape[1]
+    end = int(origins.max()) + 1
+    first = int(origins.min()) + 1
+    rows = series[:end]
+    adjusted = np.empty_like(rows)
+    ahead = np.zeros((horizon, len(origins), n))  # the indices ahead
+    multiplicative = np.zeros(n, dtype=bool)
+    steps = (origins[:, None] + 1 + np.arange(horizon)[None]).T
+    for j in range(n):
+        form = seasonal_form(rows[:first, j], season)
+        if form is None:
+            adjusted[:, j] = rows[:, j]
+            continue
+        multiplicative[j], seasonal = form
+        at = seasonal[np.arange(end) % season]
+        adjusted[:, j] = rows[:, j] / at if multiplicative[j] \
+            else rows[:, j] - at
+        ahead[:, :, j] = seasonal[steps % season]
+    alpha = _fit_ses_many(adjusted[:first])
+    level = adjusted[0].copy()
+    levels = np.empty((len(origins), n))
+    picked = np.full(end, -1)
+    picked[origins] = np.arange(len(origins))
+    for t in range(end):
+        level += alpha * (adjusted[t] - level)
+        if picked[t] >= 0:
+            levels[picked[t]] = level
+    # The least-squares slope of rows 0..o at every origin, from sums.
+    t = np.arange(end, dtype=np.float64)[:, None]
+    count = (origins + 1).astype(np.float64)[:, None]
+    sum_t = np.cumsum(t, axis=0)[origins]
+    sum_tt = np.cumsum(t * t, axis=0)[origins]
+    sum_y = np.cumsum(adjusted, axis=0)[origins]
+    sum_ty = np.cumsum(t * adjusted, axis=0)[origins]
+    spread = count * sum_tt - sum_t ** 2
+    with np.errstate(invalid='ignore', divide='ignore'):
+        b0 = np.where(spread > 0, (count * sum_ty - sum_t * sum_y)
+                      / np.where(spread > 0, spread, 1), 0.0)
+        shift = np.where(alpha > 0, 1 / alpha - (1 - alpha) ** count
+                         / np.where(alpha > 0, alpha, 1), 0.0)
+    h = np.arange(horizon, dtype=np.float64)[:, None, None] + shift[None]
+    forecasts = levels[None] + 0.5 * b0[None] * h
+    return np.where(multiplicative, forecasts * ahead, forecasts + ahead)
