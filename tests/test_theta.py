@@ -2,6 +2,7 @@ import numpy as np
 
 from lstm_chainer.forecasting.classical.theta import (
     has_season,
+    refit_groups,
     seasonal_indices,
     theta_forecast,
     theta_forecasts,
@@ -45,21 +46,27 @@ def test_every_origin_sees_only_its_history():
                                theta_forecast(y[:36, 0], 4), rtol=1e-12)
 
 
-def test_later_origins_hold_the_first_fit_and_follow_the_level():
+def test_a_wide_tables_origins_hold_one_fit_and_follow_the_level():
     rng = np.random.RandomState(1)
     t = np.arange(120)
-    y = (100 + np.cumsum(rng.randn(120)) + 8 * np.sin(2 * np.pi * t / 12)
-         )[:, None]
+    # 300 columns x 30 origins is past the fit budget: one fit, held.
+    y = (100 + np.cumsum(rng.randn(120, 300), axis=0)
+         + 8 * np.sin(2 * np.pi * t / 12)[:, None])
     origins = np.arange(80, 110)
+    assert len(refit_groups(origins, 300)) == 1
+    assert len(refit_groups(origins, 2)) == 30  # a narrow table: every one
     out = theta_forecasts(y, origins, 6, 12)
     refit = np.stack([theta_forecast(y[:o + 1, 0], 6, 12) for o in origins],
                      axis=1)
+    np.testing.assert_allclose(out[:, 0, 0], refit[:, 0], rtol=1e-12)
     # Held weight and indices: close to refitting at every origin (within
     # 2 % of the level here), not equal.
-    assert np.abs(out[:, :, 0] - refit).max() < 0.02 * np.abs(refit).mean()
+    assert 0 < np.abs(out[:, :, 0] - refit).max() < 0.02 * np.abs(
+        refit).mean()
     # The level is followed: a jump before an origin moves its forecast.
     jumped = y.copy()
-    jumped[95:] += 50
+    jumped[95:, 0] += 50
     moved = theta_forecasts(jumped, origins, 6, 12)
     assert (moved[:, origins >= 100, 0] - out[:, origins >= 100, 0]
             ).mean() > 25
+    np.testing.assert_array_equal(moved[:, :, 1:], out[:, :, 1:])

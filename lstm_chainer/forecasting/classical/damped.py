@@ -27,7 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_chainer.forecasting.classical.theta import deseasonalise, seasonal_form
+from lstm_chainer.forecasting.classical.theta import (
+    deseasonalise,
+    held_fits,
+    seasonal_form,
+)
 
 _ALPHA = np.linspace(0.05, 0.95, 19)
 _BETA_SHARE = np.array([0.02, 0.05, 0.1, 0.2, 0.5])  # beta = share * alpha
@@ -224,15 +228,15 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     return forecasts, evolving & np.isfinite(forecasts).all(axis=0), best
 
 
+@held_fits
 def damped_origin_forecasts(series, origins, horizon, season=None):
     """Damped smoothing from every origin, ``(horizon, B, n)``, as
     :func:`~lstm_chainer.forecasting.classical.theta.theta_forecasts` gives
-    Theta's: each column's form (simple or damped trend, fixed or smoothed
-    seasonal indices) and weights are chosen on its history at the first
-    origin, as :func:`damped_forecast` chooses them, then held while the
-    states are filtered on through the later origins' rows: one array pass
-    over the rows, not a fit per origin and column. At the first origin,
-    and with one origin, it is :func:`damped_forecasts`.
+    Theta's: refitted at every origin (as :func:`damped_forecasts`) within
+    the fit budget; a wider table is refitted at the first origin of each
+    run of origins, its form (simple or damped trend, fixed or smoothed
+    seasonal indices) and weights held over the rest of the run while the
+    states are filtered on through the rows: one array pass.
 
     Args:
         series: ``(T, n)`` history (the history of origin ``o`` is rows

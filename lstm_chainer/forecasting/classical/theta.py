@@ -18,6 +18,10 @@ import numpy as np
 # The 90 % point of a chi-squared with one degree of freedom (1.645 ** 2).
 _SEASONAL_CRITICAL = 2.705543454095404
 _GRID = np.linspace(0.0, 1.0, 101)
+# Fits of one backtest's classical partners, all columns together: a table
+# of a few columns is refitted at every origin, a wide one at fewer
+# (between them the fit is held and its states filtered on).
+FIT_BUDGET = 256
 
 
 def has_season(y, season):
@@ -182,17 +186,48 @@ def _fit_ses_many(y):
         alphas = np.linspace(lo, hi, 21, axis=1)
 
 
+def refit_groups(origins, columns, budget=FIT_BUDGET):
+    """The origins of a backtest in groups, each fitted at its first:
+    every origin its own group while ``columns`` x origins stays within
+    ``budget`` fits, else ``budget // columns`` runs of neighbouring
+    origins (one at least).
+
+    Returns:
+        list: Index arrays into ``origins`` (in order).
+    """
+    count = len(origins)
+    groups = min(count, max(1, budget // max(columns, 1)))
+    return np.array_split(np.arange(count), groups)
+
+
+def held_fits(forecasts):
+    """Wraps ``forecasts(series, origins, horizon, season)`` (one fit at
+    the first origin, held over the rest) to refit at the first origin of
+    every :func:`refit_groups` group."""
+    def grouped(series, origins, horizon, season=None):
+        series = np.asarray(series, dtype=np.float64)
+        origins = np.asarray(origins, dtype=np.int64)
+        out = np.empty((horizon, len(origins), series.shape[1]))
+        for group in refit_groups(origins, series.shape[1]):
+            out[:, group] = forecasts(series, origins[group], horizon, season)
+        return out
+    grouped.__doc__ = forecasts.__doc__
+    grouped.__name__ = forecasts.__name__
+    return grouped
+
+
+@held_fits
 def theta_forecasts(series, origins, horizon, season=None):
     """Theta forecasts from every origin, ``(horizon, B, n)``; the history
     of origin ``o`` is rows ``<= o``.
 
-    Each column's seasonal form and smoothing weight are fitted on its
-    history at the first origin, as :func:`theta_forecast` fits them, and
-    held at the later origins: the level is filtered on through their rows
-    and the trend's least-squares line refitted at each, in one array pass
-    over the rows rather than one fit per origin and column (what makes a
-    table of 1,000 columns as cheap per column as one of 10). At the first
-    origin, and with one origin, it is :func:`theta_forecast`.
+    Refitted at every origin (as :func:`theta_forecast`) while the columns
+    x origins fits stay within :data:`FIT_BUDGET`; a wider table is
+    refitted at the first origin of each of :func:`refit_groups`' runs and
+    the fit held over the rest of it: the seasonal form and smoothing
+    weight kept, the level filtered on through the rows and the trend's
+    least-squares line refitted at each origin, in one array pass (what
+    makes a table of 1,000 columns as cheap per column as one of 10).
     """
     series = np.asarray(series, dtype=np.float64)
     origins = np.asarray(origins, dtype=np.int64)
