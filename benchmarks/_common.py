@@ -62,3 +62,13 @@ def interleaved_rates(runners, seq_len, rounds, seconds):
             calls, elapsed = timed_block(run, seconds)
             rates[key].append(calls * seq_len / elapsed)
     return rates
+
+
+def sgemm_rate(rows, units, seconds):
+    """One-thread SGEMM FLOP/s at ``(rows, U) x (U, 4U)``: a step's main
+    product (``rows`` = the batch) or the warm-up's, batched over steps."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((rows, units), dtype=np.float32)
+    b = rng.standard_normal((units, 4 * units), dtype=np.float32)
+    calls, elapsed = timed_block(lambda: a @ b, seconds)
+    return calls * 2 * rows * units * 4 * units / elapsed

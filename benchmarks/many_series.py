@@ -85,17 +85,6 @@ def step_flops(batch, units, steps, n_in=1, n_out=1):
     return 3 * per_step * steps
 
 
-def sgemm_rate(rows, units, seconds):
-    """One-thread SGEMM FLOP/s at ``(rows, U) x (U, 4U)``: a step's main
-    product (``rows`` = the batch) or the warm-up's, batched over steps."""
-    from _common import timed_block
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((rows, units), dtype=np.float32)
-    b = rng.standard_normal((units, 4 * units), dtype=np.float32)
-    calls, elapsed = timed_block(lambda: a @ b, seconds)
-    return calls * 2 * rows * units * 4 * units / elapsed
-
-
 def updaters(z, offsets, batch, units, context, horizon):
     """The global updater and the single-series fused one, same shapes."""
     import lstm_chainer as lc
@@ -120,7 +109,7 @@ def updaters(z, offsets, batch, units, context, horizon):
 
 
 def training_table(z, offsets, seconds, rounds):
-    from _common import interleaved_rates
+    from _common import interleaved_rates, sgemm_rate
     print('\ntraining throughput, one thread (median of {} interleaved '
           'rounds of {:g} s)'.format(rounds, seconds))
     print('| workload | batch x units | global windows/s | single-series '

@@ -26,7 +26,12 @@ ARGS = parse_timing_args(timing_parser(__doc__.splitlines()[0]))
 # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
 import lstm_chainer as lc  # noqa: E402, I001
 import numpy as np  # noqa: E402, I001
-from _common import interleaved_rates, make_updater, series  # noqa: E402, I001
+from _common import (  # noqa: E402, I001
+    interleaved_rates,
+    make_updater,
+    series,
+    sgemm_rate,
+)
 
 try:
     import torch  # noqa: E402
@@ -91,17 +96,26 @@ def main():
         ratio = float(np.median(np.array(rates['ours'])
                                 / np.array(rates['torch']))) \
             if torch is not None else float('nan')
+        # A training step's products: the LSTM's two (U, 4U) ones forward,
+        # twice that backward (the 2-variable input and output are noise).
+        flops = 3 * 2 * batch * units * 4 * units * 2
+        share = med['ours'] * flops / sgemm_rate(batch, units,
+                                                 ARGS.block_seconds)
         rows.append((name, batch, units, seq_len, support_len, med['ours'],
-                     med.get('torch', float('nan')), ratio))
+                     med.get('torch', float('nan')), ratio, share))
         print('  measured', name, flush=True)
     print('\nTraining throughput (time steps/s, median of {} rounds)\n'
           .format(ARGS.rounds))
     print('| workload | batch | units | seq_len | support_len | lstm_chainer '
-          '(fused) | PyTorch | ours / PyTorch |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|')
-    for name, b, u, s, sl, ours, theirs, ratio in rows:
-        print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.2f}x |'
-              .format(name, b, u, s, sl, ours, theirs, ratio))
+          '(fused) | PyTorch | ours / PyTorch | ours / SGEMM |')
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+    for name, b, u, s, sl, ours, theirs, ratio, share in rows:
+        print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.2f}x | '
+              '{:.0%} |'.format(name, b, u, s, sl, ours, theirs, ratio,
+                                share))
+    print('\nours / SGEMM: the training FLOPs (3 x the LSTM\'s two (B, U) x '
+          '(U, 4U) products a step) at the one-thread SGEMM rate of that '
+          'shape, measured in the same run')
     if torch is None:
         print('\nno PyTorch peer: torch is not importable here (see the '
               "module's docstring to install it)", file=sys.stderr)
