@@ -29,7 +29,7 @@ $(STAMP): setup.py requirements.txt requirements-dev.txt constraints.txt constra
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 9) <= v < (3, 14) else "lstm_chainer runs on Python 3.9-3.13 (found %d.%d); run make PYTHON=python3.11 ..." % v)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 ifeq ($(NUMPY2),yes)
-	$(PIP) install -c constraints-numpy2.txt 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest ruff statsmodels
+	$(PIP) install -c constraints-numpy2.txt 'setuptools<81' wheel 'numpy>=2' pandas matplotlib pytest ruff statsmodels threadpoolctl
 	$(PIP) install --no-build-isolation -c constraints-numpy2.txt chainer==7.8.1
 else
 	$(PIP) install -c constraints.txt 'setuptools<81' wheel 'numpy<2'

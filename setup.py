@@ -43,6 +43,8 @@ setup(
         'gpu': ['cupy-cuda12x>=13.6,<14'],
         # CUDA 13: CuPy 14 needs NumPy 2 (see lstm_chainer.compat).
         'gpu-cuda13': ['cupy-cuda13x>=14'],
+        # Small networks train with BLAS on one thread (training.threads).
+        'fast': ['threadpoolctl>=3'],
         # fit_auto(classical=True) / train --classical: ETS and Theta.
         'classical': ['statsmodels>=0.14'],
         # benchmarks/realdata.py: data sets and classical baselines.

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lstm_chainer._checks import check_int
 from lstm_chainer.data.csvdata import split_series
+from lstm_chainer.device import get_device
 from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.classical.ets import CLASSICAL
 from lstm_chainer.forecasting.classical.regression import regression_forecasts
@@ -46,6 +47,7 @@ from lstm_chainer.forecasting.settings import (
     resolve_settings,
 )
 from lstm_chainer.training.snapshots import latest_snapshot
+from lstm_chainer.training.threads import training_threads
 
 REFIT_DIR = 'refit'
 INNER_DIR = 'inner'  # early stopping's runs on the inner split
@@ -126,7 +128,8 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
     settings = resolution.settings
     # Without out, snapshots and logs go to a directory removed after.
     with contextlib.nullcontext(out) if out is not None else \
-            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
+            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory, \
+            training_threads(settings.n_units, get_device(device)):
         previous = check_resumable(directory, settings, targets, source)
         resuming = latest_snapshot(directory) is not None
         if settings.early_stopping:

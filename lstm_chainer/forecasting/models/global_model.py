@@ -32,6 +32,7 @@ from lstm_chainer.core.collection_iterator import (
 )
 from lstm_chainer.core.model import Model
 from lstm_chainer.data.collection import Collection, read_long
+from lstm_chainer.device import get_device
 from lstm_chainer.forecasting import combination, saved
 from lstm_chainer.forecasting.classical.damped import damped_forecasts
 from lstm_chainer.forecasting.classical.theta import theta_forecast
@@ -59,6 +60,7 @@ from lstm_chainer.forecasting.settings import (
     refuse_for_collection,
 )
 from lstm_chainer.training import distributed
+from lstm_chainer.training.threads import training_threads
 
 SERIES_FILE = 'series.csv'
 REFIT_DIR = 'refit'
@@ -770,7 +772,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
             'columns': list(collection.columns), 'series': len(collection),
             'rows': int(len(collection.values)), **(source or {})}
     with contextlib.nullcontext(out) if out is not None else \
-            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory:
+            tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory, \
+            training_threads(s.n_units, get_device(device)):
         validated, trainers = train_global(train, s, directory, device,
                                            comm, report)
         validated.meta['data'] = data
