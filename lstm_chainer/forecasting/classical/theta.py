@@ -8,8 +8,9 @@ Billah, 2003):
 
     forecast(h) = level + b0 / 2 * (h - 1 + 1 / alpha - (1 - alpha)^n / alpha)
 
-reseasonalised. A backtest's origins share one fit
-(:func:`theta_forecasts`); no dependency beyond NumPy.
+reseasonalised. A backtest refits it at every origin within a fit budget,
+a wide table at fewer (:func:`theta_forecasts`); no dependency beyond
+NumPy.
 """
 from __future__ import annotations
 
@@ -112,30 +113,15 @@ def deseasonalise(y, season, form=False):
     return (y / at if multiplicative else y - at), back
 
 
-def _ses_errors(y, alphas):
-    """Sum of squared one-step errors and the last level of SES started
-    at ``y[0]``, for every weight in ``alphas``."""
-    level = np.full(alphas.shape, y[0])
-    sse = np.zeros(alphas.shape)
-    for value in y:
-        error = value - level
-        sse += error * error
-        level = level + alphas * error
-    return sse, level
-
-
 def _fit_ses(y):
-    """``(alpha, level)``: the weight of least squared one-step error
-    (a grid, then two finer ones around the best) and the last level."""
-    alphas = _GRID
-    for _ in range(3):
-        sse, _ = _ses_errors(y, alphas)
-        best = alphas[np.argmin(sse)]
-        step = alphas[1] - alphas[0]
-        alphas = np.linspace(max(0.0, best - step), min(1.0, best + step), 21)
-    sse, levels = _ses_errors(y, alphas)
-    k = int(np.argmin(sse))
-    return float(alphas[k]), float(levels[k])
+    """``(alpha, level)``: the weight of least squared one-step error of
+    simple smoothing started at ``y[0]`` (:func:`_fit_ses_many`) and the
+    last level."""
+    alpha = float(_fit_ses_many(np.asarray(y, dtype=np.float64)[:, None])[0])
+    level = y[0]
+    for value in y:
+        level = level + alpha * (value - level)
+    return alpha, float(level)
 
 
 def theta_forecast(y, horizon, season=None):
@@ -161,8 +147,10 @@ def theta_forecast(y, horizon, season=None):
 
 
 def _fit_ses_many(y):
-    """:func:`_fit_ses` of every column of ``y`` (``(T, n)``) at once: the
-    same grids, one array pass each.
+    """The smoothing weight of least squared one-step error of every
+    column of ``y`` (``(T, n)``), simple smoothing started at its first
+    row: a grid of 101, then three finer ones of 21 around the best, each
+    one array pass over the rows for all columns.
 
     Returns:
         numpy.ndarray: ``(n,)`` smoothing weights.
