@@ -142,7 +142,8 @@ def run_lstm(job):
                 'origins': len(bt.origins)}
             # Every candidate's backtest score and the partners' forecasts,
             # so that choice rules can be compared on the same run.
-            partners = {k: bt.forecasts[k] for k in ('theta', 'damped')}
+            partners = {k: bt.forecasts[k] for k in (
+                'theta', 'damped', 'pretrained') if k in bt.forecasts}
             partners['naive'] = bt.forecasts['naive']
             partners['seasonal_naive'] = bt.forecasts.get(
                 'seasonal_naive', partners['naive'])
@@ -158,7 +159,8 @@ def run_lstm(job):
                 'damped': damped_forecast(y, h, forecaster.season).tolist(),
                 **{k: combination.PARTNER_FORECASTS[k](
                     y[:, None], end, h, forecaster.season)[:, 0, 0].tolist()
-                   for k in ('naive', 'seasonal_naive')}}
+                   for k in ('naive', 'seasonal_naive') + (
+                       ('pretrained',) if 'pretrained' in partners else ())}}
             settings = result.settings
             transforms = ' '.join(settings.transforms)
             season = settings.season or 1
@@ -425,6 +427,14 @@ def main():
                         help='a Python with statsforecast')
     args = parser.parse_args()
     overrides = dict(_setting(text) for text in args.set)
+    if 'init' not in overrides and not os.environ.get(
+            'LSTM_CHAINER_PRETRAINED'):
+        # The shipped weights learnt from these competitions' test rows.
+        overrides['init'] = 'scratch'
+        print('note: init=scratch: the shipped pretrained network learnt '
+              'from M1, M3 and Tourism whole; leave-one-out weights: '
+              'LSTM_CHAINER_PRETRAINED=DIR (and --set init=DIR with '
+              '--global)', file=sys.stderr)
     per_category = args.per_category
     if per_category is None and not args.global_model:
         per_category = 50

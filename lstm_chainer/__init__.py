@@ -26,6 +26,7 @@ from lstm_chainer.forecasting.models.global_model import (
 )
 from lstm_chainer.device import get_device
 from lstm_chainer.forecasting.forecast import forecast
+from lstm_chainer.forecasting.models.pretrained import pretrained
 from lstm_chainer.core.evaluation import (
     forecast_windows,
     pred,
@@ -77,7 +78,7 @@ def __getattr__(name):
 __all__ = [
     'AutoResult', 'FitResult', 'AutoSettings', 'backtest_saved', 'fit_auto',
     'Collection', 'GlobalForecaster', 'GlobalSettings', 'backtest_collection',
-    'fit_global', 'from_long', 'read_long', 'load_global',
+    'fit_global', 'from_long', 'read_long', 'load_global', 'pretrained',
     'resolve', 'resolve_settings', 'Settings',
     'Backtest', 'FlatAdam', 'Forecaster', 'Transformer', 'backtest',
     'calendar_features',

@@ -499,7 +499,7 @@ def test_eight_series_never_keep_a_forecast_clearly_worse_than_a_baseline():
         [np.cumsum(rng.normal(0, 5, 40)) + 100 + season for _ in range(8)],
         ids=['s{}'.format(i) for i in range(8)])
     result = lc.fit_global(c, horizon=4, season=4, ensemble=1, epochs=1,
-                           batch_size=8, seed=0, refit=False)
+                           batch_size=8, seed=0, refit=False, init='scratch')
     summary = result.backtest.summary()['MASE']
     best = summary.drop(['model', 'network']).min()
     assert summary['model'] <= 1.05 * best

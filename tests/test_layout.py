@@ -113,7 +113,9 @@ def test_the_names_of_modules_that_became_packages_still_import():
         from lstm_chainer.forecasting.classical import nope  # noqa: F401
 
 
-def test_the_command_line_is_one_path_of_at_most_600_lines():
+def test_the_command_line_is_one_path_of_at_most_700_lines():
+    # 600 for train, valid and pred (0.8); forecast (the pretrained
+    # network, 0.9) shares pred's writing and reading.
     import lstm_chainer.cli as cli
     here = os.path.dirname(cli.__file__)
     files = sorted(n for n in os.listdir(here) if n.endswith('.py'))
@@ -121,6 +123,6 @@ def test_the_command_line_is_one_path_of_at_most_600_lines():
     for name in files:
         with open(os.path.join(here, name)) as f:
             lines += len(f.read().splitlines())
-    assert lines <= 600, lines
+    assert lines <= 700, lines
     # No second module for many series: the id column is the difference.
     assert files == ['__init__.py', 'commands.py', 'output.py', 'parser.py']

@@ -1,6 +1,6 @@
-"""Command line: ``lstm-chainer train | valid | pred`` over CSV files,
-a thin face of the library: options parsed (:mod:`.parser`), the library
-called (:mod:`.commands`), results reported (:mod:`.output`). Bad input
+"""Command line: ``lstm-chainer train | valid | pred | forecast`` over CSV
+files, a thin face of the library: options parsed (:mod:`.parser`), the
+library called (:mod:`.commands`), results reported (:mod:`.output`). Bad input
 ends in one line on stderr and exit 2, the output directory untouched."""
 import contextlib
 import os
@@ -30,11 +30,12 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as e:  # usage errors (2) and --help (0)
         return e.code
-    directory = args.out if args.command == 'train' else args.model_dir
+    writes = args.command in ('train', 'forecast')
+    directory = args.out if writes else args.model_dir
     created = False
     try:
         out = Output(args)
-        if args.command == 'train' or os.path.isdir(directory):
+        if writes or os.path.isdir(directory):
             created = not os.path.exists(directory)
             outdir.check_writable(directory)
         lock = outdir.locked(directory) if mpi_rank() == 0 and \

@@ -14,6 +14,8 @@ from lstm_chainer.forecasting.models.global_model import (
     GlobalForecaster,
     validation_errors,
 )
+from lstm_chainer.forecasting.models.pretrained import is_pretrained
+from lstm_chainer.forecasting.preprocessing.selection import default_horizon
 from lstm_chainer.forecasting.settings import OPTIONS, refuse_for_collection
 from lstm_chainer.training.distributed import devices
 
@@ -53,6 +55,8 @@ def cmd_train(args, out):
             out.say('note: {}: {}'.format(args.data, note))
     source.update(path=os.path.abspath(args.data),
                   sha256=csvdata.sha256(args.data))
+    if args.init is not None:
+        given['init'] = args.init
     result = lc.fit_auto(data, covariates=args.covariates, refit=args.refit,
                          out=args.out, device=device, comm=comm, source=source,
                          log=out.say, report=out.training(), **given)
@@ -119,11 +123,15 @@ def cmd_valid(args, out):
             'variable) and valid.png'.format(path))
 
 
-def cmd_pred(args, out):
-    if args.steps is not None and args.steps > MAX_STEPS:
+def _check_steps(steps):
+    if steps is not None and steps > MAX_STEPS:
         raise ValueError('--steps {} is more than {:,}: a recursive forecast '
                          'that long is noise; forecast less'.format(
-                             args.steps, MAX_STEPS))
+                             steps, MAX_STEPS))
+
+
+def cmd_pred(args, out):
+    _check_steps(args.steps)
     model = lc.load_model(args.model_dir)
     many, covariates = isinstance(model, GlobalForecaster), model.covariates
     if many:
@@ -156,17 +164,11 @@ def cmd_pred(args, out):
             'rows' if many else '{} rows ({})'.format(
                 record.refit.rows, os.path.join(args.model_dir,
                                                    record.refit.dir)))
-    path = os.path.join(args.model_dir, 'forecast.csv')
-    figure = os.path.join(args.model_dir, 'forecast.png')
     if many:
         known = model.read_data(args.future, future=True, **_reading(
             args)) if covariates else None
         future = lc.forecast(model, history, args.steps, future=known,
                              intervals=bool(model.half_widths))
-        shown = plotting.series_to_show(
-            history.ids, args.series, validation_errors(args.model_dir),
-            out.say)
-        drawing = plotting.collection_figure(history, future, shown)
     else:
         known = lc.load_csv(args.future, covariates, record.time_column,
                             None, **_reading(args)) if covariates else None
@@ -174,14 +176,30 @@ def cmd_pred(args, out):
         freq = record.freq if args.data is None or len(history) < 3 else None
         future = lc.forecast(model, history, args.steps, freq=freq,
                              future=known, intervals=bool(model.half_widths))
+    _write_forecast(args, out, history, future, args.model_dir, used,
+                    validation_errors(args.model_dir))
+
+
+def _write_forecast(args, out, history, future, directory, used,
+                    errors=None):
+    """Writes ``forecast.csv`` and ``.png`` into ``directory`` (both or
+    neither) and reports them."""
+    many = isinstance(history, lc.Collection)
+    if many:
+        shown = plotting.series_to_show(history.ids, args.series, errors,
+                                        out.say)
+        drawing = plotting.collection_figure(history, future, shown)
+    else:
         future.index.name = history.index.name or 't'
         drawing, notes = plotting.forecast_figure(history, future)
-        future.attrs['notes'] += notes
+        future.attrs['notes'] = future.attrs.get('notes', []) + notes
     for note in future.attrs.get('notes', []):
         out.say('note: ' + note)
+    path = os.path.join(directory, 'forecast.csv')
     atomic_write_all([(path, lambda tmp: future.to_csv(tmp, index=not many)),
-                      (figure, drawing.savefig)])
-    out.wrote(path, figure)
+                      (os.path.join(directory, 'forecast.png'),
+                       drawing.savefig)])
+    out.wrote(path, os.path.join(directory, 'forecast.png'))
     out.say((future.head(args.steps) if many else future).to_string(
         index=not many, float_format='{:.6g}'.format))
     out.final('forecast {} steps{} by {}; wrote {} and forecast.png{}'.format(
@@ -195,4 +213,52 @@ def cmd_pred(args, out):
             'values': future.to_numpy().tolist()}
 
 
-COMMANDS = {'train': cmd_train, 'valid': cmd_valid, 'pred': cmd_pred}
+def cmd_forecast(args, out):
+    _check_steps(args.steps)
+    many = args.id_column is not None
+    model, used = lc.pretrained(), 'the pretrained network (zero-shot)'
+    if args.model is not None:
+        model = lc.load_model(args.model, refit=True)
+        used = 'the model in {}'.format(args.model)
+    pretrained = is_pretrained(model)
+    if model.covariates or (args.season is not None and not pretrained):
+        raise ValueError('--season is the pretrained network\'s: a trained '
+                         'model keeps its own' if not model.covariates else
+                         'the model reads covariates: use `lstm-chainer pred '
+                         '--future`')
+    if many != isinstance(model, GlobalForecaster) and not pretrained:
+        raise ValueError('the model in {} forecasts {}: {} --id-column'
+                         .format(args.model, *(('many series', 'give') if
+                                               not many else
+                                               ('one table', 'leave out'))))
+    if many:
+        history = lc.read_long(args.data, args.id_column, args.time_column,
+                               args.columns, **_reading(args, 3))
+    elif pretrained:
+        history = lc.load_csv(args.data, args.columns, args.time_column,
+                              args.fill, **_reading(args))
+    else:
+        history = csvdata.load_model_data(model, args.data, args.fill,
+                                          _reading(args), where=args.model)
+    if args.steps is None:
+        freq = history.freq if many else (
+            lc.time_step(history.index) if len(history) > 2 else None)
+        args.steps = default_horizon(freq) if pretrained else \
+            model.settings.horizon if many else (
+                model.record.backtest.horizon or 10)
+        out.say('forecasting {} steps (--steps to choose)'.format(
+            args.steps))
+    future = lc.forecast(model, history, args.steps,
+                         intervals=pretrained or bool(model.half_widths),
+                         **({'season': args.season} if pretrained else {}))
+    levels = ['{:g}'.format(100 * v) for v in args.levels]
+    notes = future.attrs.get('notes', [])
+    future = future[[c for c in future.columns if not any(
+        tag in c for tag in ('_lower_', '_upper_'))
+        or c.rsplit('_', 1)[-1] in levels]]
+    future.attrs['notes'] = notes
+    _write_forecast(args, out, history, future, args.out, used)
+
+
+COMMANDS = {'train': cmd_train, 'valid': cmd_valid, 'pred': cmd_pred,
+            'forecast': cmd_forecast}

@@ -109,6 +109,10 @@ TRAIN = [
      help='the forecast: {} (default auto: chosen on the validation, never '
      'one clearly worse than a baseline)'.format(', '.join(
          combination.CHOICES)))),
+    ('--init', dict(metavar='FROM', help='pretrained (default: many series '
+     'fine-tune the shipped network where sizes allow; one table backtests '
+     'its zero-shot forecast as a partner), scratch, or N: a directory of '
+     'pretrained weights')),
     ('--refit', dict(action='store_true', help='then train the final model '
      'on all rows (DIR/refit), which pred uses')),
     ('--batch-size', dict(type=COUNT, help='windows per iteration (default '
@@ -154,6 +158,22 @@ PRED = [
     ('--series', dict(type=COLUMNS, metavar='a,b', help='many series: those '
      'forecast.png shows (default: four across the validation errors)')),
 ]
+FORECAST = [
+    ('--steps', dict(type=COUNT, help='future values (default from the time '
+     'step, as train\'s --horizon)')),
+    ('--model', dict(metavar='DIR', help='a trained or fine-tuned model '
+     'instead of the pretrained network')),
+    ('--id-column', dict(metavar='NAME', help='long format: the column of '
+     'series names')),
+    ('--columns', dict(type=COLUMNS, metavar='a,b,c', help='variables to '
+     'forecast (default: every numeric column but the time column)')),
+    ('--season', dict(type=_at_least(0), metavar='M', help='the pretrained '
+     'network\'s season in rows (default from the time step; 0: none)')),
+    ('--levels', dict(**_LEVELS, help='interval coverages written, in %% '
+     '(default 80,95)')),
+    ('--series', dict(type=COLUMNS, metavar='a,b', help='many series: those '
+     'forecast.png shows (default: the first four)')),
+]
 
 EXCLUSIVE = [[
     (['--dayfirst'], dict(dest='dayfirst', const=True, action='store_const',
@@ -177,7 +197,7 @@ def build_parser():
                         help='print the versions of lstm_chainer, Chainer, '
                         'NumPy, CuPy (if present) and Python, and exit')
     commands = parser.add_subparsers(dest='command', required=True,
-                                      metavar='{train,valid,pred}')
+                                      metavar='{train,valid,pred,forecast}')
     train = commands.add_parser('train', help='train a model and save it '
                                 'into DIR (run again: resumes)')
     train.add_argument('data', metavar='DATA.csv', help='CSV with a header')
@@ -189,8 +209,18 @@ def build_parser():
                                 'baselines; writes DIR/valid.csv')
     pred = commands.add_parser('pred', help='forecast past the end of the '
                                'data; writes DIR/forecast.csv and .png')
-    for command, options in ((train, TRAIN), (valid, VALID), (pred, PRED)):
-        if command is not train:
+    forecast = commands.add_parser('forecast', help='forecast a CSV with the '
+                                   'pretrained network, no training; writes '
+                                   'DIR/forecast.csv and .png')
+    forecast.add_argument('data', metavar='DATA.csv', help='CSV with a '
+                          'header')
+    forecast.add_argument('--out', required=True, metavar='DIR',
+                          help='directory for forecast.csv and .png')
+    forecast.add_argument('--time-column', metavar='NAME',
+                          help='column of timestamps (dates)')
+    for command, options in ((train, TRAIN), (valid, VALID), (pred, PRED),
+                             (forecast, FORECAST)):
+        if command not in (train, forecast):
             command.add_argument('model_dir', metavar='DIR',
                                  help='trained model')
         for flags, keywords in options + READING:

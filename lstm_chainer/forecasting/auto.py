@@ -31,6 +31,7 @@ from lstm_chainer.forecasting.models.forecaster import (
     fit_forecaster,
     save_model,
 )
+from lstm_chainer.forecasting.models.pretrained import PATH_VARIABLE, default_pretrained
 from lstm_chainer.forecasting.preprocessing.selection import (
     KPSS_CRITICAL,
     KPSS_SEASONAL_CRITICAL,
@@ -58,6 +59,11 @@ REPORTS = ('none', 'bar', 'lines', 'full')
 
 # One result type for one and many series (its name before 0.8).
 AutoResult = FitResult
+
+
+# The widest table whose backtest scores the pretrained network's zero-shot
+# forecasts (one series per column and origin: about 0.3 s per 1,000).
+PRETRAINED_COLUMNS = 16
 
 
 def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
@@ -116,6 +122,13 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
         return _fit_collection(data, covariates, refit, out, device, comm,
                                log, report, source, overrides)
     log = log or (lambda text: None)
+    init = overrides.pop('init', 'pretrained')
+    if not (isinstance(init, str) and init in ('pretrained', 'scratch')):
+        raise ValueError("init for one table is 'pretrained' (its zero-shot "
+                         "forecast is a candidate partner) or 'scratch', got "
+                         "{!r} (${} names other weights)".format(
+                             init, PATH_VARIABLE))
+    overrides.setdefault('pretrained', init == 'pretrained')
     covariates = check_covariates(covariates, data)
     data = data[[c for c in data.columns if c not in covariates]
                 + covariates]  # targets first, as the model reads them
@@ -126,6 +139,14 @@ def fit_auto(data: pd.DataFrame, *, covariates=None, refit: bool = False,
     for note in resolution.notes:
         log('note: ' + note)
     settings = resolution.settings
+    if settings.pretrained and len(targets) > PRETRAINED_COLUMNS:
+        settings = resolution.settings = dataclasses.replace(
+            settings, pretrained=False)
+        resolution.notes.append(
+            'the pretrained network is not a partner of a table of {} '
+            'targets (more than {}: its cost grows with columns x origins)'
+            .format(len(targets), PRETRAINED_COLUMNS))
+        log('note: ' + resolution.notes[-1])
     # Without out, snapshots and logs go to a directory removed after.
     with contextlib.nullcontext(out) if out is not None else \
             tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory, \
@@ -176,6 +197,7 @@ def resolve(data, covariates=None, **overrides) -> Resolution:
         :class:`~lstm_chainer.forecasting.settings.Settings`) and how they
         were chosen.
     """
+    overrides.pop('init', None)  # where training starts, not a setting
     if hasattr(data, 'offsets'):  # a Collection
         from lstm_chainer.forecasting.models.global_model import (
             global_settings,
@@ -224,11 +246,15 @@ def backtest_saved(forecaster: Forecaster, data, horizon: int | None = None,
 
 
 def baselines_of(settings):
-    """tuple: The baselines a run's backtest scores (ETS and Theta with
-    ``classical``)."""
+    """tuple: The baselines a run's backtest scores (ETS with
+    ``classical``, the pretrained network with ``pretrained``)."""
+    extra = ()
     if settings is not None and settings.classical:
-        return BASELINES + CLASSICAL
-    return BASELINES
+        extra += CLASSICAL
+    if settings is not None and getattr(settings, 'pretrained', False) \
+            and default_pretrained() is not None:
+        extra += ('pretrained',)
+    return BASELINES + extra
 
 
 def describe(resolution):
@@ -587,7 +613,7 @@ def _combine(result, bt, log, data):
     makes the backtest's ``model`` what the forecaster now forecasts
     (``network`` the network alone), as :func:`backtest` scores it."""
     network = bt.forecasts['model']
-    partners = {k: bt.forecasts[k] for k in ('theta', 'damped')
+    partners = {k: bt.forecasts[k] for k in ('theta', 'damped', 'pretrained')
                 if k in bt.forecasts}
     if 'naive' in bt.forecasts:
         partners['naive'] = bt.forecasts['naive']

@@ -16,6 +16,7 @@ import numpy as np
 
 from lstm_chainer.forecasting.classical.damped import damped_origin_forecasts
 from lstm_chainer.forecasting.classical.theta import theta_forecasts
+from lstm_chainer.forecasting.models.pretrained import pretrained_forecasts
 
 
 def naive_forecasts(series, origins, horizon, season=None):
@@ -42,7 +43,8 @@ def seasonal_naive_forecasts(series, origins, horizon, season=None):
 PARTNER_FORECASTS = {'theta': theta_forecasts,
                      'damped': damped_origin_forecasts,
                      'naive': naive_forecasts,
-                     'seasonal_naive': seasonal_naive_forecasts}
+                     'seasonal_naive': seasonal_naive_forecasts,
+                     'pretrained': pretrained_forecasts}
 # The forecasts a model can be: the partners' weights (the network has
 # the rest).
 CANDIDATES = {
@@ -59,7 +61,15 @@ CANDIDATES = {
     # errors (regression.py), alone or with the network.
     'regression': {'regression': 1.0},
     'mean_regression': {'regression': 0.5},
+    # One table: the pretrained network's zero-shot forecast (pretrained.py)
+    # alone, with the table's own network, or with Theta and damped ES.
+    'pretrained': {'pretrained': 1.0},
+    'mean_pretrained': {'pretrained': 0.5},
+    'pretrained3': {'pretrained': 1 / 3, 'theta': 1 / 3, 'damped': 1 / 3},
 }
+# Partners only one table's backtest computes.
+ONE_TABLE = ('regression', 'mean_regression', 'pretrained',
+             'mean_pretrained', 'pretrained3')
 # Partners that read the covariates (rows with them, not the targets
 # alone: :func:`~lstm_chainer.forecasting.classical.regression.
 # regression_forecasts`).
@@ -113,7 +123,8 @@ DEFAULT = 'classical'
 MARGIN = 0.2
 MAX_MARGIN = 0.9
 FACTORS = {'mean': 1, 'mean_damped': 1, 'mean3': 1, 'theta': 1, 'damped': 1,
-           'regression': 1, 'mean_regression': 1, 'none': 10}
+           'regression': 1, 'mean_regression': 1, 'pretrained': 1,
+           'mean_pretrained': 1, 'pretrained3': 1, 'none': 10}
 
 
 # Whatever 'auto' chose, a baseline whose validation MASE is lower than the
@@ -250,7 +261,8 @@ def margin_choice(scores, origins):
 # How describe() names each partner.
 PARTNERS = {'theta': 'Theta', 'damped': 'damped ES', 'naive': 'naive',
             'seasonal_naive': 'seasonal naive',
-            'regression': 'the regression on the covariates'}
+            'regression': 'the regression on the covariates',
+            'pretrained': 'the pretrained network'}
 
 
 def describe(weights):

@@ -11,12 +11,17 @@ from lstm_chainer.data.collection import Collection
 from lstm_chainer.data.csvdata import future_index
 from lstm_chainer.forecasting import combination
 from lstm_chainer.forecasting.evaluation.intervals import with_intervals
+from lstm_chainer.forecasting.models.pretrained import (
+    forecast_pretrained,
+    is_pretrained,
+)
 
 
 def forecast(model, history, steps: int, s: int | None = None,
              diff: int | None = None, freq: str | None = None,
              context: int | None = None, future=None,
-             intervals: bool = False) -> pd.DataFrame:
+             intervals: bool = False, season: int | None = None
+             ) -> pd.DataFrame:
     """Forecasts ``steps`` values past the end of ``history``.
 
     The model is warmed up on the history (ground truth for steps
@@ -43,7 +48,14 @@ def forecast(model, history, steps: int, s: int | None = None,
         intervals (bool): Add ``<column>_lower_<pct>`` and
             ``_upper_<pct>`` columns from the conformal half-widths that
             ``lstm-chainer train`` saved with the model
-            (:func:`~lstm_chainer.with_intervals`).
+            (:func:`~lstm_chainer.with_intervals`); a pretrained model
+            calibrates them on the history itself.
+        season (int): A pretrained model's season for this data (default:
+            its time step's).
+
+    The pretrained model (:func:`~lstm_chainer.pretrained`) forecasts a
+    table (each column as a series of its own) or a collection without
+    training (:func:`~lstm_chainer.forecasting.models.pretrained.zero_shot`).
 
     A forecaster with a combination (:attr:`Forecaster.combination`)
     mixes in Theta's forecast from the whole history.
@@ -56,6 +68,13 @@ def forecast(model, history, steps: int, s: int | None = None,
         should know (a short history, widths carried past the calibrated
         steps, bounds held at 0).
     """
+    if is_pretrained(model):
+        return forecast_pretrained(model, history, check_int(
+            'steps', steps, 1), season=season, freq=freq,
+            intervals=intervals)
+    if season is not None:
+        raise ValueError('season= is a pretrained model\'s: a trained model '
+                         'keeps the season it was trained with')
     units = isinstance(model, DataUnitsModel)
     many = hasattr(model, 'forecast_frame')
     if many != isinstance(history, Collection):

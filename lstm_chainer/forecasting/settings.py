@@ -102,6 +102,9 @@ class AutoSettings(Settings):
     test_size: float = 0.25
     levels: tuple = (0.8, 0.95)
     classical: bool = False  # ETS in the backtest (statsmodels)
+    # The pretrained network's zero-shot forecast is backtested beside the
+    # table's own network and may join the forecast (init='pretrained').
+    pretrained: bool = True
     # The forecast: the network, its mean with Theta, Theta, or (auto) the
     # best of them on the backtest (forecasting.combination).
     combine: str = 'auto'
@@ -134,7 +137,7 @@ _INTEGERS = ('n_units', 'n_layers', 'batch_size', 'pred', 'stride',
 _OPTIONAL_INTEGERS = ('epochs', 'seq_len', 'horizon', 'context')
 _PLAIN = ('n_units', 'n_layers', 'dropout', 'residual', 'grad_clip',
           'early_stopping', 'ensemble', 'batch_size', 'pred', 'snap', 'seed',
-          'stride', 'levels', 'classical', 'combine')
+          'stride', 'levels', 'classical', 'combine', 'pretrained')
 # Everything fit_auto(**overrides) takes, by name: the inputs of the rules
 # of resolve_settings, then the plain settings.
 OPTIONS = ('test_size', 'season', 'horizon', 'context', 'transform',

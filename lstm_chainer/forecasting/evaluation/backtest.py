@@ -35,7 +35,8 @@ METRICS = ('MAE', 'RMSE', 'MASE', 'sMAPE')
 def display_name(name):
     """str: How a model of a backtest is called in text and plots."""
     name = str(name)
-    return {'ets': 'ETS', 'theta': 'Theta', 'damped': 'damped ES'}.get(
+    return {'ets': 'ETS', 'theta': 'Theta', 'damped': 'damped ES',
+            'pretrained': 'pretrained network'}.get(
         name, name.replace('_', ' '))
 
 
@@ -93,7 +94,8 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     (:mod:`~lstm_chainer.forecasting.classical.theta`), ``damped`` simple or
     damped-trend exponential smoothing by AIC
     (:mod:`~lstm_chainer.forecasting.classical.damped`), both refitted at
-    every origin; ``ets`` exponential smoothing
+    every origin; ``pretrained`` the pretrained network, zero-shot
+    (:mod:`~lstm_chainer.forecasting.models.pretrained`); ``ets`` exponential smoothing
     (:mod:`~lstm_chainer.forecasting.classical.ets`, statsmodels; chosen and
     fitted on the first ``train_rows``).
     """
@@ -114,7 +116,7 @@ def baseline_forecasts(name: str, series, origins, horizon: int,
     if name == 'ets':
         return classical.ets_forecasts(series, origins, horizon, season,
                                        train_rows)
-    if name in ('theta', 'damped'):
+    if name in ('theta', 'damped', 'pretrained'):
         return combination.PARTNER_FORECASTS[name](series, origins, horizon,
                                                    season)
     raise ValueError('unknown baseline {!r}; choose from {}'.format(

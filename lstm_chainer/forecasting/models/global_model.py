@@ -124,6 +124,10 @@ class GlobalSettings(Settings):
         static (tuple): Static columns read as one-hot inputs.
         calendar (tuple): Calendar features read as inputs.
         covariates (tuple): Covariates read as inputs (known ahead).
+        any_season (bool): Trained on series of many time steps, each
+            prepared with its own season (a pretrained model): a
+            collection it forecasts is prepared with the season of its
+            time step, or the one given, not :attr:`season`.
     """
 
     horizon: int
@@ -147,6 +151,7 @@ class GlobalSettings(Settings):
     static: tuple = ()
     calendar: tuple = ()
     covariates: tuple = ()
+    any_season: bool = False
 
 
 
@@ -197,11 +202,9 @@ def global_settings(collection: Collection, horizon=None, season=None,
         raise ValueError('normalise must be one of {}, got {!r}'.format(
             ', '.join(NORMALISE), given['normalise']))
     if given.get('combine', 'auto') not in COMBINE or given.get(
-            'combine') in combination.COVARIATE_PARTNERS + (
-                'mean_regression',):
+            'combine') in combination.ONE_TABLE:
         raise ValueError('combine must be one of {}, got {!r}'.format(
-            ', '.join(c for c in COMBINE if c not in ('regression',
-                                                      'mean_regression')),
+            ', '.join(c for c in COMBINE if c not in combination.ONE_TABLE),
             given['combine']))
     if given.get('loss', 'mse') not in LOSSES:
         raise ValueError('loss must be one of {}, got {!r}'.format(
@@ -242,6 +245,25 @@ class GlobalForecaster:
         self.sigma = float(sigma)
         self.meta = dict(meta or {})
         self.inputs = inputs or InputEncoder()
+
+    def with_season(self, season):
+        """This model preparing every series with ``season`` (a
+        pretrained model, :attr:`GlobalSettings.any_season`, reads each
+        collection's own; a model trained for one season keeps it).
+
+        Args:
+            season (int): The season (``None`` or 1: none).
+
+        Returns:
+            GlobalForecaster: A copy sharing the networks.
+        """
+        if not self.settings.any_season:
+            return self
+        season = max(1, check_int('season', season or 1, 0))
+        settings = dataclasses.replace(
+            self.settings, season=season if season > 1 else None)
+        return GlobalForecaster(self.members, settings, self.sigma,
+                                self.meta, self.inputs)
 
     @property
     def combination(self):
@@ -715,7 +737,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
                out: str | None = None, device=-1, comm=None,
                log: Callable | None = None, report: str = 'none',
                source: dict | None = None, iterations: int = 1000,
-               **overrides) -> FitResult:
+               init='pretrained', **overrides) -> FitResult:
     """Trains one network across every series of a collection.
 
     The last ``horizon`` rows of every series are held out: the ensemble
@@ -738,6 +760,11 @@ def fit_global(collection: Collection, *, refit: bool = True,
         source (dict): Where the data came from (``path``, ``sha256``,
             ...), kept in the record beside its column names.
         iterations (int): Updates to aim for when ``epochs`` is not given.
+        init: ``pretrained`` (default: fine-tune the shipped network,
+            :func:`~lstm_chainer.pretrained`, where the collection has one
+            target and no inputs and the sizes are not set otherwise;
+            else from scratch, a note says why), ``scratch``, a
+            directory of pretrained weights or a :class:`GlobalForecaster`.
         **overrides: :class:`GlobalSettings` fields (``horizon``,
             ``season``, ``context``, ``n_units``, ``ensemble``, ...).
 
@@ -749,10 +776,20 @@ def fit_global(collection: Collection, *, refit: bool = True,
         raise ValueError('log receives the run\'s lines (a callable), got {!r};'
                          ' the log transform is log_transform='.format(log))
     log = log or (lambda text: None)
+    notes = []
+    start, why = initial_model(init, collection, overrides)
+    if start is not None:
+        for name in ('n_units', 'n_layers'):
+            overrides.setdefault(name, getattr(start.settings, name))
+        notes.append('fine-tuned from {} ({} units)'.format(
+            start.meta.get('pretrained', {}).get('name', 'the pretrained '
+                                                 'network'),
+            start.settings.n_units))
+    elif why:
+        notes.append('trained from scratch: ' + why)
     settings = global_settings(collection, iterations=iterations,
                                **overrides)
     s = settings
-    notes = []
     short = collection.lengths <= s.horizon
     if short.any():
         notes.append('{} series have {} rows or fewer: they are forecast '
@@ -775,7 +812,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
             tempfile.TemporaryDirectory(prefix='lstm_chainer-') as directory, \
             training_threads(s.n_units, get_device(device)):
         validated, trainers = train_global(train, s, directory, device,
-                                           comm, report)
+                                           comm, report, init=start)
         validated.meta['data'] = data
         result = FitResult(validated, validated, None, s, {},
                            resolution_of(s, collection, overrides, notes),
@@ -786,7 +823,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
         if refit:
             where = os.path.join(directory, REFIT_DIR)
             final, more = train_global(collection, s, where, device, comm,
-                                       report)
+                                       report, init=start)
             final.meta = dict(validated.meta, refit=None)
             result.forecaster = final
             result.trainers += more
@@ -795,6 +832,53 @@ def fit_global(collection: Collection, *, refit: bool = True,
                 validated.meta['refit'] = REFIT_DIR
                 validated.save(out)
     return result
+
+
+# Settings a pretrained network's inputs depend on: fine-tuning keeps them.
+PREPARATION = {'normalise': 'window', 'deseasonalise': True,
+               'log_transform': True}
+
+
+def initial_model(init, collection, given):
+    """The network :func:`fit_global` starts from.
+
+    Returns:
+        tuple: ``(model, why)``: the pretrained :class:`GlobalForecaster`
+        or ``None``, and why not (``None`` where none was asked for).
+    """
+    from lstm_chainer.forecasting.models.pretrained import pretrained
+    if init is None or (isinstance(init, str) and init == 'scratch'):
+        return None, None
+    if isinstance(init, GlobalForecaster):
+        model = init
+    elif isinstance(init, str) and init == 'pretrained':
+        try:
+            model = pretrained()
+        except ValueError as error:  # a checkout without the weights
+            return None, str(error)
+    elif isinstance(init, str):
+        model = pretrained(init)
+    else:
+        raise ValueError("init must be 'pretrained', 'scratch', a directory "
+                         "or a GlobalForecaster, got {!r}".format(init))
+    m = model.settings
+    if len(collection.columns) != 1:
+        return None, 'the pretrained network forecasts one target, the ' \
+            'collection has {}'.format(len(collection.columns))
+    inputs = [n for n in ('static', 'calendar', 'covariates')
+              if given.get(n)]
+    if inputs:
+        return None, 'the pretrained network reads no {}'.format(
+            ' or '.join(inputs))
+    for name in ('n_units', 'n_layers'):
+        if given.get(name, getattr(m, name)) != getattr(m, name):
+            return None, '{} {} is not the pretrained network\'s {}'.format(
+                name, given[name], getattr(m, name))
+    for name, value in PREPARATION.items():
+        if given.get(name, value) != getattr(m, name):
+            return None, '{}={!r} prepares the series otherwise than the ' \
+                'pretrained network learnt'.format(name, given[name])
+    return model, None
 
 
 def resolution_of(settings, collection, given, notes):
@@ -832,22 +916,30 @@ def _check_resumable(out, settings):
 
 
 def train_global(collection, settings, out, device=-1, comm=None,
-                 report='none'):
+                 report='none', seasons=None, init=None):
     """Trains the ensemble on every series' rows.
+
+    Args:
+        seasons: ``(S,)`` each series' own season (a corpus of many time
+            steps; default: the settings' season for all).
+        init (GlobalForecaster): Start every member from this model's
+            first network (fine-tuning; its ``sigma`` is kept).
 
     Returns:
         tuple: ``(forecaster, trainers)``.
     """
     from lstm_chainer.training.trainer import trainer_for_iterator
     s = settings
-    prep = fit_prep(collection.values, collection.offsets, s.period,
+    prep = fit_prep(collection.values, collection.offsets,
+                    s.period if seasons is None else seasons,
                     s.normalise, s.deseasonalise, s.log_transform)
     z = prep.transform(collection.values, collection.offsets)
     encoder = fit_inputs(collection, s.static, s.calendar, s.covariates)
     inputs = encoder.rows(collection) if encoder.width else None
     group = distributed.process_group(comm)
     shard = None if comm is None else (comm.rank, comm.size)
-    sigma = _window_scale(z, collection.offsets, s)
+    sigma = _window_scale(z, collection.offsets, s) if init is None \
+        else init.sigma
     members, trainers = [], []
     for k in range(s.ensemble):
         seed = s.seed + 1000 * k
@@ -867,6 +959,9 @@ def train_global(collection, settings, out, device=-1, comm=None,
             else None,
             line_prefix='member {}/{}  '.format(k + 1, s.ensemble)
             if s.ensemble > 1 else '')
+        if init is not None and trainer.updater.iteration == 0:
+            trainer.updater.predictor.copyparams(
+                init.members[k % len(init.members)])
         trainer.run(show_loop_exception_msg=False)
         model = trainer.updater.predictor.copy(mode='copy')
         model.to_device('@numpy')
@@ -890,8 +985,30 @@ def _validate(result, collection, out, log):
     forecaster = result.validated
     s = result.settings
     bt = backtest_collection(forecaster, collection, s.horizon)
+    for note in calibrate(forecaster, bt, s.combine, s.levels):
+        log('note: ' + note)
+        result.notes.append(note)
+    forecaster.meta['notes'] = result.notes
+    result.backtest = bt
+    if out is not None:
+        os.makedirs(out, exist_ok=True)
+        forecaster.save(out)
+        bt.table().to_csv(os.path.join(out, SERIES_FILE), index=False,
+                          float_format='%.6g')
+
+
+def calibrate(forecaster, bt, combine='auto', levels=(0.8, 0.95)):
+    """Chooses the forecaster's partners and calibrates its intervals on a
+    backtest of its network (``bt``, from
+    :func:`backtest_collection` with no combination yet); both are
+    written into ``forecaster.meta`` and ``bt`` then scores the forecast.
+
+    Returns:
+        list: Notes on what was chosen and what could not be calibrated.
+    """
+    notes = []
     network = bt.forecasts['model']
-    weights, name, scores, chosen = _choose(network, bt, s.combine)
+    weights, name, scores, chosen = _choose(network, bt, combine)
     forecaster.meta['combination'] = weights or None
     if weights:
         bt.forecasts = {'model': combination.mix(network, bt.forecasts,
@@ -907,23 +1024,19 @@ def _validate(result, collection, out, log):
                     '{} {:.3g}'.format(combination.describe(
                         CANDIDATES[k]), score)
                     for k, score in scores.items()))
-        note += combination.guard_note(chosen, name, scores)
-        log('note: ' + note)
-        result.notes.append(note)
+        notes.append(note + combination.guard_note(chosen, name, scores))
     # One table's rule (split conformal per step) on errors in MASE units,
-    # pooled over series and targets: one origin per series leaves no
-    # succession of origins to track the widths over.
+    # pooled over series, origins and targets.
     errors = (bt.forecasts['model'] - bt.actual) / bt.scale[None]
     half = {repr(float(level)): h[:, 0].tolist()
             for level, h in conformal_quantiles(
-                errors.reshape(len(errors), -1, 1), s.levels).items()
+                errors.reshape(len(errors), -1, 1), levels).items()
             if np.isfinite(h).all()}
-    if len(half) < len(s.levels):
-        result.notes.append('too few series ({}) to calibrate {} intervals: '
-                            'left out'.format(len(set(bt.ids)), ', '.join(
-                                '{:g} %'.format(100 * v) for v in s.levels
-                                if repr(float(v)) not in half)))
-        log('note: ' + result.notes[-1])
+    if len(half) < len(levels):
+        notes.append('too few series ({}) to calibrate {} intervals: '
+                     'left out'.format(len(set(bt.ids)), ', '.join(
+                         '{:g} %'.format(100 * v) for v in levels
+                         if repr(float(v)) not in half)))
     summary = bt.summary()
     forecaster.meta.update(
         intervals={'levels': sorted(float(k) for k in half),
@@ -931,14 +1044,8 @@ def _validate(result, collection, out, log):
                    'units': 'MASE scale per series'},
         validation={'series': int(len(set(bt.ids))),
                     'skipped': len(bt.skipped),
-                    'summary': json.loads(summary.to_json(orient='index'))},
-        notes=result.notes)
-    result.backtest = bt
-    if out is not None:
-        os.makedirs(out, exist_ok=True)
-        forecaster.save(out)
-        bt.table().to_csv(os.path.join(out, SERIES_FILE), index=False,
-                          float_format='%.6g')
+                    'summary': json.loads(summary.to_json(orient='index'))})
+    return notes
 
 
 # A single method replaces the mean of the network and Theta only when

@@ -28,10 +28,11 @@ class SeriesPrep:
     Attributes:
         logged (numpy.ndarray): ``(S, n)``: the column was logged.
         scale (numpy.ndarray): ``(S, n)``: divisor of unlogged columns.
-        season (int): The season (1: none).
-        indices (numpy.ndarray): ``(S, season, n)`` seasonal indices in
-            the prepared units (zeros where a series has no season),
-            position ``row % season`` of the series' own rows.
+        season (numpy.ndarray): ``(S,)`` each series' season (1: none).
+        indices (numpy.ndarray): ``(S, m, n)`` seasonal indices in the
+            prepared units (``m`` the longest season; zeros where a series
+            has no season), position ``row % season`` of the series' own
+            rows.
         mean, std (numpy.ndarray): ``(S, n)`` standardisation
             (``normalise='series'``; 0 and 1 otherwise).
     """
@@ -60,7 +61,7 @@ class SeriesPrep:
         with np.errstate(divide='ignore', invalid='ignore'):
             z = np.where(logged, np.log(np.where(logged, values, 1.0)),
                          values / self.scale[owner])
-        z = z - self.indices[owner, position % self.season]
+        z = z - self.indices[owner, position % self.season[owner]]
         return (z - self.mean[owner]) / self.std[owner]
 
     def inverse(self, z, series, positions):
@@ -73,7 +74,8 @@ class SeriesPrep:
         """
         series = np.asarray(series, dtype=np.int64)
         z = z * self.std[series][None] + self.mean[series][None]
-        z = z + self.indices[series[None, :], positions % self.season]
+        z = z + self.indices[series[None, :],
+                             positions % self.season[series][None, :]]
         logged = self.logged[series][None]
         with np.errstate(over='ignore'):
             return np.where(logged, np.exp(np.minimum(z, 700.0)),
@@ -87,7 +89,8 @@ def fit_prep(values, offsets, season=None, normalise='window',
     Args:
         values: ``(rows, n)`` data units.
         offsets: ``(count + 1,)`` row offsets.
-        season (int): The season (``None`` or 1: none).
+        season: The season (``None`` or 1: none), or ``(count,)`` one
+            per series (a collection of many time steps).
         normalise (str): ``window`` (anchored windows; nothing fitted
             here) or ``series`` (each series' mean and standard deviation
             after the log and deseasonalisation).
@@ -112,23 +115,25 @@ def fit_prep(values, offsets, season=None, normalise='window',
     np.add.at(absolute, owner, np.abs(values))
     scale = absolute / np.maximum(lengths, 1)[:, None]
     scale[~(scale > 0)] = 1.0
-    m = int(season or 1)
-    indices = np.zeros((count, m, n))
-    prep = SeriesPrep(logged, scale, m, indices, np.zeros((count, n)),
+    seasons = np.broadcast_to(np.maximum(np.asarray(
+        1 if season is None else season, dtype=np.int64), 1), (count,)).copy()
+    indices = np.zeros((count, int(seasons.max(initial=1)), n))
+    prep = SeriesPrep(logged, scale, seasons, indices, np.zeros((count, n)),
                       np.ones((count, n)))
     position = np.arange(len(values)) - np.repeat(offsets[:-1], lengths)
-    if m > 1 and deseasonalise:
+    if deseasonalise and (seasons > 1).any():
         plain = prep._forward(values, owner, position)
-        for i in np.flatnonzero(lengths >= 2 * m):
+        for i in np.flatnonzero((seasons > 1) & (lengths >= 2 * seasons)):
+            m = seasons[i]
             rows = values[offsets[i]:offsets[i + 1]]
             for k in range(n):
                 if not has_season(rows[:, k], m):
                     continue
                 if logged[i, k]:
                     factors = seasonal_indices(rows[:, k], m, True)
-                    indices[i, :, k] = np.log(factors)
+                    indices[i, :m, k] = np.log(factors)
                 else:
-                    indices[i, :, k] = seasonal_indices(
+                    indices[i, :m, k] = seasonal_indices(
                         plain[offsets[i]:offsets[i + 1], k], m, False)
     if normalise == 'series':
         z = prep._forward(values, owner, position)
