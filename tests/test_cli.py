@@ -97,7 +97,7 @@ def test_valid_backtests_against_the_baselines(model_dir, capsys):
     metrics = pd.read_csv(os.path.join(model_dir, 'valid.csv'))
     # 'network': the network alone beside the combination it is part of.
     models = {'model', 'naive', 'seasonal_naive', 'drift', 'theta',
-              'damped'}
+              'damped', 'pretrained'}
     assert set(metrics['model']) == models | (
         {'network'} if lc.load_model(model_dir).combination else set())
     assert sorted(set(metrics['horizon'])) == [1, 2, 3, 4, 5, 6]

@@ -1,0 +1,246 @@
+"""The pretrained network: its corpus generator, the shipped weights and
+card, zero-shot forecasts, fine-tuning and the one-table partner."""
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstm_chainer as lc
+from lstm_chainer.cli import main
+from lstm_chainer.data.synthetic import synthetic_series
+from lstm_chainer.forecasting.models.global_model import (
+    GlobalSettings,
+    train_global,
+)
+from lstm_chainer.forecasting.models.pretrained import (
+    CARD_FILE,
+    PACKAGE_DIR,
+    card,
+    pretrained_forecasts,
+    write_package,
+    zero_shot,
+)
+from lstm_chainer.forecasting.preprocessing.series_prep import fit_prep
+
+
+def monthly(rows=72, seed=0, level=100.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    values = level * (1 + 0.01 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) \
+        * np.exp(rng.normal(0, 0.02, rows))
+    return pd.DataFrame({'sales': values},
+                        index=pd.date_range('2010-01-01', periods=rows,
+                                            freq='MS'))
+
+
+def test_synthetic_series_are_reproducible_and_finite():
+    a, seasons, kinds = synthetic_series(40, seed=3)
+    b, again, _ = synthetic_series(40, seed=3)
+    c, _, _ = synthetic_series(40, seed=4)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert np.array_equal(seasons, again)
+    assert not all(len(x) == len(y) and np.allclose(x, y)
+                   for x, y in zip(a, c))
+    assert all(np.isfinite(x).all() and len(x) >= 24 for x in a)
+    assert set(kinds) <= {'structural', 'kernel', 'intermittent'}
+    # A seasonal series is long enough to show its season three times.
+    assert all(len(x) >= 3 * m for x, m in zip(a, seasons) if m > 1)
+
+
+def test_per_series_seasons_prepare_as_each_season_alone():
+    quarterly = [monthly(40, seed=k)['sales'].to_numpy()[::3] * (k + 1)
+                 for k in range(3)]
+    monthly_ = [monthly(60, seed=k)['sales'].to_numpy() for k in range(3)]
+    both = lc.Collection.from_series(quarterly + monthly_)
+    prep = fit_prep(both.values, both.offsets, np.array([4] * 3 + [12] * 3))
+    z = prep.transform(both.values, both.offsets)
+    for group, season, rows in ((quarterly, 4, slice(0, 3)),
+                                (monthly_, 12, slice(3, 6))):
+        alone = lc.Collection.from_series(group)
+        expected = fit_prep(alone.values, alone.offsets, season).transform(
+            alone.values, alone.offsets)
+        part = z[both.offsets[rows.start]:both.offsets[rows.stop]]
+        np.testing.assert_allclose(part, expected)
+    assert prep.seasonal[3:].all()  # the monthly season was found
+
+
+def test_shipped_weights_load_forecast_and_match_their_card():
+    model = lc.pretrained()
+    doc = card()
+    assert model.meta['pretrained'] == doc
+    assert model.settings.any_season
+    assert doc['sizes']['n_units'] == model.settings.n_units
+    assert doc['sizes']['parameters'] == sum(
+        p.size for p in model.members[0].params())
+    assert {'corpus', 'sizes', 'training', 'command', 'lstm_chainer'} \
+        <= set(doc)
+    assert doc['training']['seed'] == model.settings.seed
+    assert os.path.getsize(os.path.join(PACKAGE_DIR, 'model.npz')) \
+        <= 8 * 2 ** 20
+    frame = monthly()
+    # Past the trained horizon: fed back, finite, positive like the data.
+    steps = model.settings.horizon + 12
+    out = lc.forecast(model, frame, steps, intervals=True)
+    assert len(out) == steps and out.index[0] == pd.Timestamp('2016-01-01')
+    assert np.isfinite(out['sales']).all() and (out['sales'] > 0).all()
+    assert (out['sales_lower_80'] <= out['sales']).all()
+    assert (out['sales_upper_95'] >= out['sales_upper_80']).all()
+    # The forecast follows the series' level, not a constant.
+    assert 0.5 < out['sales'].mean() / frame['sales'].iloc[-12:].mean() < 2
+
+
+def test_zero_shot_of_a_collection_chooses_partners_and_intervals():
+    model = lc.pretrained()
+    collection = lc.Collection.from_series(
+        [monthly(60 + k, seed=k, level=10 * (k + 1))['sales'].to_numpy()
+         for k in range(12)], freq='MS',
+        starts=[pd.Timestamp('2010-01-01')] * 12)
+    ready, bt, notes = zero_shot(model, collection, 12)
+    assert ready.settings.season == 12  # the time step's
+    assert bt is not None and len(set(bt.ids)) == 12
+    assert notes[0].startswith('the forecast is ')
+    assert set(ready.half_widths) == {0.8, 0.95}
+    frame = lc.forecast(model, collection, 12, intervals=True)
+    assert len(frame) == 12 * 12
+    assert np.isfinite(frame['y']).all()
+    assert model.meta.get('combination') is None  # the model is not changed
+
+
+def test_short_series_get_a_stated_fallback():
+    model = lc.pretrained()
+    short = pd.DataFrame({'y': [3.0, 4.0, 5.0]})
+    out = lc.forecast(model, short, 5, intervals=True)
+    assert np.isfinite(out['y']).all() and len(out) == 5
+    notes = ' '.join(out.attrs['notes'])
+    assert 'the pretrained network alone, without intervals' in notes
+    assert 'extended back with its first value' in notes
+
+
+def test_zero_shot_refuses_what_it_cannot_read():
+    model = lc.pretrained()
+    with pytest.raises(ValueError, match='no values'):
+        lc.forecast(model, pd.DataFrame(), 3)
+    with pytest.raises(ValueError, match='steps'):
+        lc.forecast(model, monthly(), 0)
+    with pytest.raises(ValueError, match='not finite|empty|NaN|missing'):
+        lc.forecast(model, pd.DataFrame({'y': [1.0, np.nan, 2.0]}), 3)
+
+
+def test_trained_model_refuses_a_season():
+    frame = monthly(48)
+    result = lc.fit_auto(frame, epochs=1, ensemble=1, n_units=4,
+                         init='scratch')
+    with pytest.raises(ValueError, match='season= is a pretrained'):
+        lc.forecast(result.forecaster, frame, 3, season=4)
+
+
+def test_pretraining_is_reproducible_and_writes_a_loadable_package(tmp_path):
+    series, seasons, _ = synthetic_series(30, seed=1, max_length=80)
+    collection = lc.Collection.from_series(series)
+    settings = GlobalSettings(horizon=6, context=8, n_units=8, epochs=2,
+                              batch_size=16, ensemble=1, any_season=True)
+    runs = [train_global(collection, settings, str(tmp_path / name),
+                         seasons=seasons)[0] for name in ('a', 'b')]
+    for p, q in zip(runs[0].members[0].params(), runs[1].members[0].params()):
+        np.testing.assert_array_equal(p.array, q.array)
+    doc = {'name': 'test', 'sizes': {'n_units': 8}}
+    where = write_package(runs[0], doc, str(tmp_path / 'package'))
+    with open(os.path.join(where, CARD_FILE)) as f:
+        assert json.load(f) == doc
+    model = lc.pretrained(where)
+    out = lc.forecast(model, monthly(40), 7)
+    assert np.isfinite(out['sales']).all()
+    with pytest.raises(ValueError, match='holds no pretrained model'):
+        lc.pretrained(str(tmp_path))
+
+
+def test_fit_global_fine_tunes_from_the_pretrained_weights():
+    collection = lc.Collection.from_series(
+        [monthly(48, seed=k)['sales'].to_numpy() for k in range(6)])
+    model = lc.pretrained()
+    tuned = lc.fit_global(collection, horizon=6, season=12, epochs=1,
+                          ensemble=1, refit=False)
+    assert tuned.settings.n_units == model.settings.n_units
+    assert any(n.startswith('fine-tuned from') for n in tuned.notes)
+    scratch = lc.fit_global(collection, horizon=6, season=12, epochs=1,
+                            ensemble=1, refit=False, init='scratch')
+    assert scratch.settings.n_units == 32
+    assert not any('fine-tuned' in n for n in scratch.notes)
+    # Sizes that differ, or inputs it never read: from scratch, said why.
+    other = lc.fit_global(collection, horizon=6, season=12, epochs=1,
+                          ensemble=1, refit=False, n_units=8)
+    assert any('trained from scratch: n_units 8' in n for n in other.notes)
+    with pytest.raises(ValueError, match='init must be'):
+        lc.fit_global(collection, horizon=6, epochs=1, init=3)
+
+
+def test_one_table_backtests_the_pretrained_partner():
+    frame = monthly(60)
+    result = lc.fit_auto(frame, epochs=1, ensemble=1, n_units=4)
+    assert 'pretrained' in result.backtest.forecasts
+    scratch = lc.fit_auto(frame, epochs=1, ensemble=1, n_units=4,
+                          init='scratch')
+    assert 'pretrained' not in scratch.backtest.forecasts
+    with pytest.raises(ValueError, match="init for one table"):
+        lc.fit_auto(frame, epochs=1, init='/some/where')
+    # The partner from every origin is the network's forecast of each
+    # origin's history alone.
+    values = frame.to_numpy()
+    f = pretrained_forecasts(values, [40, 50], 4, 12)
+    alone = lc.forecast(lc.pretrained(), frame.iloc[:51], 4,
+                        season=12, intervals=False)
+    assert f.shape == (4, 2, 1) and np.isfinite(f).all()
+    network = lc.pretrained().with_season(12).network(
+        lc.Collection.from_series([values[:51, 0]]), 4)[:, 0, 0]
+    np.testing.assert_allclose(f[:, 1, 0], network, rtol=1e-5)  # float32
+    assert len(alone) == 4
+
+
+def test_cli_forecast_writes_wide_and_long_tables(tmp_path, capsys):
+    frame = monthly(60)
+    frame.index.name = 'month'
+    path = tmp_path / 'one.csv'
+    frame.to_csv(path)
+    out = tmp_path / 'wide'
+    assert main(['forecast', str(path), '--time-column', 'month', '--steps',
+                 '6', '--out', str(out), '--levels', '80']) == 0
+    table = pd.read_csv(out / 'forecast.csv', index_col=0)
+    assert list(table.columns) == ['sales', 'sales_lower_80',
+                                   'sales_upper_80']
+    assert len(table) == 6 and (out / 'forecast.png').is_file()
+    assert 'forecast 6 steps by the pretrained network' in \
+        capsys.readouterr().out
+    rows = []
+    for k in range(5):
+        part = monthly(50 + k, seed=k).reset_index()
+        part.columns = ['month', 'sales']
+        part.insert(0, 'store', 'store{}'.format(k))
+        rows.append(part)
+    long_path = tmp_path / 'many.csv.gz'
+    pd.concat(rows).to_csv(long_path, index=False)
+    out = tmp_path / 'long'
+    assert main(['forecast', str(long_path), '--id-column', 'store',
+                 '--time-column', 'month', '--out', str(out), '-q']) == 0
+    table = pd.read_csv(out / 'forecast.csv')
+    assert list(table['store'].unique()) == ['store{}'.format(k)
+                                             for k in range(5)]
+    assert len(table) == 5 * 18  # monthly: 18 steps by default
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--steps', '0'], 'must be >= 1'),
+    (['--columns', 'nope'], 'nope'),
+    (['--model', 'missing-dir'], 'missing-dir'),
+])
+def test_cli_forecast_refuses_bad_input_writing_nothing(tmp_path, capsys,
+                                                        args, message):
+    path = tmp_path / 'one.csv'
+    monthly(30).to_csv(path, index_label='month')
+    out = tmp_path / 'out'
+    assert main(['forecast', str(path), '--time-column', 'month', '--out',
+                 str(out)] + args) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and message in error
+    assert not out.exists() or not os.listdir(out)
