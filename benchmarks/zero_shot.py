@@ -105,7 +105,7 @@ def zero_shot_rows(model, chosen):
     return out
 
 
-def trained_rows(chosen, init, seed, iterations=1000):
+def trained_rows(chosen, init, seed, iterations=None):
     """Per series: ``fit_global`` from scratch or fine-tuned (``init``:
     ``scratch`` or the pretrained weights' directory)."""
     import lstm_chainer as lc
@@ -138,7 +138,8 @@ def main():
     parser.add_argument('--cache', help='statsforecast forecasts cached here')
     parser.add_argument('--scratch', action='store_true')
     parser.add_argument('--finetune', action='store_true')
-    parser.add_argument('--finetune-iterations', type=int, default=1000)
+    parser.add_argument('--finetune-iterations', type=int,
+                        help='default: fit_global\'s (300 fine-tuned)')
     parser.add_argument('--statsforecast', default=_statsforecast_python())
     args = parser.parse_args()
     from lstm_chainer.forecasting.models.pretrained import pretrained
