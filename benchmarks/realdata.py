@@ -168,8 +168,8 @@ def main():
     args = parser.parse_args()
     names = args.only or list(DATASETS)
     overrides = dict(_setting(text) for text in args.set)
-    models = ['LSTM', 'network', 'pretrained', 'naive', 'seasonal_naive',
-              'drift', 'VAR (diff)', 'damped ES', 'damped', 'ETS', 'Theta']
+    models = ['LSTM', 'network', 'naive', 'seasonal_naive', 'drift',
+              'VAR (diff)', 'damped ES', 'damped', 'ETS', 'Theta']
     ratios = {}
     for seed in args.seeds:
         rows = {}

@@ -221,11 +221,12 @@ def cmd_forecast(args, out):
         model = lc.load_model(args.model, refit=True)
         used = 'the model in {}'.format(args.model)
     pretrained = is_pretrained(model)
-    if model.covariates or (args.season is not None and not pretrained):
-        raise ValueError('--season is the pretrained network\'s: a trained '
-                         'model keeps its own' if not model.covariates else
-                         'the model reads covariates: use `lstm-chainer pred '
+    if model.covariates:
+        raise ValueError('the model reads covariates: use `lstm-chainer pred '
                          '--future`')
+    if args.season is not None and not pretrained:
+        raise ValueError('--season is the pretrained network\'s: a trained '
+                         'model keeps its own')
     if many != isinstance(model, GlobalForecaster) and not pretrained:
         raise ValueError('the model in {} forecasts {}: {} --id-column'
                          .format(args.model, *(('many series', 'give') if

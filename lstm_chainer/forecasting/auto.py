@@ -251,7 +251,7 @@ def baselines_of(settings):
     extra = ()
     if settings is not None and settings.classical:
         extra += CLASSICAL
-    if settings is not None and getattr(settings, 'pretrained', False) \
+    if settings is not None and settings.pretrained \
             and default_pretrained() is not None:
         extra += ('pretrained',)
     return BASELINES + extra

@@ -67,7 +67,8 @@ CANDIDATES = {
     'mean_pretrained': {'pretrained': 0.5},
     'pretrained3': {'pretrained': 1 / 3, 'theta': 1 / 3, 'damped': 1 / 3},
 }
-# Partners only one table's backtest computes.
+# Candidates only one table's backtest can score (its partners are
+# computed there alone).
 ONE_TABLE = ('regression', 'mean_regression', 'pretrained',
              'mean_pretrained', 'pretrained3')
 # Partners that read the covariates (rows with them, not the targets

@@ -763,7 +763,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
             (default :data:`ITERATIONS`: 1,000 from scratch, 300
             fine-tuned).
         init: ``pretrained`` (default: fine-tune the shipped network,
-            :func:`~lstm_chainer.pretrained`, where the collection has one
+            or ``$LSTM_CHAINER_PRETRAINED``'s, where the collection has one
             target and no inputs and the sizes are not set otherwise;
             else from scratch, a note says why), ``scratch``, a
             directory of pretrained weights or a :class:`GlobalForecaster`.
@@ -854,16 +854,21 @@ def initial_model(init, collection, given):
         tuple: ``(model, why)``: the pretrained :class:`GlobalForecaster`
         or ``None``, and why not (``None`` where none was asked for).
     """
-    from lstm_chainer.forecasting.models.pretrained import pretrained
+    from lstm_chainer.forecasting.models.pretrained import (
+        PACKAGE_DIR,
+        PATH_VARIABLE,
+        default_pretrained,
+        pretrained,
+    )
     if init is None or (isinstance(init, str) and init == 'scratch'):
         return None, None
     if isinstance(init, GlobalForecaster):
         model = init
     elif isinstance(init, str) and init == 'pretrained':
-        try:
-            model = pretrained()
-        except ValueError as error:  # a checkout without the weights
-            return None, str(error)
+        model = default_pretrained()
+        if model is None:  # a checkout without the weights
+            return None, 'no pretrained weights in {} (nor ${})'.format(
+                PACKAGE_DIR, PATH_VARIABLE)
     elif isinstance(init, str):
         model = pretrained(init)
     else:

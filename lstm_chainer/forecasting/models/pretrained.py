@@ -228,9 +228,10 @@ _LOADED = {}
 
 
 def default_pretrained():
-    """The pretrained model one-table runs use as a partner: the weights
-    in ``$LSTM_CHAINER_PRETRAINED`` where set, else the package's
-    (``None`` where there are none). Loaded once per process."""
+    """The pretrained model ``init='pretrained'`` starts from (fine-tuning
+    and one table's partner): the weights in ``$LSTM_CHAINER_PRETRAINED``
+    where set, else the package's (``None`` where there are none). Loaded
+    once per process."""
     path = os.environ.get(PATH_VARIABLE) or PACKAGE_DIR
     if path not in _LOADED:
         try:
