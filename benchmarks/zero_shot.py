@@ -86,9 +86,10 @@ def zero_shot_rows(model, chosen):
         collection = collection_of(group)
         start = time.process_time()
         ready, bt, notes = zero_shot(model, collection, h, season=m)
-        forecast = ready.forecast(collection, h)[:, :, 0]
         frame = ready.forecast_frame(collection, h)
         cpu = time.process_time() - start
+        forecast = frame[collection.columns[0]].to_numpy().reshape(
+            len(group), h).T
         network = ready.network(collection, h)[:, :, 0]
         print('{}: {} series zero-shot in {:.2f} CPU s; {}'.format(
             category, len(group), cpu, notes[0] if notes else ''),

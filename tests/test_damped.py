@@ -144,3 +144,18 @@ def test_a_backtest_refits_a_narrow_table_and_holds_a_wide_ones_fit(
     later[140:] = 0  # nothing after the last origin is read
     np.testing.assert_array_equal(
         damped_origin_forecasts(later, origins, 6, season), out)
+
+
+def test_smoothed_seasons_of_any_lengths_fit_together_as_alone():
+    # Columns of different lengths sit at different phases of the season
+    # in one array; each must get exactly its own fit.
+    rng = np.random.default_rng(4)
+    columns = []
+    for n in (30, 41, 55, 72, 97, 120):
+        t = np.arange(n)
+        swing = 1 + 0.3 * (1 + t / n) * np.sin(2 * np.pi * t / 12)
+        columns.append((50 + 0.2 * t) * swing + rng.normal(0, 1, n))
+    columns.append(-columns[-1])  # additive indices
+    many = damped_forecasts(columns, 14, season=12)
+    for j, y in enumerate(columns):
+        np.testing.assert_array_equal(many[:, j], damped_forecast(y, 14, 12))

@@ -6,6 +6,7 @@ from lstm_chainer.forecasting.classical.theta import (
     seasonal_indices,
     theta_forecast,
     theta_forecasts,
+    theta_forecasts_of,
 )
 
 
@@ -70,3 +71,16 @@ def test_a_wide_tables_origins_hold_one_fit_and_follow_the_level():
     assert (moved[:, origins >= 100, 0] - out[:, origins >= 100, 0]
             ).mean() > 25
     np.testing.assert_array_equal(moved[:, :, 1:], out[:, :, 1:])
+
+
+def test_series_of_any_lengths_are_forecast_together_as_alone():
+    rng = np.random.default_rng(2)
+    t = np.arange(90.0)
+    columns = [np.array([5.0]), 3 + np.arange(2.0)]
+    for n in (13, 30, 49, 90):
+        season = 1 + 0.2 * np.sin(2 * np.pi * t[:n] / 12)
+        columns.append((20 + 0.3 * t[:n]) * season + rng.normal(0, 1, n))
+    together = theta_forecasts_of(columns, 7, 12, chunk=2)
+    assert np.all(together[:, 0] == 5.0)
+    for j, y in enumerate(columns[1:], 1):
+        np.testing.assert_array_equal(together[:, j], theta_forecast(y, 7, 12))

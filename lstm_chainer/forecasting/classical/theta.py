@@ -23,6 +23,8 @@ _GRID = np.linspace(0.0, 1.0, 101)
 # of a few columns is refitted at every origin, a wide one at fewer
 # (between them the fit is held and its states filtered on).
 FIT_BUDGET = 256
+# Grid points x columns of one smoothing step's arrays (cache-sized).
+_CELLS = 2 ** 14
 
 
 def has_season(y, season):
@@ -146,6 +148,59 @@ def theta_forecast(y, horizon, season=None):
     return reseasonalise(level + 0.5 * b0 * h)
 
 
+def theta_forecasts_of(columns, horizon, season=None, chunk=None):
+    """:func:`theta_forecast` of many columns of any lengths at once, each
+    left-padded with its first value (simple smoothing started there does
+    not move on those rows, so every fit is the one column's own).
+
+    Args:
+        columns (list): 1-D histories (one row at least; a column of one
+            row is forecast flat).
+        horizon (int): Steps.
+        season (int): Season length.
+        chunk (int): Columns per array (default: what keeps a step's
+            arrays in cache).
+
+    Returns:
+        numpy.ndarray: ``(horizon, len(columns))``.
+    """
+    out = np.empty((horizon, len(columns)))
+    prepared = [deseasonalise(y, season) if len(y) > 1 else
+                (np.asarray(y, dtype=np.float64), lambda f: f)
+                for y in columns]
+    lengths = np.array([len(y) for y, _ in prepared])
+    order = np.argsort(-lengths, kind='stable')
+    chunk = chunk or max(1, _CELLS // len(_GRID))
+    h = np.arange(horizon, dtype=np.float64)[:, None]
+    for at in range(0, len(columns), chunk):
+        picked = order[at:at + chunk]
+        width = int(lengths[picked[0]])
+        padded = np.empty((width, len(picked)))
+        for k, j in enumerate(picked):
+            y = prepared[j][0]
+            padded[:width - len(y), k] = y[0]
+            padded[width - len(y):, k] = y
+        alpha = _fit_ses_many(padded)
+        level = padded[0].copy()
+        for value in padded:
+            level = level + alpha * (value - level)
+        n = lengths[picked]
+        b0 = np.array([np.polyfit(np.arange(len(prepared[j][0]),
+                                            dtype=np.float64),
+                                  prepared[j][0], 1)[0] if len(
+                                      prepared[j][0]) > 1 else 0.0
+                       for j in picked])
+        # Python's pow, as the one-column fit takes it (NumPy's vectorised
+        # one can differ in the last bit).
+        decay = np.array([float(1 - a) ** int(m) for a, m in zip(alpha, n)])
+        with np.errstate(divide='ignore', invalid='ignore'):
+            shift = np.where(alpha > 0, 1 / alpha - decay / alpha, 0.0)
+        forecasts = level + 0.5 * b0 * (h + shift)
+        for k, j in enumerate(picked):
+            out[:, j] = prepared[j][1](forecasts[:, k])
+    return out
+
+
 def _fit_ses_many(y):
     """The smoothing weight of least squared one-step error of every
     column of ``y`` (``(T, n)``), simple smoothing started at its first
@@ -161,10 +216,13 @@ def _fit_ses_many(y):
     for _ in range(4):
         level = np.repeat(y[:1].T, alphas.shape[1], axis=1)
         sse = np.zeros(alphas.shape)
+        error, work = np.empty_like(sse), np.empty_like(sse)
         for value in y:
-            error = value[:, None] - level
-            sse += error * error
-            level = level + alphas * error
+            np.subtract(value[:, None], level, out=error)
+            np.multiply(error, error, out=work)
+            sse += work
+            np.multiply(alphas, error, out=work)
+            level += work
         best = alphas[rows, np.argmin(sse, axis=1)]
         if _ == 3:
             return best

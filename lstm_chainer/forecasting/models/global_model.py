@@ -35,7 +35,7 @@ from lstm_chainer.data.collection import Collection, read_long
 from lstm_chainer.device import get_device
 from lstm_chainer.forecasting import combination, saved
 from lstm_chainer.forecasting.classical.damped import damped_forecasts
-from lstm_chainer.forecasting.classical.theta import theta_forecast
+from lstm_chainer.forecasting.classical.theta import theta_forecasts_of
 from lstm_chainer.forecasting.evaluation.backtest import naive_scale
 from lstm_chainer.forecasting.evaluation.intervals import (
     carried,
@@ -492,11 +492,10 @@ def load_global(directory, refit=False):
 def theta_collection(collection, horizon, season):
     """Theta's forecasts past every series (``(H, S, n)``)."""
     out = np.empty((horizon, len(collection), len(collection.columns)))
-    for i in range(len(collection)):
-        rows = collection.series(i)
-        for k in range(rows.shape[1]):
-            out[:, i, k] = theta_forecast(rows[:, k], horizon, season) \
-                if len(rows) > 1 else rows[-1, k]
+    for k in range(len(collection.columns)):
+        out[:, :, k] = theta_forecasts_of(
+            [collection.series(i)[:, k] for i in range(len(collection))],
+            horizon, season)
     return out
 
 
