@@ -106,7 +106,7 @@ def zero_shot_rows(model, chosen):
     return out
 
 
-def trained_rows(chosen, init, seed, iterations=None):
+def trained_rows(chosen, init, seed, iterations=None, ensemble=None):
     """Per series: ``fit_global`` from scratch or fine-tuned (``init``:
     ``scratch`` or the pretrained weights' directory)."""
     import lstm_chainer as lc
@@ -116,7 +116,8 @@ def trained_rows(chosen, init, seed, iterations=None):
         collection = collection_of(group)
         start = time.process_time()
         result = lc.fit_global(collection, horizon=h, season=m, seed=seed,
-                               init=init, iterations=iterations)
+                               init=init, iterations=iterations,
+                               **({'ensemble': ensemble} if ensemble else {}))
         forecast = result.forecaster.forecast(collection, h)[:, :, 0]
         cpu = time.process_time() - start
         print('{}: {} ({:.0f} CPU s); {}'.format(category, init,
@@ -141,6 +142,8 @@ def main():
     parser.add_argument('--finetune', action='store_true')
     parser.add_argument('--finetune-iterations', type=int,
                         help='default: fit_global\'s (300 fine-tuned)')
+    parser.add_argument('--finetune-ensemble', type=int,
+                        help='default: fit_global\'s (2 fine-tuned)')
     parser.add_argument('--statsforecast', default=_statsforecast_python())
     args = parser.parse_args()
     from lstm_chainer.forecasting.models.pretrained import pretrained
@@ -158,7 +161,7 @@ def main():
     if args.finetune:
         more['fine-tuned'] = trained_rows(
             chosen, args.model or 'pretrained', args.seed,
-            args.finetune_iterations)
+            args.finetune_iterations, args.finetune_ensemble)
     sf = classical(chosen, args.statsforecast, args.cache)
     rows = []
     for category, group in chosen.items():

@@ -887,3 +887,37 @@ def test_fit_auto_and_forecast_take_a_collection(trained):
     with pytest.raises(ValueError, match='a global model forecasts a '
                        'Collection'):
         lc.forecast(result.forecaster, long_table(), 2)
+
+
+def test_the_refit_continues_the_validated_members(monkeypatch):
+    c = lc.from_long(long_table(), 'store', 'month')
+    runs = []
+    train = global_model.train_global
+
+    def spy(collection, settings, *args, init=None, **kwargs):
+        forecaster, trainers = train(collection, settings, *args, init=init,
+                                     **kwargs)
+        runs.append((len(collection.values), settings.epochs, init,
+                     forecaster, trainers))
+        return forecaster, trainers
+
+    monkeypatch.setattr(global_model, 'train_global', spy)
+    result = lc.fit_global(c, horizon=6, ensemble=2, epochs=12, seed=3,
+                           batch_size=64, init='scratch')
+    (rows, epochs, init, validated, _), (all_rows, refit_epochs, start,
+                                         final, trainers) = runs
+    assert init is None and start is validated
+    assert all_rows == len(c.values) > rows
+    assert refit_epochs == round(12 * global_model.REFIT_SHARE) == 4
+    assert all(t.updater.epoch == 4 for t in trainers)
+    assert result.forecaster is final
+    # Each member went on from its own validated weights: four updates of
+    # Adam move a weight by 0.004 at most; the members (other seeds) differ
+    # by far more.
+
+    def distance(a, b):
+        return max(float(np.abs(p.array - q.array).max())
+                   for p, q in zip(a.params(), b.params()))
+    for before, after in zip(validated.members, final.members):
+        assert 0 < distance(before, after) < 0.01
+    assert distance(*validated.members) > 0.1

@@ -174,6 +174,13 @@ def test_fit_global_fine_tunes_from_the_pretrained_weights():
     assert any('trained from scratch: n_units 8' in n for n in other.notes)
     with pytest.raises(ValueError, match='init must be'):
         lc.fit_global(collection, horizon=6, epochs=1, init=3)
+    # Unless given, fine-tuning trains two members, from scratch three.
+    two = lc.fit_global(collection, horizon=6, season=12, epochs=1,
+                        refit=False)
+    three = lc.fit_global(collection, horizon=6, season=12, epochs=1,
+                          refit=False, init='scratch')
+    assert (two.settings.ensemble, len(two.forecaster.members)) == (2, 2)
+    assert (three.settings.ensemble, len(three.forecaster.members)) == (3, 3)
 
 
 def test_one_table_backtests_the_pretrained_partner():
