@@ -206,6 +206,7 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
     trend = np.repeat(starts[:, 1:], len(alpha), axis=1)
     sse = np.zeros_like(level)
     base, error, work = (np.empty_like(level) for _ in range(3))
+    combine = np.multiply if multiplicative else np.add
     with np.errstate(all='ignore'):  # a diverging point's SSE is inf
         for t in range(width):
             k = active[t]
@@ -213,7 +214,7 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
             b, e, w = base[:k], error[:k], work[:k]
             np.multiply(phi, tr, out=b)
             b += lv
-            np.multiply(b, s, out=e) if multiplicative else np.add(b, s, out=e)
+            combine(b, s, out=e)  # the one-step forecast
             np.subtract(padded[t, :k, None], e, out=e)
             np.multiply(e, e, out=w)
             sse[:k] += w
@@ -223,7 +224,10 @@ def _fit_evolving(columns, indices, season, multiplicative, horizon, grid):
             tr *= phi
             np.multiply(beta, step, out=w)
             tr += w
-            np.divide(e, b, out=w) if multiplicative else np.copyto(w, e)
+            if multiplicative:
+                np.divide(e, b, out=w)
+            else:
+                np.copyto(w, e)
             w *= gamma
             s += w
         aic = lengths[:, None] * np.log(np.maximum(sse, 1e-300)
