@@ -855,7 +855,7 @@ REFIT_SHARE = 1 / 3
 ITERATIONS = {False: 1000, True: 300}
 # Members from scratch and fine-tuned: members fine-tuned from one network
 # differ less, and two of them scored as three on M3 (12.22, MASE 1.357)
-# in 82 CPU s against about 130 (benchmarks/experiments/refit.md).
+# in 81 CPU s against 121 (benchmarks/experiments/refit.md).
 ENSEMBLE = {False: 3, True: 2}
 # Settings a pretrained network's inputs depend on: fine-tuning keeps them.
 PREPARATION = {'normalise': 'window', 'deseasonalise': True,
