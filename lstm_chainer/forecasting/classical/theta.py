@@ -65,8 +65,9 @@ def seasonal_indices(y, season, multiplicative):
     trend, offset = centred_trend(y, season)
     part = y[offset:offset + len(trend)]
     detrended = part / trend if multiplicative else part - trend
-    position = (np.arange(len(detrended)) + offset) % season
-    means = np.array([detrended[position == p].mean()
+    # Position p's rows are every season-th from its first (a strided view
+    # sums as the selected copy did).
+    means = np.array([detrended[(p - offset) % season::season].mean()
                       for p in range(season)])
     return means / means.mean() if multiplicative else means - means.mean()
 
