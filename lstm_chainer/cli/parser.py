@@ -83,7 +83,7 @@ TRAIN = [
      'log, log-diff, or per column (sales=log-diff,temp=none); default auto: '
      'chosen per column on the training part')),
     ('--epochs', dict(type=COUNT, help='training epochs (default 1: 300 iterations '
-     'per member; N: 1000 iterations)')),
+     'per member; N: 1000 iterations, 300 fine-tuned)')),
     ('--early-stopping', dict(type=COUNT, metavar='EPOCHS', help='one table: choose '
      'the epochs by early stopping on the last quarter of the training part')),
     ('--n-units', dict(type=COUNT, help='LSTM units (default 32)')),
@@ -100,7 +100,8 @@ TRAIN = [
     ('--stride', dict(type=COUNT, metavar='ROWS', help='one table: rows '
      'between backtest origins (default 1)')),
     ('--ensemble', dict(type=COUNT, metavar='K', help='networks from '
-     'different seeds, their forecasts averaged (default 1: 5; N: 3)')),
+     'different seeds, their forecasts averaged (default 1: 5; N: 3, '
+     '2 fine-tuned)')),
     ('--levels', dict(**_LEVELS, help='coverage of the prediction intervals, '
      'in %% (default 80,95)')),
     ('--classical', dict(action='store_true', help='one table: also '
