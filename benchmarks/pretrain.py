@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 COMPETITIONS = {'m1': 'M1', 'm3': 'M3', 'tourism': 'Tourism'}
 # The defaults the shipped weights were trained with.
 DEFAULTS = dict(horizon=18, context=24, n_units=64, n_layers=1,
-                batch_size=256, iterations=80000, synthetic=6000, seed=0,
+                batch_size=256, iterations=40000, synthetic=6000, seed=0,
                 sampling='series', loss='mse')
 
 
