@@ -116,19 +116,8 @@ def deseasonalise(y, season, form=False):
     return (y / at if multiplicative else y - at), back
 
 
-def _fit_ses(y):
-    """``(alpha, level)``: the weight of least squared one-step error of
-    simple smoothing started at ``y[0]`` (:func:`_fit_ses_many`) and the
-    last level."""
-    alpha = float(_fit_ses_many(np.asarray(y, dtype=np.float64)[:, None])[0])
-    level = y[0]
-    for value in y:
-        level = level + alpha * (value - level)
-    return alpha, float(level)
-
-
 def theta_forecast(y, horizon, season=None):
-    """The Theta forecast of one column.
+    """The Theta forecast of one column (:func:`theta_forecasts_of`).
 
     Args:
         y: The history, oldest first (2 rows at least).
@@ -138,15 +127,7 @@ def theta_forecast(y, horizon, season=None):
     Returns:
         numpy.ndarray: ``(horizon,)`` forecasts.
     """
-    y, reseasonalise = deseasonalise(y, season)
-    n = len(y)
-    t = np.arange(n, dtype=np.float64)
-    b0 = np.polyfit(t, y, 1)[0] if n > 1 else 0.0
-    alpha, level = _fit_ses(y)
-    h = np.arange(horizon, dtype=np.float64)
-    if alpha > 0:
-        h += 1 / alpha - (1 - alpha) ** n / alpha
-    return reseasonalise(level + 0.5 * b0 * h)
+    return theta_forecasts_of([y], horizon, season)[:, 0]
 
 
 def theta_forecasts_of(columns, horizon, season=None, chunk=None):
@@ -186,13 +167,11 @@ def theta_forecasts_of(columns, horizon, season=None, chunk=None):
         for value in padded:
             level = level + alpha * (value - level)
         n = lengths[picked]
-        b0 = np.array([np.polyfit(np.arange(len(prepared[j][0]),
-                                            dtype=np.float64),
-                                  prepared[j][0], 1)[0] if len(
-                                      prepared[j][0]) > 1 else 0.0
-                       for j in picked])
-        # Python's pow, as the one-column fit takes it (NumPy's vectorised
-        # one can differ in the last bit).
+        b0 = np.array([np.polyfit(np.arange(m, dtype=np.float64),
+                                  prepared[j][0], 1)[0] if m > 1 else 0.0
+                       for j, m in zip(picked, n)])
+        # Python's pow (NumPy's vectorised one can differ in the last bit,
+        # and the forecasts were bitwise those of one column at a time).
         decay = np.array([float(1 - a) ** int(m) for a, m in zip(alpha, n)])
         with np.errstate(divide='ignore', invalid='ignore'):
             shift = np.where(alpha > 0, 1 / alpha - decay / alpha, 0.0)
