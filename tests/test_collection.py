@@ -3,6 +3,7 @@ preparation, the global model, its CLI."""
 import json
 import os
 
+import chainer
 import chainer.functions as F
 import numpy as np
 import pandas as pd
@@ -921,3 +922,52 @@ def test_the_refit_continues_the_validated_members(monkeypatch):
     for before, after in zip(validated.members, final.members):
         assert 0 < distance(before, after) < 0.01
     assert distance(*validated.members) > 0.1
+
+
+def test_the_linear_schedule_decays_adam_to_zero_with_clipped_gradients(
+        tmp_path):
+    import dataclasses
+    c = lc.from_long(long_table(), 'store', 'month')
+    s = global_model.global_settings(c, horizon=6, epochs=8, ensemble=1,
+                                     batch_size=8, schedule='linear',
+                                     grad_clip=0.5)
+    decayed, (trainer,) = global_model.train_global(c, s, str(tmp_path / 'a'))
+    optimizer = trainer.updater.get_optimizer('main')
+    assert optimizer.alpha == 0.0  # the step after the last epoch
+    assert any(isinstance(h, chainer.optimizer_hooks.GradientClipping)
+               and h.threshold == 0.5
+               for h in optimizer._hookable._pre_update_hooks.values())
+    constant, _ = global_model.train_global(
+        c, dataclasses.replace(s, schedule='constant'), str(tmp_path / 'b'))
+    assert not all(np.array_equal(p.array, q.array) for p, q in zip(
+        decayed.members[0].params(), constant.members[0].params()))
+
+
+def test_a_resumed_run_starts_at_its_decayed_step():
+    from types import SimpleNamespace
+
+    from lstm_chainer.training.extensions import linear_decay
+    for progress in (0.0, 2.5, 5.0, 12.0):
+        # A fresh optimizer, as after loading a snapshot: its alpha is the
+        # default again, and the step comes from the restored progress.
+        optimizer = chainer.optimizers.Adam()
+        trainer = SimpleNamespace(updater=SimpleNamespace(
+            epoch_detail=progress, get_optimizer={'main': optimizer}.get))
+        extension = linear_decay(10)
+        extension.initialize(trainer)
+        assert optimizer.alpha == pytest.approx(
+            0.001 * max(0.0, 1 - progress / 10))
+        trainer.updater.epoch_detail = progress + 1
+        extension(trainer)
+        assert optimizer.alpha == pytest.approx(
+            0.001 * max(0.0, 1 - (progress + 1) / 10))
+
+
+@pytest.mark.parametrize('given, message', [
+    ({'schedule': 'cosine'}, 'schedule must be one of constant, linear'),
+    ({'grad_clip': 0}, 'grad_clip'),
+])
+def test_bad_training_recipes_are_named(given, message):
+    c = lc.from_long(long_table(4), 'store', 'month')
+    with pytest.raises(ValueError, match=message):
+        global_model.global_settings(c, horizon=6, **given)

@@ -164,3 +164,29 @@ class EpochLine(_LogReader):
         parts.append('elapsed {:.1f}s remaining {:.1f}s'.format(elapsed,
                                                                 remaining))
         print('  '.join(parts), file=self.out or sys.stdout, flush=True)
+
+
+def linear_decay(epochs, attr='alpha'):
+    """An extension that decays the optimizer's step linearly to zero.
+
+    Before every update the step is ``start * (1 - epoch_detail / epochs)``,
+    computed from the updater's progress (set when the run starts and after
+    each update), so a resumed run continues exactly.
+
+    Args:
+        epochs (int): Epochs over which the step reaches zero.
+        attr (str): The optimizer's hyperparameter (Adam's ``alpha``).
+
+    Returns:
+        callable: The extension.
+    """
+    start = {}
+
+    def decay(trainer):
+        optimizer = trainer.updater.get_optimizer('main')
+        first = start.setdefault('value', getattr(optimizer, attr))
+        progress = trainer.updater.epoch_detail / float(epochs)
+        setattr(optimizer, attr, first * max(0.0, 1.0 - progress))
+
+    return training.make_extension(trigger=(1, 'iteration'),
+                                   initializer=decay)(decay)

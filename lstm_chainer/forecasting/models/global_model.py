@@ -22,7 +22,7 @@ import chainer.functions as F
 import numpy as np
 import pandas as pd
 
-from lstm_chainer._checks import check_int
+from lstm_chainer._checks import check_int, check_positive
 from lstm_chainer._io import load_npz
 from lstm_chainer.core import fused
 from lstm_chainer.core.collection_iterator import (
@@ -60,6 +60,7 @@ from lstm_chainer.forecasting.settings import (
     refuse_for_collection,
 )
 from lstm_chainer.training import distributed
+from lstm_chainer.training.extensions import linear_decay
 from lstm_chainer.training.threads import training_threads
 
 SERIES_FILE = 'series.csv'
@@ -80,6 +81,7 @@ COMBINE = combination.CHOICES
 # with Theta within 6 %, the mean of all three within 3.3 %).
 AUTO = ('mean_damped', 'mean', 'none', 'mean3')
 LOSSES = {'mse': F.mean_squared_error, 'mae': F.mean_absolute_error}
+SCHEDULES = ('constant', 'linear')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,6 +130,10 @@ class GlobalSettings(Settings):
             prepared with its own season (a pretrained model): a
             collection it forecasts is prepared with the season of its
             time step, or the one given, not :attr:`season`.
+        grad_clip (float): Clip the gradient's global norm to this
+            (``None``: no clipping).
+        schedule (str): Adam's step: ``constant``, or ``linear``
+            (decays linearly to zero over the epochs).
     """
 
     horizon: int
@@ -152,6 +158,8 @@ class GlobalSettings(Settings):
     calendar: tuple = ()
     covariates: tuple = ()
     any_season: bool = False
+    grad_clip: float | None = None
+    schedule: str = 'constant'
 
 
 
@@ -209,6 +217,11 @@ def global_settings(collection: Collection, horizon=None, season=None,
     if given.get('loss', 'mse') not in LOSSES:
         raise ValueError('loss must be one of {}, got {!r}'.format(
             ', '.join(LOSSES), given['loss']))
+    if given.get('schedule', 'constant') not in SCHEDULES:
+        raise ValueError('schedule must be one of {}, got {!r}'.format(
+            ', '.join(SCHEDULES), given['schedule']))
+    if given.get('grad_clip') is not None:
+        check_positive('grad_clip', given['grad_clip'])
     for name in ('n_units', 'n_layers', 'batch_size', 'ensemble', 'seed'):
         if name in given:
             check_int(name, given[name], 0 if name == 'seed' else 1)
@@ -983,10 +996,13 @@ def train_global(collection, settings, out, device=-1, comm=None,
             out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
             snap=max(10, s.epochs // 10), epoch=s.epochs, seed=seed,
             n_layers=s.n_layers, plot=False, lossfun=LOSSES[s.loss],
+            grad_clip=s.grad_clip,
             epoch_lines=max(1, s.epochs // 10) if report == 'lines'
             else None,
             line_prefix='member {}/{}  '.format(k + 1, s.ensemble)
             if s.ensemble > 1 else '')
+        if s.schedule == 'linear':
+            trainer.extend(linear_decay(s.epochs))
         if init is not None and trainer.updater.iteration == 0:
             trainer.updater.predictor.copyparams(
                 init.members[k % len(init.members)])
