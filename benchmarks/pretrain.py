@@ -35,7 +35,7 @@ COMPETITIONS = {'m1': 'M1', 'm3': 'M3', 'tourism': 'Tourism'}
 DEFAULTS = dict(horizon=18, context=24, n_units=64, n_layers=1,
                 batch_size=256, iterations=40000, synthetic=6000, seed=0,
                 sampling='series', loss='mse', grad_clip=0.0,
-                schedule='constant')
+                schedule='constant', normalise='window')
 
 
 def corpus(leave_out=(), synthetic=6000, seed=0):
@@ -74,7 +74,8 @@ def settings_of(args):
         horizon=args.horizon, context=args.context, n_units=args.n_units,
         n_layers=args.n_layers, batch_size=args.batch_size, epochs=1,
         ensemble=1, sampling=args.sampling, loss=args.loss, seed=args.seed,
-        any_season=True, grad_clip=args.grad_clip or None,
+        any_season=True, normalise=args.normalise,
+        grad_clip=args.grad_clip or None,
         schedule=args.schedule)
 
 
@@ -143,7 +144,8 @@ def main():
                                         forecaster.members[0].params()))},
         'training': {'iterations': args.iterations, 'epochs': epochs,
                      'batch_size': s.batch_size, 'sampling': s.sampling,
-                     'loss': s.loss, 'grad_clip': s.grad_clip,
+                     'loss': s.loss, 'normalise': s.normalise,
+                     'grad_clip': s.grad_clip,
                      'schedule': s.schedule, 'seed': s.seed,
                      'budget': 'one CPU core (BLAS on one thread)',
                      'seconds': round(seconds, 1),

@@ -14,6 +14,7 @@ from lstm_chainer.cli import main
 from lstm_chainer.core import fused
 from lstm_chainer.core.collection_iterator import (
     CollectionIterator,
+    context_scale,
     gather_windows,
     window_origins,
 )
@@ -119,6 +120,19 @@ def test_windows_anchor_at_the_origin_and_pad_short_series():
     # with its first value.
     np.testing.assert_array_equal(windows[:, 1, 0] + 16,
                                   [12, 12, 13, 14, 15, 16, 17, 18, 19])
+
+
+def test_the_context_scale_reads_a_series_own_rows_only():
+    # Squares: changes 1, 3, 5, ... grow along the series.
+    values = (np.arange(20, dtype=np.float64) ** 2)[:, None]
+    offsets = np.array([0, 12, 20])
+    windows, _ = gather_windows(values, offsets, [0, 1], [5, 4], 6, 3)
+    scale = context_scale(windows, np.array([5, 4]), 6, 0.5)
+    # Series 0, rows 0..5: changes 1, 3, 5, 7, 9. Series 1 (rows 12..19)
+    # from its row 0: the padded row before it adds no change of 0.
+    np.testing.assert_allclose(scale[:, 0], [5.0, (25 + 27 + 29 + 31) / 4])
+    flat = np.zeros((6, 1, 1))
+    assert context_scale(flat, np.array([9]), 6, 0.5)[0, 0] == 0.5
 
 
 def test_collection_iterator_draws_by_series_or_by_window():
@@ -971,3 +985,38 @@ def test_bad_training_recipes_are_named(given, message):
     c = lc.from_long(long_table(4), 'store', 'month')
     with pytest.raises(ValueError, match=message):
         global_model.global_settings(c, horizon=6, **given)
+
+
+@pytest.fixture(scope='module')
+def scaled():
+    c = lc.from_long(long_table(), 'store', 'month')
+    return c, lc.fit_global(c, horizon=6, ensemble=1, iterations=40, seed=3,
+                            batch_size=64, normalise='scaled',
+                            deseasonalise=False, init='scratch', refit=False)
+
+
+def test_scaled_windows_forecast_log_changes_in_proportion(scaled):
+    # Squaring a positive series doubles its log changes: its scaled
+    # windows are the same, so its forecast is the square of the forecast.
+    c, result = scaled
+    forecaster = result.forecaster
+    assert forecaster.sigma == 1.0
+    squared = lc.Collection.from_series(
+        [c.series(i)[:, 0] ** 2 for i in range(len(c))], ids=c.ids)
+    plain = forecaster.network(c, 6)
+    np.testing.assert_allclose(forecaster.network(squared, 6), plain ** 2,
+                               rtol=1e-4)
+
+
+def test_fine_tuning_keeps_the_pretrained_preparation(scaled):
+    c, result = scaled
+    tuned = lc.fit_global(c, horizon=6, iterations=10, batch_size=64,
+                          init=result.forecaster, refit=False)
+    assert tuned.settings.normalise == 'scaled'
+    assert any('fine-tuned' in note for note in tuned.notes)
+    other = lc.fit_global(c, horizon=6, iterations=10, batch_size=64,
+                          init=result.forecaster, refit=False,
+                          normalise='window')
+    assert other.settings.normalise == 'window'
+    assert any("normalise='window' prepares the series otherwise" in note
+               for note in other.notes)

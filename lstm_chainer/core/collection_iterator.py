@@ -59,6 +59,30 @@ def gather_windows(values, offsets, series, origins, context, steps,
     return windows, level
 
 
+def context_scale(windows, origins, context, floor):
+    """Each window's mean absolute change over its context (the rows of
+    its own series: not the first row repeated before it), at least
+    ``floor``.
+
+    Args:
+        windows: ``(>= context, B, n)`` windows (:func:`gather_windows`).
+        origins: ``(B,)`` their origins.
+        context (int): Rows up to and including the origin.
+        floor (float): The least scale (a flat history's).
+
+    Returns:
+        numpy.ndarray: ``(B, n)`` scales.
+    """
+    changes = np.abs(np.diff(windows[:context], axis=0))
+    # Change j is from row o - context + 1 + j to the next: its own when
+    # that row is at or after the series' first.
+    own = (np.asarray(origins)[None, :]
+           + np.arange(1 - context, 0)[:, None]) >= 0
+    count = np.maximum(own.sum(axis=0), 1)[:, None]
+    mean = (changes * own[..., None]).sum(axis=0) / count
+    return np.maximum(mean, floor).astype(windows.dtype)
+
+
 class CollectionIterator(EpochIterator):
     """Random training windows across the series of a collection.
 
@@ -85,6 +109,9 @@ class CollectionIterator(EpochIterator):
             training).
         score_horizon (bool): The loss covers the ``horizon`` forecast
             steps only (``False``: the warm-up steps too).
+        scale_floor (float): Divide each anchored window by its
+            :func:`context_scale` of at least this (``None``: not
+            scaled).
         inputs: ``(rows, k)`` inputs known ahead (static, calendar,
             covariates): the step that reads row ``t`` reads the inputs of
             row ``t + 1``, the row it predicts; neither anchored nor
@@ -98,7 +125,8 @@ class CollectionIterator(EpochIterator):
 
     def __init__(self, values, offsets, batch_size=256, context=12,
                  horizon=6, sampling='windows', anchor=True, seed=None,
-                 shard=None, score_horizon=True, inputs=None):
+                 shard=None, score_horizon=True, inputs=None,
+                 scale_floor=None):
         if sampling not in SAMPLING:
             raise ValueError('sampling must be one of {}, got {!r}'.format(
                 ', '.join(SAMPLING), sampling))
@@ -114,6 +142,7 @@ class CollectionIterator(EpochIterator):
         self.loss_from = self.support_len if score_horizon else 0
         self.sampling = sampling
         self.anchor = bool(anchor)
+        self.scale_floor = scale_floor
         first, count = window_origins(np.diff(self.offsets), self.context,
                                       self.horizon)
         usable = np.flatnonzero(count > 0)
@@ -173,6 +202,9 @@ class CollectionIterator(EpochIterator):
         windows, _ = gather_windows(self.values, self.offsets, series,
                                     origins, self.context, self.horizon,
                                     self.anchor)
+        if self.scale_floor is not None:
+            windows = windows / context_scale(windows, origins, self.context,
+                                              self.scale_floor)[None]
         windows = windows.astype(np.float32)
         if self.inputs is None:
             return windows[:-1], windows[1:]

@@ -28,6 +28,7 @@ from lstm_chainer.core import fused
 from lstm_chainer.core.collection_iterator import (
     SAMPLING,
     CollectionIterator,
+    context_scale,
     gather_windows,
 )
 from lstm_chainer.core.model import Model
@@ -82,6 +83,9 @@ COMBINE = combination.CHOICES
 AUTO = ('mean_damped', 'mean', 'none', 'mean3')
 LOSSES = {'mse': F.mean_squared_error, 'mae': F.mean_absolute_error}
 SCHEDULES = ('constant', 'linear')
+# The least context scale of normalise='scaled' (prepared units: a change
+# of 1 % a step on a logged series), so a flat history is not divided by 0.
+SCALE_FLOOR = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +110,10 @@ class GlobalSettings(Settings):
         sampling (str): ``series`` (every series equally often) or
             ``windows`` (every window equally often).
         normalise (str): ``window`` (each window minus its level at the
-            origin) or ``series`` (each series standardised).
+            origin), ``scaled`` (that, divided by the mean absolute change
+            over the window's context: every window weighs alike in the
+            loss, however volatile its series) or ``series`` (each series
+            standardised).
         deseasonalise (bool): Classical decomposition where the season
             passes Theta's test.
         log_transform (bool): Log positive series.
@@ -323,8 +330,10 @@ class GlobalForecaster:
         series = np.arange(len(collection))
         windows, level = gather_windows(
             z, collection.offsets, series, lengths - 1, s.context, 0,
-            s.normalise == 'window')
-        xs = windows.astype(np.float32)
+            s.normalise != 'series')
+        scale = context_scale(windows, lengths - 1, s.context, SCALE_FLOOR) \
+            if s.normalise == 'scaled' else np.ones_like(level)
+        xs = (windows / scale[None]).astype(np.float32)
         if known is not None:
             history, _ = gather_windows(
                 self.inputs.rows(collection), collection.offsets, series,
@@ -346,7 +355,7 @@ class GlobalForecaster:
             outputs.append(np.concatenate(parts, axis=1))
         # The members' mean, as one table's ensemble (the median scored
         # the same on M3, M1 and tourism within 0.03 sMAPE).
-        z_hat = np.mean(outputs, axis=0) + level[None]
+        z_hat = np.mean(outputs, axis=0) * scale[None] + level[None]
         positions = lengths[None, :] + np.arange(horizon)[:, None]
         return prep.inverse(z_hat * self.sigma, series, positions)
 
@@ -794,7 +803,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
     notes = []
     start, why = initial_model(init, collection, overrides)
     if start is not None:
-        for name in ('n_units', 'n_layers'):
+        for name in ('n_units', 'n_layers') + PREPARATION:
             overrides.setdefault(name, getattr(start.settings, name))
         notes.append('fine-tuned from {} ({} units)'.format(
             start.meta.get('pretrained', {}).get('name', 'the pretrained '
@@ -871,8 +880,7 @@ ITERATIONS = {False: 1000, True: 300}
 # in 81 CPU s against 121 (benchmarks/experiments/refit.md).
 ENSEMBLE = {False: 3, True: 2}
 # Settings a pretrained network's inputs depend on: fine-tuning keeps them.
-PREPARATION = {'normalise': 'window', 'deseasonalise': True,
-               'log_transform': True}
+PREPARATION = ('normalise', 'deseasonalise', 'log_transform')
 
 
 def initial_model(init, collection, given):
@@ -915,8 +923,8 @@ def initial_model(init, collection, given):
         if given.get(name, getattr(m, name)) != getattr(m, name):
             return None, '{} {} is not the pretrained network\'s {}'.format(
                 name, given[name], getattr(m, name))
-    for name, value in PREPARATION.items():
-        if given.get(name, value) != getattr(m, name):
+    for name in PREPARATION:
+        if name in given and given[name] != getattr(m, name):
             return None, '{}={!r} prepares the series otherwise than the ' \
                 'pretrained network learnt'.format(name, given[name])
     return model, None
@@ -979,17 +987,19 @@ def train_global(collection, settings, out, device=-1, comm=None,
     inputs = encoder.rows(collection) if encoder.width else None
     group = distributed.process_group(comm)
     shard = None if comm is None else (comm.rank, comm.size)
-    sigma = _window_scale(z, collection.offsets, s) if init is None \
-        else init.sigma
+    # Scaled windows are scale-free: a common scale would cancel.
+    sigma = init.sigma if init is not None else 1.0 \
+        if s.normalise == 'scaled' else _window_scale(z, collection.offsets, s)
     members, trainers = [], []
     for k in range(s.ensemble):
         seed = s.seed + 1000 * k
         iterator = CollectionIterator(
             z / sigma, collection.offsets, s.batch_size, s.context,
-            s.horizon, s.sampling, s.normalise == 'window',
+            s.horizon, s.sampling, s.normalise != 'series',
             seed=distributed.rank_seed(seed, group.rank) if comm is not None
             else seed, shard=shard, score_horizon=s.score_horizon,
-            inputs=inputs)
+            inputs=inputs,
+            scale_floor=SCALE_FLOOR if s.normalise == 'scaled' else None)
         trainer = trainer_for_iterator(
             iterator, s.n_units, group, device=device,
             support_len=iterator.support_len,

@@ -8,7 +8,9 @@ one season, 90 %; multiplicative, i.e. subtracted after the log), and —
 with ``normalise='series'`` — standardised by its own mean and standard
 deviation. With ``normalise='window'`` (ES-RNN's division by the level,
 as a subtraction after the log) the model's windows are anchored at their
-origin instead (:func:`~lstm_chainer.core.collection_iterator.gather_windows`).
+origin instead (:func:`~lstm_chainer.core.collection_iterator.gather_windows`),
+and with ``normalise='scaled'`` also divided by their context's mean
+absolute change (:func:`~lstm_chainer.core.collection_iterator.context_scale`).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from lstm_chainer.forecasting.classical.theta import has_season, seasonal_indices
 
-NORMALISE = ('window', 'series')
+NORMALISE = ('window', 'series', 'scaled')
 
 
 @dataclasses.dataclass
@@ -92,7 +94,8 @@ def fit_prep(values, offsets, season=None, normalise='window',
         season: The season (``None`` or 1: none), or ``(count,)`` one
             per series (a collection of many time steps).
         normalise (str): ``window`` (anchored windows; nothing fitted
-            here) or ``series`` (each series' mean and standard deviation
+            here), ``scaled`` (anchored and scaled windows; nothing
+            fitted here) or ``series`` (each series' mean and standard deviation
             after the log and deseasonalisation).
         deseasonalise (bool): Remove the season where the test finds one.
         log (bool): Log positive series.
