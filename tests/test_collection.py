@@ -991,7 +991,7 @@ def test_bad_training_recipes_are_named(given, message):
 def scaled():
     c = lc.from_long(long_table(), 'store', 'month')
     return c, lc.fit_global(c, horizon=6, ensemble=1, iterations=40, seed=3,
-                            batch_size=64, normalise='scaled',
+                            batch_size=64, normalise='scaled', loss='mae',
                             deseasonalise=False, init='scratch', refit=False)
 
 
@@ -1012,7 +1012,8 @@ def test_fine_tuning_keeps_the_pretrained_preparation(scaled):
     c, result = scaled
     tuned = lc.fit_global(c, horizon=6, iterations=10, batch_size=64,
                           init=result.forecaster, refit=False)
-    assert tuned.settings.normalise == 'scaled'
+    assert (tuned.settings.normalise, tuned.settings.loss,
+            tuned.settings.deseasonalise) == ('scaled', 'mae', False)
     assert any('fine-tuned' in note for note in tuned.notes)
     other = lc.fit_global(c, horizon=6, iterations=10, batch_size=64,
                           init=result.forecaster, refit=False,

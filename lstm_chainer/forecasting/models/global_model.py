@@ -803,7 +803,8 @@ def fit_global(collection: Collection, *, refit: bool = True,
     notes = []
     start, why = initial_model(init, collection, overrides)
     if start is not None:
-        for name in ('n_units', 'n_layers') + PREPARATION:
+        # Its sizes, preparation and loss: the outputs it learnt.
+        for name in ('n_units', 'n_layers', 'loss') + PREPARATION:
             overrides.setdefault(name, getattr(start.settings, name))
         notes.append('fine-tuned from {} ({} units)'.format(
             start.meta.get('pretrained', {}).get('name', 'the pretrained '
