@@ -31,7 +31,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 COMPETITIONS = {'m1': 'M1', 'm3': 'M3', 'tourism': 'Tourism'}
-# The defaults the shipped weights were trained with.
+# The defaults the shipped weights were trained with. The scaled recipe
+# (--normalise scaled --loss mae --grad-clip 20 --schedule linear) forecasts
+# better zero-shot but fine-tunes worse on M3: not shipped
+# (benchmarks/experiments/pretrained.md).
 DEFAULTS = dict(horizon=18, context=24, n_units=64, n_layers=1,
                 batch_size=256, iterations=40000, synthetic=6000, seed=0,
                 sampling='series', loss='mse', grad_clip=0.0,

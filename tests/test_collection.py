@@ -980,6 +980,9 @@ def test_a_resumed_run_starts_at_its_decayed_step():
 @pytest.mark.parametrize('given, message', [
     ({'schedule': 'cosine'}, 'schedule must be one of constant, linear'),
     ({'grad_clip': 0}, 'grad_clip'),
+    ({'alpha': -1e-3}, 'alpha'),
+    ({'normalise': 'robust'}, 'normalise must be one of window, series, '
+                              'scaled'),
 ])
 def test_bad_training_recipes_are_named(given, message):
     c = lc.from_long(long_table(4), 'store', 'month')

@@ -32,6 +32,7 @@ from lstm_chainer.core.collection_iterator import (
     gather_windows,
 )
 from lstm_chainer.core.model import Model
+from lstm_chainer.core.optimizers import FlatAdam
 from lstm_chainer.data.collection import Collection, read_long
 from lstm_chainer.device import get_device
 from lstm_chainer.forecasting import combination, saved
@@ -139,6 +140,7 @@ class GlobalSettings(Settings):
             time step, or the one given, not :attr:`season`.
         grad_clip (float): Clip the gradient's global norm to this
             (``None``: no clipping).
+        alpha (float): Adam's step size (at the start, with a schedule).
         schedule (str): Adam's step: ``constant``, or ``linear``
             (decays linearly to zero over the epochs).
     """
@@ -166,6 +168,7 @@ class GlobalSettings(Settings):
     covariates: tuple = ()
     any_season: bool = False
     grad_clip: float | None = None
+    alpha: float = 0.001
     schedule: str = 'constant'
 
 
@@ -227,8 +230,9 @@ def global_settings(collection: Collection, horizon=None, season=None,
     if given.get('schedule', 'constant') not in SCHEDULES:
         raise ValueError('schedule must be one of {}, got {!r}'.format(
             ', '.join(SCHEDULES), given['schedule']))
-    if given.get('grad_clip') is not None:
-        check_positive('grad_clip', given['grad_clip'])
+    for name in ('grad_clip', 'alpha'):
+        if given.get(name) is not None:
+            check_positive(name, given[name])
     for name in ('n_units', 'n_layers', 'batch_size', 'ensemble', 'seed'):
         if name in given:
             check_int(name, given[name], 0 if name == 'seed' else 1)
@@ -1007,7 +1011,7 @@ def train_global(collection, settings, out, device=-1, comm=None,
             out=out if k == 0 else os.path.join(out, 'member{}'.format(k)),
             snap=max(10, s.epochs // 10), epoch=s.epochs, seed=seed,
             n_layers=s.n_layers, plot=False, lossfun=LOSSES[s.loss],
-            grad_clip=s.grad_clip,
+            grad_clip=s.grad_clip, optimizer=FlatAdam(alpha=s.alpha),
             epoch_lines=max(1, s.epochs // 10) if report == 'lines'
             else None,
             line_prefix='member {}/{}  '.format(k + 1, s.ensemble)
