@@ -967,7 +967,7 @@ def test_a_resumed_run_starts_at_its_decayed_step():
         optimizer = chainer.optimizers.Adam()
         trainer = SimpleNamespace(updater=SimpleNamespace(
             epoch_detail=progress, get_optimizer={'main': optimizer}.get))
-        extension = linear_decay(10)
+        extension = linear_decay(10, 0.001)
         extension.initialize(trainer)
         assert optimizer.alpha == pytest.approx(
             0.001 * max(0.0, 1 - progress / 10))

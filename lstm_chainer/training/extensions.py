@@ -166,7 +166,7 @@ class EpochLine(_LogReader):
         print('  '.join(parts), file=self.out or sys.stdout, flush=True)
 
 
-def linear_decay(epochs, attr='alpha'):
+def linear_decay(epochs, start, attr='alpha'):
     """An extension that decays the optimizer's step linearly to zero.
 
     Before every update the step is ``start * (1 - epoch_detail / epochs)``,
@@ -175,18 +175,16 @@ def linear_decay(epochs, attr='alpha'):
 
     Args:
         epochs (int): Epochs over which the step reaches zero.
+        start (float): The step at epoch 0.
         attr (str): The optimizer's hyperparameter (Adam's ``alpha``).
 
     Returns:
         callable: The extension.
     """
-    start = {}
-
     def decay(trainer):
-        optimizer = trainer.updater.get_optimizer('main')
-        first = start.setdefault('value', getattr(optimizer, attr))
         progress = trainer.updater.epoch_detail / float(epochs)
-        setattr(optimizer, attr, first * max(0.0, 1.0 - progress))
+        setattr(trainer.updater.get_optimizer('main'), attr,
+                start * max(0.0, 1.0 - progress))
 
     return training.make_extension(trigger=(1, 'iteration'),
                                    initializer=decay)(decay)

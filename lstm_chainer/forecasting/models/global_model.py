@@ -1017,7 +1017,7 @@ def train_global(collection, settings, out, device=-1, comm=None,
             line_prefix='member {}/{}  '.format(k + 1, s.ensemble)
             if s.ensemble > 1 else '')
         if s.schedule == 'linear':
-            trainer.extend(linear_decay(s.epochs))
+            trainer.extend(linear_decay(s.epochs, s.alpha))
         if init is not None and trainer.updater.iteration == 0:
             trainer.updater.predictor.copyparams(
                 init.members[k % len(init.members)])
