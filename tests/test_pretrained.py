@@ -133,6 +133,25 @@ def test_short_series_get_a_stated_fallback():
     assert 'extended back with its first value' in notes
 
 
+@pytest.mark.parametrize('directory', [ZERO_SHOT_DIR, PACKAGE_DIR],
+                         ids=['zero-shot', 'fine-tuning'])
+def test_a_history_that_never_changes_is_forecast_unchanged(directory):
+    model = lc.pretrained(directory).with_season(1)
+    rng = np.random.default_rng(0)
+    series = {'flat': np.full(40, 100.0), 'zeros': np.zeros(40),
+              # flat over the whole context after a rise
+              'settled': np.r_[np.linspace(50, 80, 20), np.full(40, 80.0)],
+              'one row': np.array([7.0]),
+              'near flat': 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 40)))}
+    collection = lc.Collection.from_series(list(series.values()),
+                                           ids=list(series))
+    f = model.network(collection, 12)[:, :, 0]
+    for k, y in enumerate(list(series.values())[:4]):
+        np.testing.assert_allclose(f[:, k], y[-1], rtol=1e-12)
+    # Any change in the context leaves the network's forecast its own.
+    assert np.ptp(f[:, 4]) > 0
+
+
 def test_zero_shot_refuses_what_it_cannot_read():
     model = lc.pretrained()
     with pytest.raises(ValueError, match='no values'):

@@ -337,6 +337,7 @@ class GlobalForecaster:
             s.normalise != 'series')
         scale = context_scale(windows, lengths - 1, s.context, SCALE_FLOOR) \
             if s.normalise == 'scaled' else np.ones_like(level)
+        flat = flat_context(windows, lengths - 1, s.context, level)
         xs = (windows / scale[None]).astype(np.float32)
         if known is not None:
             history, _ = gather_windows(
@@ -360,6 +361,11 @@ class GlobalForecaster:
         # The members' mean, as one table's ensemble (the median scored
         # the same on M3, M1 and tourism within 0.03 sMAPE).
         z_hat = np.mean(outputs, axis=0) * scale[None] + level[None]
+        # A context that never changes reads as all zeros, where the
+        # network learnt only what followed flat stretches of its corpus
+        # (intermittent counts, padded starts) and drifts: such a series
+        # is forecast unchanged, as every classical method does.
+        z_hat[:, flat] = (windows[s.context - 1] + level)[flat]
         positions = lengths[None, :] + np.arange(horizon)[:, None]
         return prep.inverse(z_hat * self.sigma, series, positions)
 
@@ -683,6 +689,28 @@ class CollectionBacktest:
                 others.loc[best, 'sMAPE'], best,
                 others.loc[best, 'model beats it'])
         return line
+
+
+# A context whose mean absolute change is below this fraction of its
+# magnitude is flat (float noise of a constant series' transforms).
+FLAT = 1e-9
+
+
+def flat_context(windows, origins, context, level):
+    """Which series' contexts do not change at all.
+
+    Args:
+        windows: ``(>= context, S, n)`` windows (:func:`gather_windows`).
+        origins: ``(S,)`` their origins.
+        context (int): Rows up to and including the origin.
+        level: ``(S, n)`` the anchors subtracted (zeros where none).
+
+    Returns:
+        numpy.ndarray: ``(S, n)`` bool.
+    """
+    change = context_scale(windows, origins, context, 0.0)
+    size = np.abs(windows[:context]).max(axis=0) + np.abs(level)
+    return change <= FLAT * np.maximum(size, 1.0)
 
 
 def backtest_collection(forecaster, collection, horizon=None, origins=1,
