@@ -11,6 +11,7 @@ import lstm_chainer as lc
 from lstm_chainer.cli import main
 from lstm_chainer.data.synthetic import synthetic_series
 from lstm_chainer.forecasting.models.global_model import (
+    GlobalForecaster,
     GlobalSettings,
     train_global,
 )
@@ -20,6 +21,7 @@ from lstm_chainer.forecasting.models.pretrained import (
     ZERO_SHOT_DIR,
     card,
     pretrained_forecasts,
+    snapshot_members,
     write_package,
     zero_shot,
 )
@@ -188,6 +190,39 @@ def test_pretraining_is_reproducible_and_writes_a_loadable_package(tmp_path):
     assert np.isfinite(out['sales']).all()
     with pytest.raises(ValueError, match='holds no pretrained model'):
         lc.pretrained(str(tmp_path))
+
+
+def test_snapshot_members_join_the_final_weights(tmp_path):
+    series, seasons, _ = synthetic_series(20, seed=2, max_length=60)
+    collection = lc.Collection.from_series(series)
+    settings = GlobalSettings(horizon=4, context=6, n_units=4, epochs=30,
+                              batch_size=16, ensemble=1, any_season=True)
+    out = str(tmp_path / 'run')
+    final, _ = train_global(collection, settings, out, seasons=seasons)
+    model, at = snapshot_members(final, out, [0.3, 0.6])
+    assert at == [10, 20, 30] and model.settings.ensemble == 3
+    saved = np.load(os.path.join(out, 'snapshot_epoch_10'))
+    first = model.members[0].l1.W.array
+    np.testing.assert_array_equal(
+        first, saved['updater/model:main/predictor/l1/W'])
+    assert not np.array_equal(first, final.members[0].l1.W.array)
+    assert model.members[-1] is final.members[0]
+    # Saved and loaded as a package, the three members forecast together.
+    loaded = lc.pretrained(write_package(model, {'name': 'test'},
+                                         str(tmp_path / 'package')))
+    assert len(loaded.members) == 3
+    history = lc.Collection.from_series([monthly(40)['sales'].to_numpy()])
+    np.testing.assert_allclose(loaded.network(history, 5),
+                               model.network(history, 5), rtol=1e-6)
+    alone = [GlobalForecaster([m], final.settings, final.sigma, final.meta,
+                              final.inputs).network(history, 5)
+             for m in model.members]
+    assert not np.allclose(alone[0], alone[2])
+    ensemble = model.network(history, 5)
+    assert (np.min(alone, axis=0) <= ensemble + 1e-9).all()
+    assert (ensemble <= np.max(alone, axis=0) + 1e-9).all()
+    with pytest.raises(ValueError, match='between 0 and 1'):
+        snapshot_members(final, out, [1.5])
 
 
 def test_fit_global_fine_tunes_from_the_pretrained_weights():

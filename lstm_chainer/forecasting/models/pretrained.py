@@ -95,6 +95,50 @@ def write_package(forecaster, card_doc, directory=None):
     return directory
 
 
+def snapshot_members(forecaster, out, fractions):
+    """The trained network with its run's weights at ``fractions`` of the
+    epochs (the nearest snapshots in ``out``) as further members: their
+    forecasts average, as a trained ensemble's do.
+
+    Args:
+        forecaster (GlobalForecaster): One network, trained in ``out``.
+        out (str): Its run directory (``train_global``'s snapshots).
+        fractions (sequence): Fractions of the epochs, in ``(0, 1)``.
+
+    Returns:
+        tuple: ``(forecaster, epochs)``: the epochs of its members, the
+        final one last.
+    """
+    import dataclasses
+
+    from chainer.serializers import load_npz
+
+    from lstm_chainer.forecasting.models.global_model import GlobalForecaster
+    from lstm_chainer.training.snapshots import snapshot_epochs
+    s = forecaster.settings
+    if any(not 0 < f < 1 for f in fractions):
+        raise ValueError('snapshot members: fractions of the epochs between '
+                         '0 and 1, got {}'.format(list(fractions)))
+    if not fractions:
+        return forecaster, [s.epochs]
+    saved = snapshot_epochs(out)
+    if not saved:
+        raise ValueError('{} holds no snapshots to take members from'
+                         .format(out))
+    at = [min(saved, key=lambda e: (abs(e - f * s.epochs), e))
+          for f in fractions]
+    members = []
+    for epoch in at:
+        member = forecaster.members[0].copy(mode='copy')
+        load_npz(saved[epoch], member, path='updater/model:main/predictor/')
+        members.append(member)
+    members.append(forecaster.members[0])
+    return GlobalForecaster(
+        members, dataclasses.replace(s, ensemble=len(members)),
+        forecaster.sigma, forecaster.meta, forecaster.inputs), \
+        at + [s.epochs]
+
+
 # Windows (series x origins) a zero-shot calibration aims for: a 95 %
 # interval needs about 20; one series then gets several origins.
 CALIBRATION_WINDOWS = 40
