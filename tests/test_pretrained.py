@@ -94,6 +94,7 @@ def test_shipped_weights_load_forecast_and_match_their_card(directory):
     assert {'corpus', 'sizes', 'training', 'command', 'lstm_chainer'} \
         <= set(doc)
     assert doc['training']['seed'] == model.settings.seed
+    assert len(model.members) == len(training.get('members_at_epochs', [0]))
     assert os.path.getsize(os.path.join(directory, 'model.npz')) \
         <= 8 * 2 ** 20
     frame = monthly()
