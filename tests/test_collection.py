@@ -176,6 +176,21 @@ def test_series_prep_is_undone_exactly():
         fit_prep(c.values, c.offsets, 12, 'level')
 
 
+@pytest.mark.parametrize('rows', [100, 103])
+def test_seasonal_indices_follow_the_latest_seasons(rows):
+    # The pattern changes at row 40; the last six seasons (24 rows) have
+    # the new one, whatever the series' length modulo its season.
+    t = np.arange(rows)
+    old, new = np.array([1.0, 1.3, 0.8, 0.9]), np.array([0.8, 1.0, 1.4, 0.8])
+    y = 100 * np.where(t < 40, old[t % 4], new[t % 4])
+    prep = fit_prep(y[:, None], np.array([0, rows]), 4, 'window')
+    assert prep.seasonal[0]
+    z = prep.transform(y[:, None], np.array([0, rows]))[:, 0]
+    # Deseasonalised, the latest seasons are flat, the first ones not.
+    assert np.ptp(z[-24:]) < 1e-9
+    assert np.ptp(z[:40]) > 0.1
+
+
 @pytest.mark.parametrize('absolute', [False, True])
 def test_graph_free_loss_of_the_forecast_steps_matches_the_graph(absolute):
     model = lc.Model(1, 1, 8)

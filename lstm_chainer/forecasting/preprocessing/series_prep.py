@@ -3,8 +3,9 @@
 Every series is prepared from its own history only, so a series the model
 never saw is prepared the same way: logged where all its values are
 positive (else divided by its mean absolute value), deseasonalised by
-classical decomposition where its season passes Theta's test (the ACF at
-one season, 90 %; multiplicative, i.e. subtracted after the log), and —
+classical decomposition of its last six seasons where its season passes
+Theta's test (the ACF at one season, 90 %; multiplicative, i.e. subtracted
+after the log), and —
 with ``normalise='series'`` — standardised by its own mean and standard
 deviation. With ``normalise='window'`` (ES-RNN's division by the level,
 as a subtraction after the log) the model's windows are anchored at their
@@ -21,6 +22,21 @@ import numpy as np
 from lstm_chainer.forecasting.classical.theta import has_season, seasonal_indices
 
 NORMALISE = ('window', 'series', 'scaled')
+# Seasonal indices come from a series' last this many seasons: seasons
+# evolve (tourism's most), and the ones before describe the future less.
+# On series left out of the pretrained network's corpus (zero-shot, MASE):
+# Tourism quarterly 1.656 -> 1.571, monthly 1.552 -> 1.442; M3 and M1
+# within 0.005 (benchmarks/experiments/pretrained.md).
+RECENT_SEASONS = 6
+
+
+def recent_indices(y, season, multiplicative, seasons=RECENT_SEASONS):
+    """Classical decomposition's seasonal indices of ``y``'s last
+    ``seasons`` seasons (all of it where shorter), by position
+    ``row % season`` of ``y`` itself."""
+    start = max(0, len(y) - seasons * season)
+    return np.roll(seasonal_indices(y[start:], season, multiplicative),
+                   start % season)
 
 
 @dataclasses.dataclass
@@ -133,10 +149,10 @@ def fit_prep(values, offsets, season=None, normalise='window',
                 if not has_season(rows[:, k], m):
                     continue
                 if logged[i, k]:
-                    factors = seasonal_indices(rows[:, k], m, True)
+                    factors = recent_indices(rows[:, k], m, True)
                     indices[i, :m, k] = np.log(factors)
                 else:
-                    indices[i, :m, k] = seasonal_indices(
+                    indices[i, :m, k] = recent_indices(
                         plain[offsets[i]:offsets[i + 1], k], m, False)
     if normalise == 'series':
         z = prep._forward(values, owner, position)
