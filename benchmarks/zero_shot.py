@@ -57,6 +57,27 @@ def hidden():
         xx=data[name].to_numpy(np.float64)[-8:], h=8) for name in names]}
 
 
+def fertility():
+    """A second hidden check, out of the corpus and of every choice: the
+    World Bank's fertility rates statsmodels ships, the 192 countries with
+    every year of 1960-2011, the last 6 years held out, as one 'yearly'
+    collection."""
+    import types
+
+    import statsmodels.api as sm
+    data = sm.datasets.fertility.load_pandas().data
+    rates = data.loc[:, '1960':'2011']
+    keep = rates.notna().all(axis=1)
+    return {'yearly': [types.SimpleNamespace(
+        sn=code, x=row.to_numpy(np.float64)[:-6],
+        xx=row.to_numpy(np.float64)[-6:], h=6)
+        for code, (_, row) in zip(data['Country Code'][keep],
+                                  rates[keep].iterrows())]}
+
+
+HIDDEN = {'hidden': hidden, 'fertility': fertility}
+
+
 def classical(chosen, python, cache):
     """statsforecast's forecasts, read from ``cache`` when it holds them
     (AutoETS costs minutes on all of M3)."""
@@ -133,8 +154,9 @@ def main():
     parser.add_argument('--model', help='pretrained model directory '
                         '(default: the shipped weights)')
     parser.add_argument('--competition', choices=sorted(COMPETITIONS)
-                        + ['hidden'], default='m3',
-                        help='hidden: the macro collection of hidden()')
+                        + sorted(HIDDEN), default='m3',
+                        help='hidden, fertility: the hidden checks of '
+                        'hidden() and fertility()')
     parser.add_argument('--per-category', type=int)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cache', help='statsforecast forecasts cached here')
@@ -155,8 +177,9 @@ def main():
     load_s = time.perf_counter() - start
     print('loaded in {:.2f} s: {}'.format(load_s, args.model or 'shipped'),
           file=sys.stderr)
-    chosen = hidden() if args.competition == 'hidden' else sample(
-        args.per_category, args.seed, CATEGORIES, args.competition)
+    chosen = HIDDEN[args.competition]() if args.competition in HIDDEN \
+        else sample(args.per_category, args.seed, CATEGORIES,
+                    args.competition)
     zs = zero_shot_rows(model, chosen)
     more = {}
     if args.scratch:
