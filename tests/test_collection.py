@@ -523,7 +523,7 @@ def test_a_directory_given_as_the_data_is_named(tmp_path, capsys):
 def test_eight_series_never_keep_a_forecast_clearly_worse_than_a_baseline():
     # A network trained for one epoch on 8 random walks: every candidate
     # that keeps it validates worse than damped ES alone.
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(3)
     season = 10 * np.tile([3, -1, -4, 2], 10)
     c = lc.Collection.from_series(
         [np.cumsum(rng.normal(0, 5, 40)) + 100 + season for _ in range(8)],
