@@ -28,8 +28,10 @@ FORMAT = 7
 SERIES, GLOBAL = 'series', 'global'
 KINDS = (SERIES, GLOBAL)
 # The partners a combination may weigh (combination.PARTNER_FORECASTS and
-# the regression on the covariates).
-PARTNERS = ('theta', 'damped', 'naive', 'seasonal_naive', 'regression')
+# the regression on the covariates); a global model's, its BASELINES.
+PARTNERS = ('theta', 'damped', 'naive', 'seasonal_naive', 'regression',
+            'pretrained')
+ONE_TABLE_PARTNERS = ('regression', 'pretrained')
 
 
 class _Section:
@@ -436,7 +438,7 @@ def check_global(doc, where):
         if not isinstance(doc['settings'], dict):
             raise ValueError('settings is not an object')
         for name, weight in (doc.get('combination') or {}).items():
-            if name not in PARTNERS or name == 'regression' or \
+            if name not in PARTNERS or name in ONE_TABLE_PARTNERS or \
                     not isinstance(weight, (int, float)):
                 raise ValueError('combination {!r}: {!r} is not a partner '
                                  'and weight'.format(doc['combination'],
