@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 PRETRAINED = ('pretrained', 'mean_pretrained', 'pretrained3')
 RULES = {
+    'by season (0.9: pretrained3 without one)': ('by season', True),
     'classical, no pretrained (0.8)': ('classical', False),
     'classical, pretrained candidates': ('classical', True),
     'pretrained3 default': ('pretrained3', True),
@@ -37,18 +38,15 @@ def replay(table, default, with_pretrained):
         scores = {k[3:]: row[k] for k in row.index if k.startswith('bt ')
                   and np.isfinite(row[k])
                   and (with_pretrained or k[3:] not in PRETRAINED)}
-        if default not in scores:
+        kept = c.default_for(row.get('season'), {
+            p for name in scores for p in c.CANDIDATES[name]}) \
+            if default == 'by season' else default
+        if kept not in scores:
             chosen.append(None)
             continue
-        saved = c.DEFAULT
-        c.DEFAULT = default
-        try:
-            pick = c.guard(c.margin_choice(scores, int(row['origins'])),
-                           scores, c.windows(1, int(row['origins']),
-                                             int(row['h'])))
-        finally:
-            c.DEFAULT = saved
-        chosen.append(pick)
+        chosen.append(c.guard(
+            c.margin_choice(scores, int(row['origins']), kept), scores,
+            c.windows(1, int(row['origins']), int(row['h']))))
     return chosen
 
 

@@ -277,6 +277,46 @@ def test_one_table_backtests_the_pretrained_partner():
     assert len(alone) == 4
 
 
+def test_a_table_without_a_season_keeps_the_pretrained_mean_by_default(
+        tmp_path):
+    from lstm_chainer.forecasting import combination
+    with_it = {'theta', 'damped', 'pretrained', 'naive'}
+    assert combination.default_for(None, with_it) == 'pretrained3'
+    assert combination.default_for(1, with_it) == 'pretrained3'
+    assert combination.default_for(12, with_it) == 'classical'
+    assert combination.default_for(None, {'theta', 'damped'}) == 'classical'
+    # Kept unless another scores lower by its margin, as 'classical' is.
+    actual = np.zeros((2, 16, 1))
+    same = {'theta': actual + 1, 'damped': actual + 1,
+            'pretrained': actual + 1}
+    assert combination.choose_on(actual + 1, same, actual, [1.0],
+                                 default='pretrained3')[1] == 'pretrained3'
+    exact = dict(same, theta=actual)
+    assert combination.choose_on(actual + 1, exact, actual, [1.0],
+                                 default='pretrained3')[1] == 'theta'
+    # A yearly table: the note names the default; saved with the pretrained
+    # network as a partner, it is forecast by `pred` (the partner read
+    # again from the rows).
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({'y': 100 * np.exp(np.cumsum(
+        rng.normal(0.02, 0.05, 40)))}, index=pd.date_range(
+            '1980-01-01', periods=40, freq='YS'))
+    result = lc.fit_auto(frame, epochs=1, ensemble=1, n_units=4)
+    assert result.settings.season is None
+    assert 'the mean of the pretrained network, Theta and damped ES unless' \
+        in ' '.join(result.notes)
+    path = tmp_path / 'yearly.csv'
+    frame.rename_axis('year').reset_index().to_csv(path, index=False)
+    out = str(tmp_path / 'm')
+    assert main(['train', str(path), '--time-column', 'year', '--out', out,
+                 '--epochs', '1', '--n-units', '4', '--ensemble', '1',
+                 '--combine', 'pretrained3']) == 0
+    model = lc.load_model(out)
+    assert set(model.combination) == {'pretrained', 'theta', 'damped'}
+    assert main(['pred', out, '--steps', '3']) == 0
+    assert np.isfinite(lc.forecast(model, frame, 3)['y']).all()
+
+
 def test_cli_forecast_writes_wide_and_long_tables(tmp_path, capsys):
     frame = monthly(60)
     frame.index.name = 'month'

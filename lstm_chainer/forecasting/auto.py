@@ -624,8 +624,9 @@ def _combine(result, bt, log, data):
         partners['regression'] = regression_forecasts(
             data.to_numpy(np.float64), bt.origins, bt.horizon, s.season,
             len(bt.columns))
+    default = combination.default_for(s.season, partners)
     weights, name, scores = combination.choose_on(
-        network, partners, bt.actual, bt.scale, result.settings.combine)
+        network, partners, bt.actual, bt.scale, s.combine, default)
     result.validated.meta['combination'] = weights or None
     if weights:
         others = {k: v for k, v in bt.forecasts.items() if k != 'model'}
@@ -633,17 +634,18 @@ def _combine(result, bt, log, data):
                         combination.NETWORK: network, **others}
     if scores:
         needed = combination.margins(len(bt.origins))
-        note = 'the forecast is {}: chosen on the backtest (the mean of ' \
-            'Theta and damped ES unless another scores {:.0%} lower, the ' \
-            'network alone {:.0%}, on its {} origins), where {} ' \
-            '(combine=none keeps the network)'.format(
-                combination.describe(weights), needed['mean'],
+        note = 'the forecast is {}: chosen on the backtest ({} unless ' \
+            'another scores {:.0%} lower, the network alone {:.0%}, on its ' \
+            '{} origins), where {} (combine=none keeps the network)'.format(
+                combination.describe(weights),
+                combination.describe(combination.CANDIDATES[default]),
+                needed['mean'],
                 needed['none'], len(bt.origins), ', '.join(
                     '{} scored MASE {:.3g}'.format(combination.describe(
                         combination.CANDIDATES[k]), score)
                     for k, score in scores.items()))
         note += combination.guard_note(combination.margin_choice(
-            scores, len(bt.origins)), name, scores)
+            scores, len(bt.origins), default), name, scores)
         log('note: ' + note)
         result.notes.append(note)
 
