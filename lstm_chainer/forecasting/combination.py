@@ -133,7 +133,7 @@ FACTORS = {'mean': 1, 'mean_damped': 1, 'mean3': 1, 'theta': 1, 'damped': 1,
 # helps most. Replayed on three samples with weights trained without them
 # (benchmarks/rules.py), the geometric mean of MASE over AutoETS's went
 # 0.949 -> 0.937 (M3, seed 0), 1.024 -> 0.997 (M3, seed 1) and 0.963 ->
-# 0.937 (M1), the network then in 51-56 % of the forecasts; as the default
+# 0.937 (M1), the network then in 51-61 % of the forecasts; as the default
 # for seasonal tables too it lost (1.019 against 0.916 on M3 quarterly).
 DEFAULT_WITHOUT_SEASON = 'pretrained3'
 
