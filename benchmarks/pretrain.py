@@ -105,9 +105,11 @@ def main():
                         'as the network fine-tuning starts from (default) '
                         'or as the zero-shot one')
     args = parser.parse_args()
-    if any(not 0 < f < 1 for f in args.snapshot_members):
-        parser.error('--snapshot-members: fractions between 0 and 1, got '
-                     + ' '.join(map(str, args.snapshot_members)))
+    from lstm_chainer.forecasting.models.pretrained import check_fractions
+    try:  # before training, not after it
+        check_fractions(args.snapshot_members)
+    except ValueError as e:
+        parser.error(str(e))
 
     import dataclasses
 

@@ -335,9 +335,10 @@ class GlobalForecaster:
         windows, level = gather_windows(
             z, collection.offsets, series, lengths - 1, s.context, 0,
             s.normalise != 'series')
-        scale = context_scale(windows, lengths - 1, s.context, SCALE_FLOOR) \
+        change = context_scale(windows, lengths - 1, s.context, 0.0)
+        scale = np.maximum(change, SCALE_FLOOR) \
             if s.normalise == 'scaled' else np.ones_like(level)
-        flat = flat_context(windows, lengths - 1, s.context, level)
+        flat = flat_context(change, windows[:s.context], level)
         xs = (windows / scale[None]).astype(np.float32)
         if known is not None:
             history, _ = gather_windows(
@@ -696,20 +697,19 @@ class CollectionBacktest:
 FLAT = 1e-9
 
 
-def flat_context(windows, origins, context, level):
+def flat_context(change, contexts, level):
     """Which series' contexts do not change at all.
 
     Args:
-        windows: ``(>= context, S, n)`` windows (:func:`gather_windows`).
-        origins: ``(S,)`` their origins.
-        context (int): Rows up to and including the origin.
+        change: ``(S, n)`` each context's mean absolute change
+            (:func:`context_scale` with no floor).
+        contexts: ``(context, S, n)`` the context rows.
         level: ``(S, n)`` the anchors subtracted (zeros where none).
 
     Returns:
         numpy.ndarray: ``(S, n)`` bool.
     """
-    change = context_scale(windows, origins, context, 0.0)
-    size = np.abs(windows[:context]).max(axis=0) + np.abs(level)
+    size = np.abs(contexts).max(axis=0) + np.abs(level)
     return change <= FLAT * np.maximum(size, 1.0)
 
 

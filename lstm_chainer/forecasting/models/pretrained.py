@@ -95,6 +95,13 @@ def write_package(forecaster, card_doc, directory=None):
     return directory
 
 
+def check_fractions(fractions):
+    """Refuses snapshot fractions outside ``(0, 1)``."""
+    if any(not 0 < f < 1 for f in fractions):
+        raise ValueError('snapshot members: fractions of the epochs between '
+                         '0 and 1, got {}'.format(list(fractions)))
+
+
 def snapshot_members(forecaster, out, fractions):
     """The trained network with its run's weights at ``fractions`` of the
     epochs (the nearest snapshots in ``out``) as further members: their
@@ -116,9 +123,7 @@ def snapshot_members(forecaster, out, fractions):
     from lstm_chainer.forecasting.models.global_model import GlobalForecaster
     from lstm_chainer.training.snapshots import snapshot_epochs
     s = forecaster.settings
-    if any(not 0 < f < 1 for f in fractions):
-        raise ValueError('snapshot members: fractions of the epochs between '
-                         '0 and 1, got {}'.format(list(fractions)))
+    check_fractions(fractions)
     if not fractions:
         return forecaster, [s.epochs]
     saved = snapshot_epochs(out)
