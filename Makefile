@@ -7,6 +7,7 @@
 # (constraints-numpy2.txt).
 #   make test-numpy2   the suite again under NumPy 2 (Python 3.12 if present),
 #                      comparing losses with .venv (CI's second pass)
+#   make test-mkl      the fused path's tests with MKL installed (CI's third)
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ STAMP := $(VENV)/.installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 OUT ?= result
 
-.PHONY: example test lint venv clean test-numpy2 wheelhouse peers statsforecast mcomp
+.PHONY: example test lint venv clean test-numpy2 test-mkl wheelhouse peers statsforecast mcomp
 
 venv: $(STAMP)
 
@@ -47,6 +48,14 @@ $(MPI_STAMP): $(STAMP)
 
 example: $(STAMP)
 	$(BIN)/python examples/sine_cos.py --out $(OUT) $(ARGS)
+
+# The optional MKL products of the fused path (lstm_chainer.core.blas, the
+# mkl extra: about 1 GB installed): the fused path's tests again with MKL in
+# .venv (CI's third pass).
+test-mkl: $(STAMP)
+	$(BIN)/python -c 'import importlib.metadata as m; m.version("mkl")' 2>/dev/null \
+	  || $(PIP) install -c constraints.txt mkl
+	$(BIN)/python -m pytest tests/test_blas.py tests/test_fused.py tests/test_updater.py tests/test_trainer.py $(ARGS)
 
 # The PyTorch peer of benchmarks/peers.py, an optional benchmark extra:
 # torch's own requirements would upgrade setuptools past what Chainer runs

@@ -49,6 +49,8 @@ setup(
         'gpu-cuda13': ['cupy-cuda13x>=14'],
         # Small networks train with BLAS on one thread (training.threads).
         'fast': ['threadpoolctl>=3'],
+        # The fused path's large products through MKL (core.blas).
+        'mkl': ['mkl>=2024'],
         # fit_auto(classical=True) / train --classical: ETS and Theta.
         'classical': ['statsmodels>=0.14'],
         # benchmarks/realdata.py: data sets and classical baselines.

@@ -4,6 +4,7 @@ import time
 import numpy as np
 
 import lstm_chainer as lc
+from lstm_chainer.core import blas
 
 
 def series(n, seed=0):
@@ -64,11 +65,14 @@ def interleaved_rates(runners, seq_len, rounds, seconds):
     return rates
 
 
-def sgemm_rate(rows, units, seconds):
+def sgemm_rate(rows, units, seconds, through='numpy'):
     """One-thread SGEMM FLOP/s at ``(rows, U) x (U, 4U)``: a step's main
-    product (``rows`` = the batch) or the warm-up's, batched over steps."""
+    product (``rows`` = the batch) or the warm-up's, batched over steps;
+    ``through`` NumPy's BLAS or the library's products (MKL where
+    installed, :mod:`lstm_chainer.core.blas`)."""
     rng = np.random.default_rng(0)
     a = rng.standard_normal((rows, units), dtype=np.float32)
     b = rng.standard_normal((units, 4 * units), dtype=np.float32)
-    calls, elapsed = timed_block(lambda: a @ b, seconds)
+    product = np.matmul if through == 'numpy' else blas.matmul
+    calls, elapsed = timed_block(lambda: product(a, b), seconds)
     return calls * 2 * rows * units * 4 * units / elapsed

@@ -26,6 +26,7 @@ ARGS = parse_timing_args(timing_parser(__doc__.splitlines()[0]))
 # lstm_chainer before chainer: it prepares NumPy 2 / Python 3.12.
 import lstm_chainer as lc  # noqa: E402, I001
 import numpy as np  # noqa: E402, I001
+from lstm_chainer.core import blas  # noqa: E402, I001
 from _common import (  # noqa: E402, I001
     interleaved_rates,
     make_updater,
@@ -78,10 +79,11 @@ class TorchPeer:
 def main():
     if torch is not None:
         torch.set_num_threads(ARGS.threads)
-    print('peers benchmark: {} thread(s), {} rounds; PyTorch {}'.format(
-        ARGS.threads, ARGS.rounds,
-        torch.__version__ if torch is not None else 'not installed'),
-        flush=True)
+    print('peers benchmark: {} thread(s), {} rounds; PyTorch {}; our large '
+          'products through {}'.format(
+              ARGS.threads, ARGS.rounds,
+              torch.__version__ if torch is not None else 'not installed',
+              blas.backend()), flush=True)
     rows = []
     for name, batch, units, seq_len, support_len in WORKLOADS:
         if name[1] not in ARGS.workloads:
@@ -99,23 +101,28 @@ def main():
         # A training step's products: the LSTM's two (U, 4U) ones forward,
         # twice that backward (the 2-variable input and output are noise).
         flops = 3 * 2 * batch * units * 4 * units * 2
-        share = med['ours'] * flops / sgemm_rate(batch, units,
-                                                 ARGS.block_seconds)
+        shares = [med['ours'] * flops / sgemm_rate(
+            batch, units, ARGS.block_seconds, through)
+            for through in dict.fromkeys(('numpy', blas.backend()))]
         rows.append((name, batch, units, seq_len, support_len, med['ours'],
-                     med.get('torch', float('nan')), ratio, share))
+                     med.get('torch', float('nan')), ratio,
+                     ' / '.join('{:.0%}'.format(x) for x in shares)))
         print('  measured', name, flush=True)
     print('\nTraining throughput (time steps/s, median of {} rounds)\n'
           .format(ARGS.rounds))
+    through = ' / '.join(dict.fromkeys(('NumPy', blas.backend().upper()
+                                        .replace('NUMPY', 'NumPy'))))
     print('| workload | batch | units | seq_len | support_len | lstm_chainer '
-          '(fused) | PyTorch | ours / PyTorch | ours / SGEMM |')
+          '(fused) | PyTorch | ours / PyTorch | ours / SGEMM ({}) |'
+          .format(through))
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for name, b, u, s, sl, ours, theirs, ratio, share in rows:
         print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.2f}x | '
-              '{:.0%} |'.format(name, b, u, s, sl, ours, theirs, ratio,
-                                share))
+              '{} |'.format(name, b, u, s, sl, ours, theirs, ratio, share))
     print('\nours / SGEMM: the training FLOPs (3 x the LSTM\'s two (B, U) x '
           '(U, 4U) products a step) at the one-thread SGEMM rate of that '
-          'shape, measured in the same run')
+          'shape (NumPy\'s BLAS, and MKL where our products go there), '
+          'measured in the same run')
     if torch is None:
         print('\nno PyTorch peer: torch is not importable here (see the '
               "module's docstring to install it)", file=sys.stderr)

@@ -12,6 +12,7 @@ from lstm_chainer import (
     forecast_windows,
     unroll,
 )
+from lstm_chainer.core import fused as fused_module
 from lstm_chainer.core.fused import (
     FusedWindow,
     forecast_array,
@@ -119,6 +120,45 @@ def test_array_gradients_equal_the_graph_bit_for_bit(
             assert g is None, k
         else:
             np.testing.assert_array_equal(g, e, err_msg=str(k))
+
+
+def test_reused_workspace_gives_the_fresh_gradients():
+    # mse_gradients keeps its stored arrays from one window to the next;
+    # windows of other shapes in between must not leak into the results.
+    np.random.seed(3)
+    model = Model(3, 3, 8)
+    rng = np.random.RandomState(4)
+    windows = [(rng.randn(T, B, 3).astype(np.float32),
+                rng.randn(T, B, 3).astype(np.float32), sl)
+               for T, B, sl in [(9, 4, 2), (6, 5, 0), (9, 4, 2), (9, 4, 5)]]
+    fresh = []
+    for xs, ts, sl in windows:
+        model.cleargrads()
+        loss = window_loss(F.mean_squared_error, fused_window(model, xs, sl),
+                           ts)
+        loss.backward()
+        fresh.append((loss.array, grads(model)))
+    for (xs, ts, sl), (loss, expected) in zip(windows, fresh):
+        value, got = mse_gradients(model, xs, ts, sl)
+        assert value == loss
+        for e, g in zip(expected, got):
+            if e is None:
+                assert g is None
+            else:
+                np.testing.assert_array_equal(g, e)
+    space = fused_module._WORKSPACES.space
+    assert not space.busy
+    kept = space.arrays[('act', 0)]
+    mse_gradients(model, *windows[0])
+    assert space.arrays[('act', 0)] is kept  # reused, not reallocated
+
+
+def test_a_busy_workspace_is_not_shared():
+    with fused_module._workspace(np) as outer:
+        with fused_module._workspace(np) as inner:
+            assert outer is not None and inner is None
+    with fused_module._workspace(np) as again:
+        assert again is outer
 
 
 def test_generic_loss_function_is_summed_per_step():

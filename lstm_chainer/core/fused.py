@@ -21,10 +21,14 @@ A residual model (output = input + l3(h)) runs its fed-back steps with the
 inputs explicit instead: ``x[i] = y[i-1]`` costs only products with the few
 input variables.
 """
+import contextlib
+import threading
+
 import chainer
 import numpy
 from chainer import backend
 
+from lstm_chainer.core import blas
 from lstm_chainer.core.loss import mse_sum, mse_sum_grad
 from lstm_chainer.core.model import Model
 
@@ -53,15 +57,18 @@ def model_parameters(model):
 def _times(x, W, Wt):
     """``x @ W.T`` for a batch of rows ``x``; ``Wt`` is ``W.T``, contiguous.
 
+    With MKL (:mod:`lstm_chainer.core.blas`) large products go there.
     Measured with OpenBLAS (NumPy 1.26, x86_64): a batch of 32 to 128 rows
     times a large weight matrix (256 units and more) runs up to 1.9 times
     faster as ``(W @ x.T).T`` plus a copy; smaller products, and larger
     batches (where the copy costs more than it saves), are faster as they
     are. The rule depends on shapes only, so runs stay reproducible.
     """
-    if type(x) is numpy.ndarray and 32 <= x.shape[0] <= 128 \
-            and W.size >= 2 ** 18:
-        return numpy.ascontiguousarray((W @ x.T).T)
+    if type(x) is numpy.ndarray:
+        if blas.backend() == 'mkl':
+            return blas.matmul(x, Wt)
+        if 32 <= x.shape[0] <= 128 and W.size >= 2 ** 18:
+            return numpy.ascontiguousarray((W @ x.T).T)
     return x @ Wt
 
 
@@ -255,18 +262,18 @@ class _Window:
         truth_mask: Boolean ``(n_steps, batch)``: ground truth also where
             true after ``support_len`` (scheduled sampling); ``xs`` must then
             hold every step.
+        workspace (Workspace): Where the stored arrays come from (for a
+            window whose arrays die with its backward); ``None``: fresh.
     """
 
     def __init__(self, weights, xs, n_steps, support_len, store, state=None,
-                 truth_mask=None):
+                 truth_mask=None, workspace=None):
         w = self.w = weights
         wt = w.transposed
-        xp = w.xp
         self.n_steps = T = n_steps
         self.n_forced = Fn = max(0, min(support_len + 1, T))
         B = xs.shape[1]
         H, L = w.n_units, w.n_layers
-        dtype = w.W1.dtype
         self.store = store
         self.xs = xs
         self.h0 = [None] * L if state is None else [h for h, _ in state[0]]
@@ -287,12 +294,16 @@ class _Window:
                             + w.g).reshape(T - Fn, B, -1)
         # Hidden states of every layer (kept for every step: outputs and
         # weight gradients are batched products over them).
-        self.h = [xp.empty((T, B, H), dtype) for _ in range(L)]
+        self.workspace = workspace
+        self.h = [self._empty('h', k, (T, B, H)) for k in range(L)]
         if store:
-            self.act = [xp.empty((T, B, 4 * H), dtype) for _ in range(L)]
-            self.act_grad = [xp.empty((T, B, 4 * H), dtype) for _ in range(L)]
-            self.cell = [xp.empty((T, B, H), dtype) for _ in range(L)]
-            self.tanh_cell = [xp.empty((T, B, H), dtype) for _ in range(L)]
+            self.act = [self._empty('act', k, (T, B, 4 * H))
+                        for k in range(L)]
+            self.act_grad = [self._empty('act_grad', k, (T, B, 4 * H))
+                             for k in range(L)]
+            self.cell = [self._empty('cell', k, (T, B, H)) for k in range(L)]
+            self.tanh_cell = [self._empty('tanh_cell', k, (T, B, H))
+                              for k in range(L)]
 
         # Teacher-forced block, layer by layer; inputs are known up front.
         if Fn:
@@ -300,7 +311,8 @@ class _Window:
                 Fn, B, -1)
         for k in range(L if Fn else 0):
             if k > 0:
-                z_in = (self.h[k - 1][:Fn].reshape(Fn * B, H) @ wt['U', k]
+                z_in = (blas.matmul(self.h[k - 1][:Fn].reshape(Fn * B, H),
+                                    wt['U', k])
                         + w.c[k]).reshape(Fn, B, -1)
             for i in range(Fn):
                 z = z_in[i]
@@ -361,6 +373,13 @@ class _Window:
             y_prev = y[i]
         self.y = y
 
+    def _empty(self, name, k, shape):
+        """An uninitialised array, the workspace's where there is one."""
+        dtype = self.w.W1.dtype
+        if self.workspace is None:
+            return self.w.xp.empty(shape, dtype)
+        return self.workspace.empty((name, k), shape, dtype)
+
     def _h_prev(self, k, i):
         return self.h[k][i - 1] if i > 0 else self.h0[k]
 
@@ -374,16 +393,22 @@ class _Window:
         xp, w, H = self.w.xp, self.w, self.w.n_units
         if self.store:
             # act_grad keeps tanh(z) until _act_grads turns it into the
-            # derivative, for all steps at once.
+            # derivative. S t + offset is t on the cell input and t / 2 +
+            # 1/2 on a gate: scalar operations run faster than broadcast
+            # ones.
             t = xp.tanh(z, out=self.act_grad[k][i])
-            act = xp.multiply(t, w.S, out=self.act[k][i])
+            act = xp.multiply(t, 0.5, out=self.act[k][i])
+            act += 0.5
+            act[:, :H] = t[:, :H]
+            a, ig, f, o = act[:, :H], act[:, H:2 * H], \
+                act[:, 2 * H:3 * H], act[:, 3 * H:]
         else:
             t = xp.tanh(z, out=z)
             act = t
             act *= w.S
-        act += w.offset
-        a, ig, f, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], \
-            act[:, 3 * H:]
+            act += w.offset
+            a, ig, f, o = act[:, :H], act[:, H:2 * H], \
+                act[:, 2 * H:3 * H], act[:, 3 * H:]
         if self.store:
             c, tc = self.cell[k][i], self.tanh_cell[k][i]
             c_prev = self.cell[k][i - 1] if i > 0 else None
@@ -392,20 +417,22 @@ class _Window:
             c_prev = self._c_last[k]
         c = xp.multiply(a, ig, out=c)
         if c_prev is not None:
-            c += f * c_prev
+            # tc is scratch until it holds tanh(c).
+            fc = f * c_prev if tc is None else xp.multiply(f, c_prev, out=tc)
+            c += fc
         tc = xp.tanh(c, out=tc)
         xp.multiply(o, tc, out=self.h[k][i])
         if not self.store:
             self._c_last[k] = c
 
     def _act_grads(self):
-        """``d act / d z = (1 - t^2) S = S - t (t S)`` from the stored
-        ``t = tanh(z)``, for every step and layer at once."""
-        S = self.w.S
+        """``d act / d z = (1 - t^2) S`` from the stored ``t = tanh(z)``,
+        in place, for every step and layer at once."""
+        xp, H = self.w.xp, self.w.n_units
         for t in self.act_grad:
-            grad = t * S
-            grad *= t
-            self.w.xp.subtract(S, grad, out=t)
+            xp.square(t, out=t)
+            xp.subtract(1, t, out=t)
+            t[..., H:] *= 0.5  # S on the gates
 
     def backward(self, gy):
         """Gradients of the weights (block gate order) given ``dL/dy``."""
@@ -420,7 +447,7 @@ class _Window:
         gy2 = gy.reshape(T * B, -1)
         grads = {'W3': gy2.T @ top.reshape(T * B, H), 'b3': gy2.sum(axis=0)}
         dh_out = (gy2 @ w.W3).reshape(T, B, H)
-        dz = [xp.empty((T, B, 4 * H), gy.dtype) for _ in range(L)]
+        dz = [self._empty('dz', k, (T, B, 4 * H)) for k in range(L)]
         carry_h = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         carry_c = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
 
@@ -446,12 +473,14 @@ class _Window:
             # also those of P; they are added in below, not computed twice.
             last = Fn if (k == 0 and L == 1 and self.mask is None) else T
             if last > 1:
-                grads['R', k] = dz[k][1:last].reshape((last - 1) * B, -1).T \
-                    @ self.h[k][:last - 1].reshape((last - 1) * B, H)
+                grads['R', k] = blas.matmul(
+                    dz[k][1:last].reshape((last - 1) * B, -1).T,
+                    self.h[k][:last - 1].reshape((last - 1) * B, H))
             else:
                 grads['R', k] = None  # unused, as in the step-by-step path
             if k > 0:
-                grads['U', k] = dzk.T @ self.h[k - 1].reshape(T * B, H)
+                grads['U', k] = blas.matmul(
+                    dzk.T, self.h[k - 1].reshape(T * B, H))
                 grads['c', k] = dzk.sum(axis=0)
         # Layer 1 through G (input layer folded in) on forced steps and
         # through P, m (output layer too) on fed-back steps; a bias is a
@@ -466,7 +495,8 @@ class _Window:
                     @ _with_ones(self.xs[Fn:T].reshape((T - Fn) * B, -1), xp)
                 fed = fed * ~truth
             fed = fed.reshape((T - Fn) * B, -1)
-            dPm = fed.T @ _with_ones(top[Fn - 1:T - 1].reshape(-1, H), xp)
+            dPm = blas.matmul(
+                fed.T, _with_ones(top[Fn - 1:T - 1].reshape(-1, H), xp))
             if L == 1 and self.mask is None:
                 if grads['R', 0] is None:
                     grads['R', 0] = dPm[:, :-1].copy()
@@ -491,7 +521,7 @@ class _Window:
         B = gy.shape[1]
         top = self.h[L - 1]
         dY = gy.copy()  # total gradient of every output
-        dz = [xp.empty((T, B, 4 * H), gy.dtype) for _ in range(L)]
+        dz = [self._empty('dz', k, (T, B, 4 * H)) for k in range(L)]
         carry_h = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         carry_c = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         dy_carry = xp.zeros_like(gy[0])  # into y[i] as input of step i + 1
@@ -516,11 +546,12 @@ class _Window:
         grads = {'W3': dY2.T @ top.reshape(T * B, H), 'b3': dY2.sum(axis=0)}
         for k in range(L):
             dzk = dz[k].reshape(T * B, -1)
-            grads['R', k] = None if T == 1 else \
-                dz[k][1:].reshape((T - 1) * B, -1).T \
-                @ self.h[k][:-1].reshape((T - 1) * B, H)
+            grads['R', k] = None if T == 1 else blas.matmul(
+                dz[k][1:].reshape((T - 1) * B, -1).T,
+                self.h[k][:-1].reshape((T - 1) * B, H))
             if k > 0:
-                grads['U', k] = dzk.T @ self.h[k - 1].reshape(T * B, H)
+                grads['U', k] = blas.matmul(
+                    dzk.T, self.h[k - 1].reshape(T * B, H))
                 grads['c', k] = dzk.sum(axis=0)
         inputs = self.xs[:Fn] if Fn == T else xp.concatenate(
             [self.xs[:Fn], self.x_fed])
@@ -542,7 +573,8 @@ class _Window:
             if k == L - 1:
                 dh_in = dh_out
             else:
-                dh_in = (dz[k + 1][:Fn].reshape(Fn * B, -1) @ w.U[k + 1]
+                dh_in = (blas.matmul(dz[k + 1][:Fn].reshape(Fn * B, -1),
+                                     w.U[k + 1])
                          ).reshape(Fn, B, H)
             for i in range(Fn - 1, -1, -1):
                 self._cell_backward(dh_in[i] + carry_h[k], carry_c, dz, k, i)
@@ -566,27 +598,72 @@ class _Window:
             act[:, 3 * H:]
         tc = self.tanh_cell[k][i]
         out = dz[k][i]
-        # dL/dc = carry + dh * o * (1 - tanh(c)^2); out[:, 3H:] is scratch.
+        # dL/dc = carry + dh * o * (1 - tanh(c)^2), as carry - (dh tc^2 -
+        # dh) o in place.
         do = xp.multiply(dh, tc, out=out[:, 3 * H:])
-        dc = dh * o
-        dc -= do * o * tc
-        dc += carry_c[k]
+        dc = do * tc
+        dc -= dh
+        dc *= o
+        xp.subtract(carry_c[k], dc, out=dc)
         xp.multiply(dc, ig, out=out[:, :H])
         xp.multiply(dc, a, out=out[:, H:2 * H])
         if i > 0:
             xp.multiply(dc, self.cell[k][i - 1], out=out[:, 2 * H:3 * H])
         else:
             out[:, 2 * H:3 * H] = 0
-        out *= self.act_grad[k][i]
         dc *= f
         carry_c[k] = dc
+        out *= self.act_grad[k][i]
 
 
-def _training_window(arrays, xs, support_len, residual, truth_mask):
+def _training_window(arrays, xs, support_len, residual, truth_mask,
+                     workspace=None):
     """A window's forward that keeps what backward needs."""
     weights = _Weights(arrays, support_len + 1 < len(xs), residual)
     return _Window(weights, xs, len(xs), support_len, store=True,
-                   truth_mask=truth_mask)
+                   truth_mask=truth_mask, workspace=workspace)
+
+
+class Workspace:
+    """The arrays a training window stores, kept from one update to the
+    next.
+
+    Fresh arrays of tens of MB cost page faults (the kernel zeroes every
+    page) whenever malloc gives large blocks back to the system, which it
+    does depending on what else the process allocated: measured beside
+    PyTorch in one process, 1,400 page faults an update and 10 % slower.
+    """
+
+    def __init__(self):
+        self.arrays = {}
+        self.busy = False
+
+    def empty(self, key, shape, dtype):
+        """An uninitialised array for ``key``: the last one if it fits."""
+        array = self.arrays.get(key)
+        if array is None or array.shape != shape or array.dtype != dtype:
+            array = self.arrays[key] = numpy.empty(shape, dtype)
+        return array
+
+
+_WORKSPACES = threading.local()
+
+
+@contextlib.contextmanager
+def _workspace(xp):
+    """This thread's :class:`Workspace` while it is free (NumPy only:
+    CuPy's memory pool already reuses its blocks), else ``None``."""
+    space = getattr(_WORKSPACES, 'space', None)
+    if space is None:
+        space = _WORKSPACES.space = Workspace()
+    if xp is not numpy or space.busy:
+        yield None
+        return
+    space.busy = True
+    try:
+        yield space
+    finally:
+        space.busy = False
 
 
 class FusedWindow(chainer.FunctionNode):
@@ -786,17 +863,21 @@ def mse_gradients(model, xs, ts, support_len, truth_mask=None, first=0,
         tuple: ``(loss, grads)``: the 0-d loss and, per
         :func:`model_parameters`, its gradient (``None`` for an unused one).
     """
-    window = _training_window([p.array for p in model_parameters(model)],
-                              xs, support_len, model.residual, truth_mask)
-    diff = window.y[first:] - ts[first:]
-    if absolute:
-        per_step = diff[0].size
-        loss = window.w.xp.abs(diff).sum() / diff.dtype.type(per_step)
-        gy = window.w.xp.sign(diff) / diff.dtype.type(per_step)
-    else:
-        loss = mse_sum(diff)
-        gy = mse_sum_grad(diff, window.w.xp.ones_like(loss))
-    if first:
-        gy = window.w.xp.concatenate([window.w.xp.zeros_like(
-            window.y[:first]), gy])
-    return loss, window.w.parameter_grads(window.backward(gy))
+    arrays = [p.array for p in model_parameters(model)]
+    # The window dies here: its stored arrays can be this thread's
+    # workspace (nothing returned is a view of them).
+    with _workspace(backend.get_array_module(*arrays)) as space:
+        window = _training_window(arrays, xs, support_len, model.residual,
+                                  truth_mask, space)
+        diff = window.y[first:] - ts[first:]
+        if absolute:
+            per_step = diff[0].size
+            loss = window.w.xp.abs(diff).sum() / diff.dtype.type(per_step)
+            gy = window.w.xp.sign(diff) / diff.dtype.type(per_step)
+        else:
+            loss = mse_sum(diff)
+            gy = mse_sum_grad(diff, window.w.xp.ones_like(loss))
+        if first:
+            gy = window.w.xp.concatenate([window.w.xp.zeros_like(
+                window.y[:first]), gy])
+        return loss, window.w.parameter_grads(window.backward(gy))
