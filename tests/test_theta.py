@@ -1,6 +1,7 @@
 import numpy as np
 
 from lstm_chainer.forecasting.classical.theta import (
+    FIT_CELLS,
     has_season,
     refit_groups,
     seasonal_indices,
@@ -45,6 +46,18 @@ def test_every_origin_sees_only_its_history():
     # One origin is one forecast, wherever it is.
     np.testing.assert_allclose(theta_forecasts(y, [35], 4)[:, 0, 0],
                                theta_forecast(y[:36, 0], 4), rtol=1e-12)
+
+
+def test_a_long_series_is_refitted_at_fewer_origins():
+    # Every fit reads the whole history: fits x rows x columns is bounded.
+    origins = np.arange(200_000, 250_000, 5)
+    groups = refit_groups(origins, 2)
+    assert len(groups) == FIT_CELLS // (250_000 * 2)
+    assert np.concatenate(groups).tolist() == list(range(len(origins)))
+    # Up to 4,096 rows a column, every origin is still refitted.
+    short = np.arange(3_900, 4_000)
+    assert len(refit_groups(short, 1)) == 100
+    assert len(refit_groups(short, 1, rows=10 ** 6)) == 1
 
 
 def test_a_wide_tables_origins_hold_one_fit_and_follow_the_level():

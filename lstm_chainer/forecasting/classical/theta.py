@@ -23,6 +23,12 @@ _GRID = np.linspace(0.0, 1.0, 101)
 # of a few columns is refitted at every origin, a wide one at fewer
 # (between them the fit is held and its states filtered on).
 FIT_BUDGET = 256
+# Rows x columns one backtest's fits may pass over, all together: a fit
+# reads the whole history, so a long series (past 4,096 rows a column) is
+# refitted at fewer origins, and its cost grows with its length, not with
+# length x origins (two columns of 250,000 rows: 128 fits of Theta and
+# damped ES took minutes, 2 take 15 s).
+FIT_CELLS = 2 ** 20
 # Grid points x columns of one smoothing step's arrays (cache-sized).
 _CELLS = 2 ** 14
 
@@ -212,17 +218,28 @@ def _fit_ses_many(y):
         alphas = np.linspace(lo, hi, 21, axis=1)
 
 
-def refit_groups(origins, columns, budget=FIT_BUDGET):
+def refit_groups(origins, columns, budget=FIT_BUDGET, rows=None):
     """The origins of a backtest in groups, each fitted at its first:
     every origin its own group while ``columns`` x origins stays within
-    ``budget`` fits, else ``budget // columns`` runs of neighbouring
-    origins (one at least).
+    ``budget`` fits and fits x ``rows`` x ``columns`` within
+    :data:`FIT_CELLS`, else as many runs of neighbouring origins as both
+    allow (one at least).
+
+    Args:
+        origins: The backtest's origins.
+        columns (int): Columns fitted together.
+        budget (int): Fits of all columns together.
+        rows (int): The history a fit reads (default: the last origin's).
 
     Returns:
         list: Index arrays into ``origins`` (in order).
     """
     count = len(origins)
-    groups = min(count, max(1, budget // max(columns, 1)))
+    columns = max(columns, 1)
+    if rows is None:
+        rows = int(np.max(origins)) + 1 if count else 1
+    groups = min(count, max(1, budget // columns),
+                 max(1, FIT_CELLS // (max(rows, 1) * columns)))
     return np.array_split(np.arange(count), groups)
 
 
