@@ -13,6 +13,8 @@ from lstm_chainer.data.synthetic import synthetic_series
 from lstm_chainer.forecasting.models.global_model import (
     GlobalForecaster,
     GlobalSettings,
+    damped_collection,
+    network_rows,
     train_global,
 )
 from lstm_chainer.forecasting.models.pretrained import (
@@ -132,8 +134,32 @@ def test_short_series_get_a_stated_fallback():
     out = lc.forecast(model, short, 5, intervals=True)
     assert np.isfinite(out['y']).all() and len(out) == 5
     notes = ' '.join(out.attrs['notes'])
-    assert 'the pretrained network alone, without intervals' in notes
+    assert 'without partners or intervals' in notes
     assert 'extended back with its first value' in notes
+    assert 'fewer than 8 rows: damped ES forecasts them' in notes
+    damped = damped_collection(lc.Collection.from_series([[3.0, 4.0, 5.0]]),
+                               5, 1)[:, 0, 0]
+    np.testing.assert_allclose(out['y'], damped, rtol=1e-12)
+
+
+@pytest.mark.parametrize('directory', [ZERO_SHOT_DIR, PACKAGE_DIR],
+                         ids=['zero-shot', 'fine-tuning'])
+def test_a_few_rows_of_swings_do_not_grow_without_end(directory):
+    # Five quarters of M1's QNC5 (2.7 to 8.4): the networks took them to
+    # 1,300-25,000 in 8 steps; below network_rows damped ES forecasts.
+    swings = np.array([2.7, 6.1, 3.2, 8.4, 3.0, 4.8, 3.4, 5.8, 3.2, 8.2])
+    model = lc.pretrained(directory).with_season(4)
+    assert network_rows(4) == 8 and network_rows(12) == 16
+    for rows in (3, 5, 7):
+        f = model.network(lc.Collection.from_series([swings[:rows]]),
+                          8)[:, 0, 0]
+        np.testing.assert_allclose(f, damped_collection(
+            lc.Collection.from_series([swings[:rows]]), 8, 4)[:, 0, 0])
+        assert f.max() < 3 * swings.max()
+    # From eight rows on, the network's own forecast.
+    f = model.network(lc.Collection.from_series([swings[:8]]), 8)[:, 0, 0]
+    assert not np.allclose(f, damped_collection(
+        lc.Collection.from_series([swings[:8]]), 8, 4)[:, 0, 0])
 
 
 @pytest.mark.parametrize('directory', [ZERO_SHOT_DIR, PACKAGE_DIR],

@@ -199,8 +199,8 @@ def zero_shot(model, collection, horizon, season=None, combine='auto',
     notes = []
     if not (lengths > horizon + 2).any():
         notes.append('every series has {} rows or fewer: the forecast is the '
-                     'pretrained network alone, without intervals (nothing '
-                     'to backtest it on)'.format(horizon + 2))
+                     'network\'s, without partners or intervals (nothing to '
+                     'backtest it on)'.format(horizon + 2))
         ready.meta['combination'] = None
         return ready, None, notes
     bt = backtest_collection(ready, collection, horizon, origins, stride)
@@ -236,6 +236,7 @@ def forecast_pretrained(model, history, steps, season=None, freq=None,
     """
     from lstm_chainer.data.collection import Collection
     from lstm_chainer.data.csvdata import future_index, time_step
+    from lstm_chainer.forecasting.models.global_model import network_rows
     table = not isinstance(history, Collection)
     if table:
         frame = history if isinstance(history, pd.DataFrame) else \
@@ -254,12 +255,18 @@ def forecast_pretrained(model, history, steps, season=None, freq=None,
     ready, _, notes = zero_shot(model, collection, steps, season=season,
                                 combine=combine, levels=levels)
     context = ready.settings.context
+    fewest = network_rows(ready.settings.period)
     short = collection.lengths < context
     if short.any():
         notes.append('{} of {} series have fewer rows than the network\'s '
                      'context ({}): their history is extended back with its '
                      'first value'.format(int(short.sum()), len(collection),
                                           context))
+    too_short = collection.lengths < fewest
+    if too_short.any():
+        notes.append('{} of {} series have fewer than {} rows: damped ES '
+                     'forecasts them in place of the network'.format(
+                         int(too_short.sum()), len(collection), fewest))
     if intervals and not ready.half_widths:
         notes.append('no intervals: too little history to calibrate them')
     out = ready.forecast_frame(collection, steps,
