@@ -2,6 +2,8 @@ import numpy as np
 
 from lstm_chainer.forecasting.classical.theta import (
     FIT_CELLS,
+    FIT_ROWS,
+    fit_start,
     has_season,
     refit_groups,
     seasonal_indices,
@@ -58,6 +60,25 @@ def test_a_long_series_is_refitted_at_fewer_origins():
     short = np.arange(3_900, 4_000)
     assert len(refit_groups(short, 1)) == 100
     assert len(refit_groups(short, 1, rows=10 ** 6)) == 1
+
+
+def test_a_long_series_is_fitted_on_its_last_rows_in_phase():
+    # 40,000 rows: the backtest fits the last FIT_ROWS (whole seasons)
+    # before its first origin, and filters on from the first row; the
+    # forecasts stay those of fitting the whole history, the season in
+    # phase (a shifted one would miss by its amplitude).
+    assert fit_start(100, 12) == 0
+    assert fit_start(FIT_ROWS + 1000, 12) % 12 == 0
+    assert FIT_ROWS + 1000 - fit_start(FIT_ROWS + 1000, 12) >= FIT_ROWS
+    rng = np.random.RandomState(5)
+    t = np.arange(40_000)
+    y = (500 + np.cumsum(rng.randn(40_000)) * 0.3
+         + 20 * np.sin(2 * np.pi * t / 12))[:, None]
+    origins = np.array([39_000 + 5, 39_500 + 7])
+    out = theta_forecasts(y, origins, 12, 12)
+    for k, o in enumerate(origins):
+        whole = theta_forecast(y[:o + 1, 0], 12, 12)
+        assert np.abs(out[:, k, 0] - whole).max() < 0.05 * 20
 
 
 def test_a_wide_tables_origins_hold_one_fit_and_follow_the_level():

@@ -29,6 +29,7 @@ import numpy as np
 
 from lstm_chainer.forecasting.classical.theta import (
     deseasonalise,
+    fit_start,
     held_fits,
     seasonal_form,
 )
@@ -267,7 +268,8 @@ def damped_origin_forecasts(series, origins, horizon, season=None):
     origins = np.asarray(origins, dtype=np.int64)
     first = int(origins.min()) + 1
     rows = series[:int(origins.max()) + 1]
-    columns = [rows[:first, j] for j in range(rows.shape[1])]
+    start = fit_start(first, season)
+    columns = [rows[start:first, j] for j in range(rows.shape[1])]
     return _filtered(rows, origins, horizon, _parameters(columns, season))
 
 

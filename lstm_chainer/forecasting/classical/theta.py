@@ -29,6 +29,18 @@ FIT_BUDGET = 256
 # length x origins (two columns of 250,000 rows: 128 fits of Theta and
 # damped ES took minutes, 2 take 15 s).
 FIT_CELLS = 2 ** 20
+# The rows a backtest's fit reads at most: the last ones before its first
+# origin (whole seasons). Their weights then filter the states through
+# every row, so only the filtering grows with the length. A series of
+# 16,384 rows or fewer is fitted on all of them, as before.
+FIT_ROWS = 2 ** 14
+
+
+def fit_start(first, season):
+    """int: The first row a fit ending before row ``first`` reads (a
+    multiple of ``season``, so seasonal indices keep their phase)."""
+    start = max(0, first - FIT_ROWS)
+    return start - start % max(1, season or 1)
 # Grid points x columns of one smoothing step's arrays (cache-sized).
 _CELLS = 2 ** 14
 
@@ -282,8 +294,9 @@ def theta_forecasts(series, origins, horizon, season=None):
     ahead = np.zeros((horizon, len(origins), n))  # the indices ahead
     multiplicative = np.zeros(n, dtype=bool)
     steps = (origins[:, None] + 1 + np.arange(horizon)[None]).T
+    start = fit_start(first, season)
     for j in range(n):
-        form = seasonal_form(rows[:first, j], season)
+        form = seasonal_form(rows[start:first, j], season)
         if form is None:
             adjusted[:, j] = rows[:, j]
             continue
@@ -292,7 +305,7 @@ def theta_forecasts(series, origins, horizon, season=None):
         adjusted[:, j] = rows[:, j] / at if multiplicative[j] \
             else rows[:, j] - at
         ahead[:, :, j] = seasonal[steps % season]
-    alpha = _fit_ses_many(adjusted[:first])
+    alpha = _fit_ses_many(adjusted[start:first])
     level = adjusted[0].copy()
     levels = np.empty((len(origins), n))
     picked = np.full(end, -1)
