@@ -55,10 +55,10 @@ def _load():
         try:
             lib = ctypes.CDLL(path)
             gemms = (lib.cblas_sgemm, lib.cblas_dgemm)
+            if not os.environ.get('MKL_THREADING_LAYER'):
+                lib.MKL_Set_Threading_Layer(_SEQUENTIAL)
         except (OSError, AttributeError):
             continue
-        if not os.environ.get('MKL_THREADING_LAYER'):
-            lib.MKL_Set_Threading_Layer(_SEQUENTIAL)
         for gemm, real in zip(gemms, (ctypes.c_float, ctypes.c_double)):
             gemm.argtypes = [ctypes.c_int] * 6 + [
                 real, _POINTER, ctypes.c_int, _POINTER, ctypes.c_int,
