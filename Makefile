@@ -51,7 +51,7 @@ example: $(STAMP)
 
 # The optional MKL products of the fused path (lstm_chainer.core.blas, the
 # mkl extra: about 1 GB installed): the fused path's tests again with MKL in
-# .venv (CI's third pass).
+# .venv (CI's third pass; MKL stays in .venv, so run it last).
 test-mkl: $(STAMP)
 	$(BIN)/python -c 'import importlib.metadata as m; m.version("mkl")' 2>/dev/null \
 	  || $(PIP) install -c constraints.txt mkl

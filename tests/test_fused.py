@@ -153,6 +153,21 @@ def test_reused_workspace_gives_the_fresh_gradients():
     assert space.arrays[('act', 0)] is kept  # reused, not reallocated
 
 
+def test_training_frees_the_workspace_when_it_ends(series):
+    model = Model(2, 2, 8)
+    optimizer = chainer.optimizers.Adam()
+    optimizer.setup(LossFuncL(model))
+    it = LSTM_Iterator(series, batch_size=4, seq_len=6, support_len=2)
+    trainer = chainer.training.Trainer(
+        LSTM_updater(it, optimizer, fused=True), (3, 'iteration'))
+    seen = []
+    trainer.extend(lambda t: seen.append(
+        len(fused_module._WORKSPACES.space.arrays)), trigger=(1, 'iteration'))
+    trainer.run()
+    assert seen and min(seen) > 0  # kept between updates
+    assert fused_module._WORKSPACES.space.arrays == {}  # freed at the end
+
+
 def test_a_busy_workspace_is_not_shared():
     with fused_module._workspace(np) as outer:
         with fused_module._workspace(np) as inner:

@@ -6,11 +6,14 @@ like. NumPy's OpenBLAS runs them at 97-113 GFLOP/s on one AVX-512 core,
 MKL at 164 (measured side by side in one process); ctypes adds about 4
 microseconds a call, so small products stay with NumPy.
 
-MKL is optional (the ``mkl`` extra: ``pip install lstm_chainer[mkl]``).
-It runs on one thread (its sequential layer), as the library trains small
-networks anyway (:mod:`lstm_chainer.training.threads`), unless
-``MKL_THREADING_LAYER`` says otherwise. ``LSTM_CHAINER_BLAS=numpy`` keeps
-every product with NumPy.
+MKL is optional (the ``mkl`` extra: ``pip install lstm_chainer[mkl]``;
+else a system ``libmkl_rt`` the loader finds). It runs on one thread
+(its sequential layer), as the library trains small networks anyway
+(:mod:`lstm_chainer.training.threads`), unless ``MKL_THREADING_LAYER``
+says otherwise. ``LSTM_CHAINER_BLAS=numpy`` keeps every product with
+NumPy. MKL's results differ from NumPy's in the last bits, so a trained
+network depends on whether MKL is installed (a run repeats on the same
+installation).
 """
 import ctypes
 import ctypes.util
@@ -24,6 +27,7 @@ import numpy
 MIN_WORK = 2 ** 19
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SEQUENTIAL = 1
+_LP64 = 0  # 32-bit integer arguments, whatever MKL_INTERFACE_LAYER says
 _POINTER = ctypes.c_void_p
 
 
@@ -55,6 +59,7 @@ def _load():
         try:
             lib = ctypes.CDLL(path)
             gemms = (lib.cblas_sgemm, lib.cblas_dgemm)
+            lib.MKL_Set_Interface_Layer(_LP64)
             if not os.environ.get('MKL_THREADING_LAYER'):
                 lib.MKL_Set_Threading_Layer(_SEQUENTIAL)
         except (OSError, AttributeError):

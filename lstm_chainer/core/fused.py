@@ -62,7 +62,8 @@ def _times(x, W, Wt):
     times a large weight matrix (256 units and more) runs up to 1.9 times
     faster as ``(W @ x.T).T`` plus a copy; smaller products, and larger
     batches (where the copy costs more than it saves), are faster as they
-    are. The rule depends on shapes only, so runs stay reproducible.
+    are. The rule depends on shapes only, so a run repeats on the same
+    installation (MKL's products and NumPy's differ in the last bits).
     """
     if type(x) is numpy.ndarray:
         if blas.backend() == 'mkl':
@@ -373,9 +374,9 @@ class _Window:
             y_prev = y[i]
         self.y = y
 
-    def _empty(self, name, k, shape):
+    def _empty(self, name, k, shape, dtype=None):
         """An uninitialised array, the workspace's where there is one."""
-        dtype = self.w.W1.dtype
+        dtype = dtype or self.w.W1.dtype
         if self.workspace is None:
             return self.w.xp.empty(shape, dtype)
         return self.workspace.empty((name, k), shape, dtype)
@@ -447,7 +448,8 @@ class _Window:
         gy2 = gy.reshape(T * B, -1)
         grads = {'W3': gy2.T @ top.reshape(T * B, H), 'b3': gy2.sum(axis=0)}
         dh_out = (gy2 @ w.W3).reshape(T, B, H)
-        dz = [self._empty('dz', k, (T, B, 4 * H)) for k in range(L)]
+        dz = [self._empty('dz', k, (T, B, 4 * H), gy.dtype)
+              for k in range(L)]
         carry_h = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         carry_c = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
 
@@ -521,7 +523,8 @@ class _Window:
         B = gy.shape[1]
         top = self.h[L - 1]
         dY = gy.copy()  # total gradient of every output
-        dz = [self._empty('dz', k, (T, B, 4 * H)) for k in range(L)]
+        dz = [self._empty('dz', k, (T, B, 4 * H), gy.dtype)
+              for k in range(L)]
         carry_h = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         carry_c = [xp.zeros((B, H), gy.dtype) for _ in range(L)]
         dy_carry = xp.zeros_like(gy[0])  # into y[i] as input of step i + 1
@@ -647,6 +650,15 @@ class Workspace:
 
 
 _WORKSPACES = threading.local()
+
+
+def release_workspace():
+    """Frees this thread's :class:`Workspace` (its arrays live from one
+    update to the next; :class:`LSTM_updater` calls this when training
+    ends)."""
+    space = getattr(_WORKSPACES, 'space', None)
+    if space is not None and not space.busy:
+        space.arrays.clear()
 
 
 @contextlib.contextmanager

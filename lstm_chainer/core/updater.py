@@ -97,6 +97,12 @@ class LSTM_updater(training.StandardUpdater):
         """chainer.Link: The model being trained."""
         return self.get_optimizer('main').target.predictor
 
+    def finalize(self):
+        """Ends training: its iterators, and the fused path's window arrays
+        kept from one update to the next."""
+        super().finalize()
+        fused_path.release_workspace()
+
     def update_core(self):
         train_iter = self.get_iterator('main')
         optimizer = self.get_optimizer('main')
