@@ -159,3 +159,17 @@ def test_smoothed_seasons_of_any_lengths_fit_together_as_alone():
     many = damped_forecasts(columns, 14, season=12)
     for j, y in enumerate(columns):
         np.testing.assert_array_equal(many[:, j], damped_forecast(y, 14, 12))
+
+
+def test_a_long_series_is_fitted_on_its_last_rows_in_phase():
+    # 40,000 rows: the backtest's fit reads the last FIT_ROWS (whole
+    # seasons) and filters the states on from the first row; the season
+    # stays in phase with the whole history's fit.
+    rng = np.random.RandomState(6)
+    t = np.arange(40_000)
+    y = (500 + np.cumsum(rng.randn(40_000)) * 0.3
+         + 20 * np.sin(2 * np.pi * t / 12))[:, None]
+    origin = 39_503
+    out = damped_origin_forecasts(y, [origin], 12, 12)[:, 0, 0]
+    whole = damped_forecast(y[:origin + 1, 0], 12, 12)
+    assert np.abs(out - whole).max() < 0.05 * 20
