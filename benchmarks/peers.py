@@ -76,6 +76,11 @@ class TorchPeer:
         self.optimizer.step()
 
 
+# The SGEMM rates a share is measured against: NumPy's, and MKL's where
+# our large products go there.
+THROUGH = ('numpy', 'mkl') if blas.backend() == 'mkl' else ('numpy',)
+
+
 def main():
     if torch is not None:
         torch.set_num_threads(ARGS.threads)
@@ -103,18 +108,17 @@ def main():
         flops = 3 * 2 * batch * units * 4 * units * 2
         shares = [med['ours'] * flops / sgemm_rate(
             batch, units, ARGS.block_seconds, through)
-            for through in dict.fromkeys(('numpy', blas.backend()))]
+            for through in THROUGH]
         rows.append((name, batch, units, seq_len, support_len, med['ours'],
                      med.get('torch', float('nan')), ratio,
                      ' / '.join('{:.0%}'.format(x) for x in shares)))
         print('  measured', name, flush=True)
     print('\nTraining throughput (time steps/s, median of {} rounds)\n'
           .format(ARGS.rounds))
-    through = ' / '.join(dict.fromkeys(('NumPy', blas.backend().upper()
-                                        .replace('NUMPY', 'NumPy'))))
     print('| workload | batch | units | seq_len | support_len | lstm_chainer '
           '(fused) | PyTorch | ours / PyTorch | ours / SGEMM ({}) |'
-          .format(through))
+          .format(' / '.join(name.replace('numpy', 'NumPy').replace(
+              'mkl', 'MKL') for name in THROUGH)))
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     for name, b, u, s, sl, ours, theirs, ratio, share in rows:
         print('| {} | {} | {} | {} | {} | {:,.0f} | {:,.0f} | {:.2f}x | '

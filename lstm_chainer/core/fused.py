@@ -401,15 +401,13 @@ class _Window:
             act = xp.multiply(t, 0.5, out=self.act[k][i])
             act += 0.5
             act[:, :H] = t[:, :H]
-            a, ig, f, o = act[:, :H], act[:, H:2 * H], \
-                act[:, 2 * H:3 * H], act[:, 3 * H:]
         else:
             t = xp.tanh(z, out=z)
             act = t
             act *= w.S
             act += w.offset
-            a, ig, f, o = act[:, :H], act[:, H:2 * H], \
-                act[:, 2 * H:3 * H], act[:, 3 * H:]
+        a, ig, f, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], \
+            act[:, 3 * H:]
         if self.store:
             c, tc = self.cell[k][i], self.tanh_cell[k][i]
             c_prev = self.cell[k][i - 1] if i > 0 else None

@@ -23,17 +23,19 @@ _GRID = np.linspace(0.0, 1.0, 101)
 # of a few columns is refitted at every origin, a wide one at fewer
 # (between them the fit is held and its states filtered on).
 FIT_BUDGET = 256
-# Rows x columns one backtest's fits may pass over, all together: a fit
-# reads the whole history, so a long series (past 4,096 rows a column) is
-# refitted at fewer origins, and its cost grows with its length, not with
-# length x origins (two columns of 250,000 rows: 128 fits of Theta and
-# damped ES took minutes, 2 take 15 s).
+# Rows x columns one backtest's refits may pass over, all together: each
+# filters its states through the whole history, so a long series (past
+# 4,096 rows a column) is refitted at fewer origins, and its cost grows
+# with its length, not with length x origins (two columns of 250,000
+# rows: 128 refits of Theta and damped ES took minutes).
 FIT_CELLS = 2 ** 20
 # The rows a backtest's fit reads at most: the last ones before its first
 # origin (whole seasons). Their weights then filter the states through
 # every row, so only the filtering grows with the length. A series of
 # 16,384 rows or fewer is fitted on all of them, as before.
 FIT_ROWS = 2 ** 14
+# Grid points x columns of one smoothing step's arrays (cache-sized).
+_CELLS = 2 ** 14
 
 
 def fit_start(first, season):
@@ -41,8 +43,6 @@ def fit_start(first, season):
     multiple of ``season``, so seasonal indices keep their phase)."""
     start = max(0, first - FIT_ROWS)
     return start - start % max(1, season or 1)
-# Grid points x columns of one smoothing step's arrays (cache-sized).
-_CELLS = 2 ** 14
 
 
 def has_season(y, season):
