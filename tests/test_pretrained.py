@@ -9,7 +9,7 @@ import pytest
 
 import lstm_chainer as lc
 from lstm_chainer.cli import main
-from lstm_chainer.data.synthetic import synthetic_series
+from lstm_chainer.data.synthetic import mixup, smooth_curve, synthetic_series
 from lstm_chainer.forecasting.models.global_model import (
     GlobalForecaster,
     GlobalSettings,
@@ -52,6 +52,50 @@ def test_synthetic_series_are_reproducible_and_finite():
     assert set(kinds) <= {'structural', 'kernel', 'intermittent'}
     # A seasonal series is long enough to show its season three times.
     assert all(len(x) >= 3 * m for x, m in zip(a, seasons) if m > 1)
+
+
+def test_smooth_share_leaves_the_default_draws_unchanged():
+    a, seasons, kinds = synthetic_series(60, seed=5)
+    b, again, _ = synthetic_series(60, seed=5, smooth=0.0)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert np.array_equal(seasons, again) and 'smooth' not in kinds
+    _, _, kinds = synthetic_series(200, seed=5, smooth=0.5)
+    assert 60 < kinds.count('smooth') < 140
+    with pytest.raises(ValueError, match='smooth'):
+        synthetic_series(3, smooth=1.0)
+
+
+def test_smooth_curves_are_positive_and_smooth():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        y = smooth_curve(rng, 60, 1)
+        assert y.shape == (60,) and np.all(y > 0)
+        # Little noise: the second differences of the log are small
+        # against the first (a trend, not a walk).
+        d = np.diff(np.log(y))
+        assert np.std(np.diff(d)) <= 0.06 + 0.5 * np.std(d)
+
+
+def test_mixup_combines_series_of_one_season():
+    rng = np.random.default_rng(1)
+    pool = [100 + rng.normal(0, 1, 40) for _ in range(4)] \
+        + [np.arange(1.0, 61.0) * 1000 for _ in range(3)] + [np.ones(5)]
+    seasons = np.array([4] * 4 + [12] * 3 + [1])
+    out, periods = mixup(pool, seasons, 50, seed=2)
+    again, _ = mixup(pool, seasons, 50, seed=2)
+    assert len(out) == 50 and set(periods) <= {4, 12}
+    assert all(np.array_equal(x, y) for x, y in zip(out, again))
+    for y, m in zip(out, periods):
+        # Each part is divided by its mean absolute value and the weights
+        # sum to one, so the mix is near one whatever the parts' levels.
+        assert 24 <= len(y) <= (40 if m == 4 else 60)
+        assert 0.5 < np.mean(y) < 1.5
+    # The season-12 parts are straight lines: so is their mix.
+    line = next(y for y, m in zip(out, periods) if m == 12)
+    assert np.allclose(np.diff(line, 2), 0)
+    # No season with two long enough series: nothing to mix.
+    empty, none = mixup(pool[-2:], seasons[-2:], 5)
+    assert empty == [] and len(none) == 0
 
 
 def test_per_series_seasons_prepare_as_each_season_alone():

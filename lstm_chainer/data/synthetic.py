@@ -3,10 +3,11 @@
 :func:`synthetic_series` draws series of random length and season from a
 mixture of generators: trends and damped trends, level shifts, additive
 and multiplicative seasons (one or two at once), ARMA noise, random sums
-and products of Gaussian-process kernels (as Chronos' KernelSynth) and
-intermittent counts. Each comes with its season, so a global network can
-be pretrained on them beside real collections
-(``benchmarks/pretrain.py``).
+and products of Gaussian-process kernels (as Chronos' KernelSynth),
+intermittent counts and, where asked for, smooth curves with little noise.
+Each comes with its season, so a global network can be pretrained on them
+beside real collections (``benchmarks/pretrain.py``). :func:`mixup`
+draws convex combinations of real series (Chronos' TSMixup).
 """
 from __future__ import annotations
 
@@ -15,26 +16,36 @@ import numpy as np
 # Seasons drawn (1: none), with the step they belong to: yearly and
 # quarterly to hourly and weekly-of-daily.
 SEASONS = (1, 1, 4, 7, 12, 12, 24, 52)
-KINDS = ('structural', 'kernel', 'intermittent')
-KIND_WEIGHTS = (0.65, 0.25, 0.10)
+KINDS = ('structural', 'kernel', 'intermittent', 'smooth')
+# 'smooth' is off by default so that the corpora of the shipped weights
+# are drawn again unchanged (a zero weight last leaves the draws as they
+# were).
+KIND_WEIGHTS = (0.65, 0.25, 0.10, 0.0)
 
 
-def synthetic_series(count, seed=0, min_length=24, max_length=300):
+def synthetic_series(count, seed=0, min_length=24, max_length=300,
+                     smooth=0.0):
     """Random series and their seasons.
 
     Args:
         count (int): Series to draw.
         seed (int): Seed (the same seed gives the same series).
         min_length, max_length (int): Range of lengths (log-uniform).
+        smooth (float): Share of smooth curves (:func:`smooth_curve`);
+            the other generators keep their proportions.
 
     Returns:
         tuple: ``(series, seasons, kinds)``: a list of ``(length,)``
         float arrays, the ``(count,)`` seasons and each series' generator.
     """
+    if not 0.0 <= smooth < 1.0:
+        raise ValueError('smooth must be in [0, 1), got {}'.format(smooth))
+    weights = np.array(KIND_WEIGHTS[:-1] + (0.0,)) * (1.0 - smooth)
+    weights[-1] = smooth
     rng = np.random.default_rng(seed)
     series, seasons, kinds = [], [], []
     for _ in range(int(count)):
-        kind = KINDS[rng.choice(len(KINDS), p=KIND_WEIGHTS)]
+        kind = KINDS[rng.choice(len(KINDS), p=weights)]
         season = int(rng.choice(SEASONS))
         low = max(min_length, 3 * season if season > 1 else min_length)
         length = int(np.exp(rng.uniform(np.log(low),
@@ -43,6 +54,8 @@ def synthetic_series(count, seed=0, min_length=24, max_length=300):
             y = structural(rng, length, season)
         elif kind == 'kernel':
             y = kernel_synth(rng, length, season)
+        elif kind == 'smooth':
+            y = smooth_curve(rng, length, season)
         else:
             y = intermittent(rng, length, season)
         series.append(y)
@@ -100,6 +113,82 @@ def structural(rng, length, season):
         return level * np.exp(y + noise)
     level = rng.uniform(-1, 1) * 100
     return level + 100 * (y + noise)
+
+
+def smooth_curve(rng, length, season):
+    """A smooth trend with little noise, positive: linear, damped,
+    saturating (logistic) or accelerating on a log scale, with a small
+    season where there is one. Real yearly series and slow demographic or
+    economic series look like this; the structural generator's noise
+    mostly hides such trends."""
+    t = np.arange(length) / max(length - 1, 1)
+    total = rng.normal(0, 1.0)  # log change over the whole series
+    shape = rng.choice(['linear', 'damped', 'logistic', 'power'])
+    if shape == 'linear':
+        y = total * t
+    elif shape == 'damped':
+        rate = rng.uniform(1, 6)
+        y = total * (1 - np.exp(-rate * t)) / (1 - np.exp(-rate))
+    elif shape == 'logistic':
+        mid, width = rng.uniform(0.1, 1.2), rng.uniform(0.05, 0.4)
+        y = total / (1 + np.exp(-(t - mid) / width))
+    else:
+        y = total * t ** rng.uniform(1.2, 3)
+    if season > 1:
+        y = y + rng.uniform(0, 0.1) * seasonal_pattern(rng, length, season)
+    noise = np.exp(rng.uniform(np.log(1e-4), np.log(0.02)))
+    y = y + noise * arma_noise(rng, length)
+    return np.exp(rng.uniform(0, 9)) * np.exp(y)
+
+
+def mixup(series, seasons, count, seed=0, max_parts=3, min_length=24):
+    """Convex combinations of series of one season (TSMixup, Ansari et
+    al. 2024): each part is cut to a common length (between half the
+    shortest part's and all of it) at a random start, divided by its
+    mean absolute value, and the parts are weighted by a Dirichlet draw.
+
+    Args:
+        series (list): 1-D float arrays, the pool.
+        seasons (array-like): Each series' season.
+        count (int): Series to draw.
+        seed (int): Seed.
+        max_parts (int): Largest number of series mixed (at least two).
+        min_length (int): Shortest series drawn from and made.
+
+    Returns:
+        tuple: ``(series, seasons)``: a list of arrays and their seasons;
+        fewer than ``count`` where no season has two long enough series.
+    """
+    seasons = np.asarray(seasons)
+    rng = np.random.default_rng(seed)
+    long = np.array([len(s) >= min_length and np.all(np.isfinite(s))
+                     and np.mean(np.abs(s)) > 0 for s in series])
+    pools = {int(p): np.flatnonzero(long & (seasons == p))
+             for p in np.unique(seasons)}
+    pools = {p: idx for p, idx in pools.items() if len(idx) >= 2}
+    out, periods = [], []
+    if not pools:
+        return out, np.zeros(0, dtype=np.int64)
+    keys = sorted(pools)
+    sizes = np.array([len(pools[p]) for p in keys], dtype=float)
+    for _ in range(int(count)):
+        season = keys[rng.choice(len(keys), p=sizes / sizes.sum())]
+        parts = rng.choice(pools[season], size=int(rng.integers(
+            2, max(2, max_parts) + 1)), replace=False)
+        shortest = min(len(series[i]) for i in parts)
+        length = int(rng.integers(max(min_length, shortest // 2),
+                                  shortest + 1))
+        weights = rng.dirichlet(np.full(len(parts), 1.5))
+        y = np.zeros(length)
+        for w, i in zip(weights, parts):
+            start = int(rng.integers(len(series[i]) - length + 1))
+            piece = np.asarray(series[i][start:start + length], np.float64)
+            scale = np.mean(np.abs(piece))
+            if scale > 0:
+                y += w * piece / scale
+        out.append(y)
+        periods.append(season)
+    return out, np.asarray(periods, dtype=np.int64)
 
 
 def _kernel(rng, t, season):
