@@ -325,6 +325,43 @@ def test_fit_global_fine_tunes_from_the_pretrained_weights():
     assert (three.settings.ensemble, len(three.forecaster.members)) == (3, 3)
 
 
+def test_a_table_is_a_collection_of_its_columns():
+    frame = monthly(30).assign(other=lambda f: f['sales'] * 2 + 1)
+    collection = lc.Collection.from_table(frame)
+    assert list(collection.ids) == ['sales', 'other']
+    assert collection.freq == 'MS' and list(collection.lengths) == [30, 30]
+    np.testing.assert_array_equal(collection.series(1)[:, 0],
+                                  frame['other'].to_numpy())
+    array = lc.Collection.from_table(frame.to_numpy())
+    assert list(array.ids) == ['0', '1'] and array.freq is None
+    with pytest.raises(ValueError, match='no values'):
+        lc.Collection.from_table(frame.iloc[:0])
+    with pytest.raises(ValueError, match='store are not numbers'):
+        lc.Collection.from_table(frame.assign(store='a'))
+
+
+def test_fit_global_fine_tunes_on_one_table():
+    frame = monthly(48).assign(other=lambda f: f['sales'][::-1].to_numpy())
+    result = lc.fit_global(frame, horizon=6, epochs=1, ensemble=1,
+                           refit=False)
+    assert any(n.startswith('fine-tuned from') for n in result.notes)
+    model = result.forecaster
+    wide = lc.forecast(model, frame, steps=8)
+    # The wide table of the collection's long forecast, in future months.
+    assert list(wide.columns) == ['sales', 'other']
+    assert wide.index[0] == pd.Timestamp('2014-01-01') and len(wide) == 8
+    long = model.forecast_frame(lc.Collection.from_table(frame), 8)
+    np.testing.assert_allclose(wide['other'],
+                               long[long['id'] == 'other']['y'])
+    # An array forecasts past its rows.
+    ahead = lc.forecast(model, frame.to_numpy(), steps=2)
+    assert list(ahead.index) == [48, 49]
+    with pytest.raises(ValueError, match='no calibrated prediction'):
+        lc.forecast(model, frame, steps=2, intervals=True)
+    with pytest.raises(ValueError, match='or a table .* got list'):
+        lc.fit_global([1.0, 2.0, 3.0])
+
+
 def test_one_table_backtests_the_pretrained_partner():
     frame = monthly(60)
     result = lc.fit_auto(frame, epochs=1, ensemble=1, n_units=4)

@@ -14,7 +14,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lstm_chainer.data.csvdata import looks_numeric, read_table, utc_if_mixed
+from lstm_chainer.data.csvdata import (
+    future_index,
+    looks_numeric,
+    read_table,
+    time_step,
+    utc_if_mixed,
+)
 
 
 @dataclasses.dataclass
@@ -165,6 +171,59 @@ class Collection:
                 frame[column] = np.repeat(self.static[column].to_numpy(),
                                           rows)
         return frame
+
+    @classmethod
+    def from_table(cls, frame, freq=None):
+        """Each column of a table as a series of its own: a table is a
+        collection of as many series as it has columns.
+
+        Args:
+            frame: A DataFrame (a DatetimeIndex gives the time step) or a
+                2-D array, oldest row first.
+            freq (str): The time step (default: inferred from the index).
+
+        Returns:
+            Collection: The columns as series, named by the columns.
+        """
+        frame = frame if isinstance(frame, pd.DataFrame) else \
+            pd.DataFrame(np.asarray(frame, dtype=np.float64))
+        if frame.ndim != 2 or frame.shape[1] == 0 or len(frame) == 0:
+            raise ValueError('the table holds no values')
+        text = [str(c) for c in frame.columns
+                if not pd.api.types.is_numeric_dtype(frame[c])]
+        if text:
+            raise ValueError('column(s) {} are not numbers: each column of '
+                             'a table is a series (a long table of many '
+                             'series: from_long(frame, id_column))'.format(
+                                 ', '.join(text[:5])))
+        if freq is None and isinstance(frame.index, pd.DatetimeIndex) \
+                and len(frame.index) > 2:
+            freq = time_step(frame.index)
+        return cls.from_series(
+            [frame[c].to_numpy(np.float64) for c in frame.columns],
+            ids=[str(c) for c in frame.columns], freq=freq)
+
+    def wide_frame(self, long, index, steps):
+        """A long forecast of a collection made by :meth:`from_table` as a
+        wide table again: one column per series (and its bounds).
+
+        Args:
+            long (pandas.DataFrame): ``GlobalForecaster.forecast_frame``'s
+                table for this collection.
+            index: The table's index (a DatetimeIndex gives future times).
+            steps (int): Steps forecast.
+
+        Returns:
+            pandas.DataFrame: ``steps`` rows indexed by the future times.
+        """
+        wide = pd.DataFrame(index=future_index(index, steps, self.freq))
+        for name in self.ids:
+            part = long[long[self.id_name] == name]
+            for column in long.columns[2:]:
+                wide[name + column[len(self.columns[0]):]] = \
+                    part[column].to_numpy()
+        wide.attrs['notes'] = list(long.attrs.get('notes', []))
+        return wide
 
     @classmethod
     def from_series(cls, series, ids=None, columns=None, starts=None,

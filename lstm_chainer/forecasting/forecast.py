@@ -17,6 +17,20 @@ from lstm_chainer.forecasting.models.pretrained import (
 )
 
 
+def _reads_table(model, history):
+    """bool: A global model forecasts ``history``'s columns as series: it
+    is a table of numbers, and the model reads one target and no static,
+    calendar or covariate inputs."""
+    st = model.settings
+    if isinstance(history, pd.DataFrame):
+        table = all(pd.api.types.is_numeric_dtype(history[c])
+                    for c in history.columns)
+    else:
+        table = isinstance(history, np.ndarray) and history.ndim == 2
+    return table and model.members[0].n_output == 1 and not (
+        st.static or st.calendar or st.covariates)
+
+
 def forecast(model, history, steps: int, s: int | None = None,
              diff: int | None = None, freq: str | None = None,
              context: int | None = None, future=None,
@@ -33,7 +47,9 @@ def forecast(model, history, steps: int, s: int | None = None,
             ``load_model`` (then in data units).
         history: DataFrame (a DatetimeIndex gives future timestamps) or
             2-D array, oldest row first; for a global model, a
-            :class:`~lstm_chainer.Collection` of series.
+            :class:`~lstm_chainer.Collection` of series (or, where it
+            forecasts one target without inputs, a table: each column a
+            series, forecast as a wide table).
         steps (int): Number of future values.
         s (int): Last history step fed as ground truth (default: all).
         diff (int): Target offset (default: the Forecaster's ``pred``, 1).
@@ -77,6 +93,17 @@ def forecast(model, history, steps: int, s: int | None = None,
                          'keeps the season it was trained with')
     units = isinstance(model, DataUnitsModel)
     many = hasattr(model, 'forecast_frame')
+    if many and _reads_table(model, history):  # each column a series
+        steps = check_int('steps', steps, 1)
+        if intervals and not model.half_widths:
+            raise ValueError('the model has no calibrated prediction '
+                             'intervals: a global model calibrates them on '
+                             'the validation of enough series (its notes '
+                             'say how many it lacked)')
+        collection = Collection.from_table(history, freq)
+        return collection.wide_frame(model.forecast_frame(
+            collection, steps, levels=None if intervals else []),
+            getattr(history, 'index', pd.RangeIndex(len(history))), steps)
     if many != isinstance(history, Collection):
         raise ValueError('a global model forecasts a Collection (read_long, '
                          'from_long) and a one-table model a table; got {} '

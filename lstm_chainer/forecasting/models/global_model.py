@@ -800,6 +800,22 @@ def _ranges_after(offsets, starts, horizon):
     return (offsets[:-1] + starts)[:, None] + np.arange(horizon)[None, :]
 
 
+def as_collection(data):
+    """``data`` as a :class:`Collection`: a table's columns are its series.
+
+    Raises:
+        ValueError: ``data`` is neither a collection nor a table.
+    """
+    if isinstance(data, Collection):
+        return data
+    if isinstance(data, pd.DataFrame) or (isinstance(data, np.ndarray)
+                                          and data.ndim == 2):
+        return Collection.from_table(data)
+    raise ValueError('a global model trains on a Collection (read_long, '
+                     'from_long) or a table (DataFrame or 2-D array: its '
+                     'columns as series), got {}'.format(type(data).__name__))
+
+
 # One result type for one and many series (its name before 0.8).
 GlobalResult = FitResult
 
@@ -818,7 +834,10 @@ def fit_global(collection: Collection, *, refit: bool = True,
     on all rows for a third of their updates (:func:`refit_settings`).
 
     Args:
-        collection (Collection): The series (:func:`from_long`).
+        collection (Collection): The series (:func:`from_long`); a table
+            (DataFrame or 2-D array) is a collection of its columns
+            (:meth:`Collection.from_table`): one series gets the
+            pretrained network fine-tuned on it.
         refit (bool): Train the final model on all rows.
         out (str): Directory for the model (``model.npz``, ``model.json``,
             the per-series table ``series.csv``; the refit in ``refit/``).
@@ -850,6 +869,7 @@ def fit_global(collection: Collection, *, refit: bool = True,
         raise ValueError('log receives the run\'s lines (a callable), got {!r};'
                          ' the log transform is log_transform='.format(log))
     log = log or (lambda text: None)
+    collection = as_collection(collection)
     notes = []
     start, why = initial_model(init, collection, overrides)
     if start is not None:

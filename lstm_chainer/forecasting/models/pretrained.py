@@ -235,23 +235,9 @@ def forecast_pretrained(model, history, steps, season=None, freq=None,
         forecast_frame`. ``attrs['notes']`` says what was chosen.
     """
     from lstm_chainer.data.collection import Collection
-    from lstm_chainer.data.csvdata import future_index, time_step
     from lstm_chainer.forecasting.models.global_model import network_rows
     table = not isinstance(history, Collection)
-    if table:
-        frame = history if isinstance(history, pd.DataFrame) else \
-            pd.DataFrame(np.asarray(history, dtype=np.float64))
-        if frame.ndim != 2 or frame.shape[1] == 0 or len(frame) == 0:
-            raise ValueError('the history holds no values to forecast from')
-        index = frame.index
-        if freq is None and isinstance(index, pd.DatetimeIndex) \
-                and len(index) > 2:
-            freq = time_step(index)
-        collection = Collection.from_series(
-            [frame[c].to_numpy(np.float64) for c in frame.columns],
-            ids=[str(c) for c in frame.columns], freq=freq)
-    else:
-        collection = history
+    collection = Collection.from_table(history, freq) if table else history
     ready, _, notes = zero_shot(model, collection, steps, season=season,
                                 combine=combine, levels=levels)
     context = ready.settings.context
@@ -275,12 +261,8 @@ def forecast_pretrained(model, history, steps, season=None, freq=None,
     if not table:
         out.attrs['notes'] = notes
         return out
-    wide = pd.DataFrame(index=future_index(frame.index, steps, freq))
-    for name in frame.columns:
-        part = out[out[collection.id_name] == str(name)]
-        for column in out.columns[2:]:
-            suffix = column[len(collection.columns[0]):]
-            wide[str(name) + suffix] = part[column].to_numpy()
+    wide = collection.wide_frame(out, getattr(
+        history, 'index', pd.RangeIndex(int(collection.lengths[0]))), steps)
     wide.attrs['notes'] = notes
     return wide
 
