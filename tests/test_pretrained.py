@@ -455,6 +455,22 @@ def test_cli_forecast_writes_wide_and_long_tables(tmp_path, capsys):
     assert len(table) == 5 * 18  # monthly: 18 steps by default
 
 
+def test_cli_forecasts_a_table_with_a_trained_global_model(tmp_path,
+                                                           capsys):
+    frame = monthly(48).assign(other=lambda f: f['sales'] * 0.5)
+    lc.fit_global(frame, horizon=6, epochs=1, ensemble=1, refit=False,
+                  out=str(tmp_path / 'model'))
+    path = tmp_path / 'wide.csv'
+    frame.to_csv(path, index_label='month')
+    out = tmp_path / 'f'
+    assert main(['forecast', str(path), '--time-column', 'month', '--model',
+                 str(tmp_path / 'model'), '--out', str(out), '-q']) == 0
+    table = pd.read_csv(out / 'forecast.csv', index_col=0)
+    assert list(table.columns) == ['sales', 'other'] and len(table) == 6
+    assert table.index[0] == '2014-01-01'
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize('args, message', [
     (['--steps', '0'], 'must be >= 1'),
     (['--columns', 'nope'], 'nope'),

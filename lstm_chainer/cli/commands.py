@@ -227,15 +227,14 @@ def cmd_forecast(args, out):
     if args.season is not None and not pretrained:
         raise ValueError('--season is the pretrained network\'s: a trained '
                          'model keeps its own')
-    if many != isinstance(model, GlobalForecaster) and not pretrained:
-        raise ValueError('the model in {} forecasts {}: {} --id-column'
-                         .format(args.model, *(('many series', 'give') if
-                                               not many else
-                                               ('one table', 'leave out'))))
+    glob = isinstance(model, GlobalForecaster)  # a table: columns as series
+    if many and not glob:
+        raise ValueError('the model in {} forecasts one table: leave out '
+                         '--id-column'.format(args.model))
     if many:
         history = lc.read_long(args.data, args.id_column, args.time_column,
                                args.columns, **_reading(args, 3))
-    elif pretrained:
+    elif glob:
         history = lc.load_csv(args.data, args.columns, args.time_column,
                               args.fill, **_reading(args))
     else:
@@ -245,7 +244,7 @@ def cmd_forecast(args, out):
         freq = history.freq if many else (
             lc.time_step(history.index) if len(history) > 2 else None)
         args.steps = default_horizon(freq) if pretrained else \
-            model.settings.horizon if many else (
+            model.settings.horizon if glob else (
                 model.record.backtest.horizon or 10)
         out.say('forecasting {} steps (--steps to choose)'.format(
             args.steps))
