@@ -96,6 +96,9 @@ def test_mixup_combines_series_of_one_season():
     # No season with two long enough series: nothing to mix.
     empty, none = mixup(pool[-2:], seasons[-2:], 5)
     assert empty == [] and len(none) == 0
+    # A pool of two mixes both, whatever max_parts asks.
+    two, _ = mixup(pool[4:6], seasons[4:6], 5, max_parts=3)
+    assert len(two) == 5
 
 
 def test_per_series_seasons_prepare_as_each_season_alone():
@@ -338,6 +341,23 @@ def test_a_table_is_a_collection_of_its_columns():
         lc.Collection.from_table(frame.iloc[:0])
     with pytest.raises(ValueError, match='store are not numbers'):
         lc.Collection.from_table(frame.assign(store='a'))
+    # A column that starts later is a shorter series, dated from its start.
+    late = frame.assign(other=frame['other'].where(frame.index >= '2010-11'))
+    ragged = lc.Collection.from_table(late)
+    assert list(ragged.lengths) == [30, 20]
+    assert ragged.starts[1] == pd.Timestamp('2010-11-01')
+    assert ragged.index_of(1)[-1] == frame.index[-1]
+    # A gap after its first value is named, as is an empty column.
+    with pytest.raises(ValueError, match="'other' of the table is empty at "
+                                         "row 12 .*first value at row 11"):
+        lc.Collection.from_table(late.assign(other=late['other'].where(
+            frame.index != '2010-12')))
+    with pytest.raises(ValueError, match="column 'other' of the table is "
+                                         "empty$"):
+        lc.Collection.from_table(frame.assign(other=np.nan))
+    # A Series and a 1-D array are tables of one column.
+    assert list(lc.Collection.from_table(frame['sales']).ids) == ['sales']
+    assert list(lc.Collection.from_table(np.arange(5.0)).lengths) == [5]
 
 
 def test_fit_global_fine_tunes_on_one_table():
@@ -360,6 +380,20 @@ def test_fit_global_fine_tunes_on_one_table():
         lc.forecast(model, frame, steps=2, intervals=True)
     with pytest.raises(ValueError, match='or a table .* got list'):
         lc.fit_global([1.0, 2.0, 3.0])
+    # A table's own problem is named, not the type's.
+    with pytest.raises(ValueError, match='store are not numbers'):
+        lc.forecast(model, frame.assign(store='a'), steps=2)
+    # Calibrated intervals come back as each column's bounds.
+    model.meta['intervals'] = {'half_widths': {'0.8': [1.0] * 6}}
+    bounds = lc.forecast(model, frame, steps=8, intervals=True)
+    assert list(bounds.columns) == ['sales', 'sales_lower_80',
+                                    'sales_upper_80', 'other',
+                                    'other_lower_80', 'other_upper_80']
+    above = bounds['other_upper_80'] - bounds['other']
+    assert (above > 0).all()
+    np.testing.assert_allclose(bounds['other'] - bounds['other_lower_80'],
+                               above)
+    np.testing.assert_allclose(bounds['other'], wide['other'])
 
 
 def test_one_table_backtests_the_pretrained_partner():
@@ -469,6 +503,27 @@ def test_cli_forecasts_a_table_with_a_trained_global_model(tmp_path,
     assert list(table.columns) == ['sales', 'other'] and len(table) == 6
     assert table.index[0] == '2014-01-01'
     capsys.readouterr()
+    # A long file without --id-column is many series: refused, not read
+    # as one interleaved column.
+    long = pd.concat([frame.assign(store=s) for s in 'ab'])
+    long.to_csv(tmp_path / 'long.csv', index_label='month')
+    lc.fit_global(lc.read_long(str(tmp_path / 'long.csv'), 'store', 'month'),
+                  horizon=6, epochs=1, ensemble=1, refit=False,
+                  out=str(tmp_path / 'long-model'))
+    assert main(['forecast', str(tmp_path / 'long.csv'), '--model',
+                 str(tmp_path / 'long-model'), '--out',
+                 str(tmp_path / 'g')]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert "many series (the file has its id column 'store')" in error
+    assert error.endswith('give --id-column')
+    assert not (tmp_path / 'g').exists()
+    # That model reads two targets: a table is no collection of its own.
+    assert main(['forecast', str(path), '--time-column', 'month', '--model',
+                 str(tmp_path / 'long-model'), '--out',
+                 str(tmp_path / 'g')]) == 2
+    assert 'or a table where it reads one target' in capsys.readouterr().err
+    assert not (tmp_path / 'g').exists()
 
 
 @pytest.mark.parametrize('args, message', [

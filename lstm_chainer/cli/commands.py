@@ -39,7 +39,6 @@ def cmd_train(args, out):
     if many:
         refuse_for_collection('--' + k.replace('_', '-') for k in (
             'fill', 'dayfirst', 'time_unit') if getattr(args, k) is not None)
-    if many:
         data = lc.read_long(args.data, args.id_column, args.time_column,
                             args.columns, args.covariates or (),
                             args.static or (), **_reading(args, 3))
@@ -192,7 +191,8 @@ def _write_forecast(args, out, history, future, directory, used,
     else:
         future.index.name = history.index.name or 't'
         drawing, notes = plotting.forecast_figure(history, future)
-        future.attrs['notes'] = future.attrs.get('notes', []) + notes
+        future.attrs['notes'] = history.attrs.get('notes', []) + \
+            future.attrs.get('notes', []) + notes  # reading's first
     for note in future.attrs.get('notes', []):
         out.say('note: ' + note)
     path = os.path.join(directory, 'forecast.csv')
@@ -234,9 +234,15 @@ def cmd_forecast(args, out):
     if many:
         history = lc.read_long(args.data, args.id_column, args.time_column,
                                args.columns, **_reading(args, 3))
-    elif glob:
+    elif glob:  # a trained model's long file is refused
         history = lc.load_csv(args.data, args.columns, args.time_column,
                               args.fill, **_reading(args))
+        recorded = (model.meta.get('data') or {}).get('id_column')
+        if not pretrained and recorded in list(
+                history.columns) + history.attrs['text_columns']:
+            raise ValueError('the model in {} forecasts many series (the '
+                             'file has its id column {!r}): give --id-column'
+                             .format(args.model, recorded))
     else:
         history = csvdata.load_model_data(model, args.data, args.fill,
                                           _reading(args), where=args.model)
@@ -246,8 +252,7 @@ def cmd_forecast(args, out):
         args.steps = default_horizon(freq) if pretrained else \
             model.settings.horizon if glob else (
                 model.record.backtest.horizon or 10)
-        out.say('forecasting {} steps (--steps to choose)'.format(
-            args.steps))
+        out.say('forecasting {} steps (--steps to choose)'.format(args.steps))
     future = lc.forecast(model, history, args.steps,
                          intervals=pretrained or bool(model.half_widths),
                          **({'season': args.season} if pretrained else {}))

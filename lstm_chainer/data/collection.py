@@ -177,17 +177,27 @@ class Collection:
         """Each column of a table as a series of its own: a table is a
         collection of as many series as it has columns.
 
+        A column may start later than the table (empty leading rows: its
+        series starts at its first value); a gap after its first value is
+        refused, as every series ends at the table's last row.
+
         Args:
-            frame: A DataFrame (a DatetimeIndex gives the time step) or a
-                2-D array, oldest row first.
+            frame: A DataFrame (a DatetimeIndex gives the times), a Series,
+                or a 1-D or 2-D array, oldest row first.
             freq (str): The time step (default: inferred from the index).
 
         Returns:
             Collection: The columns as series, named by the columns.
         """
-        frame = frame if isinstance(frame, pd.DataFrame) else \
-            pd.DataFrame(np.asarray(frame, dtype=np.float64))
-        if frame.ndim != 2 or frame.shape[1] == 0 or len(frame) == 0:
+        if isinstance(frame, pd.Series):
+            frame = frame.to_frame()
+        elif not isinstance(frame, pd.DataFrame):
+            values = np.asarray(frame)
+            if values.ndim not in (1, 2):
+                raise ValueError('a table is 1-D or 2-D, got {} dimensions'
+                                 .format(values.ndim))
+            frame = pd.DataFrame(values.reshape(len(values), -1))
+        if frame.shape[1] == 0 or len(frame) == 0:
             raise ValueError('the table holds no values')
         text = [str(c) for c in frame.columns
                 if not pd.api.types.is_numeric_dtype(frame[c])]
@@ -196,32 +206,57 @@ class Collection:
                              'a table is a series (a long table of many '
                              'series: from_long(frame, id_column))'.format(
                                  ', '.join(text[:5])))
-        if freq is None and isinstance(frame.index, pd.DatetimeIndex) \
-                and len(frame.index) > 2:
-            freq = time_step(frame.index)
+        times = frame.index if isinstance(frame.index, pd.DatetimeIndex) \
+            else None
+        if freq is None and times is not None and len(times) > 2:
+            freq = time_step(times)
+        values = frame.to_numpy(np.float64, na_value=np.nan)
+        present = ~np.isnan(values)
+        if not present.any(axis=0).all():
+            raise ValueError('column {!r} of the table is empty'.format(
+                str(frame.columns[np.flatnonzero(~present.any(axis=0))[0]])))
+        first = present.argmax(axis=0)
+        for k, start in enumerate(first):
+            gap = np.flatnonzero(~present[start:, k])
+            if len(gap):
+                raise ValueError(
+                    'column {!r} of the table is empty at row {} (after its '
+                    'first value at row {}): every series runs to the '
+                    'table\'s last row; fill the gaps or give a long table'
+                    .format(str(frame.columns[k]), start + gap[0] + 1,
+                            start + 1))
+        dated = times is not None and freq is not None
         return cls.from_series(
-            [frame[c].to_numpy(np.float64) for c in frame.columns],
-            ids=[str(c) for c in frame.columns], freq=freq)
+            [values[start:, k] for k, start in enumerate(first)],
+            ids=[str(c) for c in frame.columns], freq=freq,
+            starts=times[first] if dated else None,
+            time_name=times.name if dated else None)
 
-    def wide_frame(self, long, index, steps):
+    def wide_frame(self, long, steps, index=None):
         """A long forecast of a collection made by :meth:`from_table` as a
         wide table again: one column per series (and its bounds).
 
         Args:
             long (pandas.DataFrame): ``GlobalForecaster.forecast_frame``'s
                 table for this collection.
-            index: The table's index (a DatetimeIndex gives future times).
             steps (int): Steps forecast.
+            index: The table's index (default: its row positions; a
+                DatetimeIndex gives future times).
 
         Returns:
             pandas.DataFrame: ``steps`` rows indexed by the future times.
         """
-        wide = pd.DataFrame(index=future_index(index, steps, self.freq))
-        for name in self.ids:
-            part = long[long[self.id_name] == name]
-            for column in long.columns[2:]:
-                wide[name + column[len(self.columns[0]):]] = \
-                    part[column].to_numpy()
+        if index is None:
+            index = pd.RangeIndex(int(self.lengths.max()))
+        # Series after series, ``steps`` rows each: one block per series.
+        names = long.columns[2:]
+        blocks = long[names].to_numpy().reshape(len(self), steps, -1)
+        prefix = len(self.columns[0])
+        wide = pd.DataFrame(
+            {name + column[prefix:]: blocks[i, :, k]
+             for i, name in enumerate(self.ids)
+             for k, column in enumerate(names)},
+            index=future_index(index, steps, self.freq))
         wide.attrs['notes'] = list(long.attrs.get('notes', []))
         return wide
 

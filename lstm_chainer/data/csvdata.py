@@ -64,7 +64,8 @@ def load_csv(path: str, columns: list | None = None,
 
     Returns:
         pandas.DataFrame: float64 columns, indexed by a DatetimeIndex (with
-        ``time_column``) or a RangeIndex.
+        ``time_column``) or a RangeIndex; ``attrs['text_columns']`` names
+        the columns left out (text, or not asked for).
     """
     if fill is not None and fill not in FILL_METHODS:
         raise ValueError('fill must be one of {}, got {!r}'.format(
@@ -138,6 +139,8 @@ def load_csv(path: str, columns: list | None = None,
             raise ValueError('{}: column(s) {} have no value to interpolate '
                              'from'.format(path, ', '.join(map(repr, empty))))
     data.attrs['notes'] = notes
+    data.attrs['text_columns'] = [c for c in frame.columns
+                                  if c not in data.columns]
     return data
 
 

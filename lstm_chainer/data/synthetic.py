@@ -120,7 +120,16 @@ def smooth_curve(rng, length, season):
     saturating (logistic) or accelerating on a log scale, with a small
     season where there is one. Real yearly series and slow demographic or
     economic series look like this; the structural generator's noise
-    mostly hides such trends."""
+    mostly hides such trends.
+
+    Args:
+        rng (numpy.random.Generator): The draws.
+        length (int): Rows.
+        season (int): Season length (1: none).
+
+    Returns:
+        numpy.ndarray: ``(length,)`` positive values.
+    """
     t = np.arange(length) / max(length - 1, 1)
     total = rng.normal(0, 1.0)  # log change over the whole series
     shape = rng.choice(['linear', 'damped', 'logistic', 'power'])
@@ -156,8 +165,8 @@ def mixup(series, seasons, count, seed=0, max_parts=3, min_length=24):
         min_length (int): Shortest series drawn from and made.
 
     Returns:
-        tuple: ``(series, seasons)``: a list of arrays and their seasons;
-        fewer than ``count`` where no season has two long enough series.
+        tuple: ``(series, seasons)``: ``count`` arrays and their seasons;
+        none where no season has two series of ``min_length`` rows.
     """
     seasons = np.asarray(seasons)
     rng = np.random.default_rng(seed)
@@ -173,8 +182,9 @@ def mixup(series, seasons, count, seed=0, max_parts=3, min_length=24):
     sizes = np.array([len(pools[p]) for p in keys], dtype=float)
     for _ in range(int(count)):
         season = keys[rng.choice(len(keys), p=sizes / sizes.sum())]
-        parts = rng.choice(pools[season], size=int(rng.integers(
-            2, max(2, max_parts) + 1)), replace=False)
+        size = int(rng.integers(2, max(2, max_parts) + 1))
+        parts = rng.choice(pools[season], size=min(size, len(pools[season])),
+                           replace=False)
         shortest = min(len(series[i]) for i in parts)
         length = int(rng.integers(max(min_length, shortest // 2),
                                   shortest + 1))

@@ -17,18 +17,15 @@ from lstm_chainer.forecasting.models.pretrained import (
 )
 
 
-def _reads_table(model, history):
+def reads_table(model, history):
     """bool: A global model forecasts ``history``'s columns as series: it
-    is a table of numbers, and the model reads one target and no static,
-    calendar or covariate inputs."""
+    is a table (not a collection), and the model reads one target and no
+    static or covariate inputs (calendar features read the table's
+    times)."""
     st = model.settings
-    if isinstance(history, pd.DataFrame):
-        table = all(pd.api.types.is_numeric_dtype(history[c])
-                    for c in history.columns)
-    else:
-        table = isinstance(history, np.ndarray) and history.ndim == 2
-    return table and model.members[0].n_output == 1 and not (
-        st.static or st.calendar or st.covariates)
+    return isinstance(history, (pd.DataFrame, pd.Series, np.ndarray)) \
+        and model.members[0].n_output == 1 \
+        and not (st.static or st.covariates)
 
 
 def forecast(model, history, steps: int, s: int | None = None,
@@ -48,8 +45,8 @@ def forecast(model, history, steps: int, s: int | None = None,
         history: DataFrame (a DatetimeIndex gives future timestamps) or
             2-D array, oldest row first; for a global model, a
             :class:`~lstm_chainer.Collection` of series (or, where it
-            forecasts one target without inputs, a table: each column a
-            series, forecast as a wide table).
+            forecasts one target without static or covariate inputs, a
+            table: each column a series, forecast as a wide table).
         steps (int): Number of future values.
         s (int): Last history step fed as ground truth (default: all).
         diff (int): Target offset (default: the Forecaster's ``pred``, 1).
@@ -93,32 +90,36 @@ def forecast(model, history, steps: int, s: int | None = None,
                          'keeps the season it was trained with')
     units = isinstance(model, DataUnitsModel)
     many = hasattr(model, 'forecast_frame')
-    if many and _reads_table(model, history):  # each column a series
-        steps = check_int('steps', steps, 1)
-        if intervals and not model.half_widths:
-            raise ValueError('the model has no calibrated prediction '
-                             'intervals: a global model calibrates them on '
-                             'the validation of enough series (its notes '
-                             'say how many it lacked)')
-        collection = Collection.from_table(history, freq)
-        return collection.wide_frame(model.forecast_frame(
-            collection, steps, levels=None if intervals else []),
-            getattr(history, 'index', pd.RangeIndex(len(history))), steps)
-    if many != isinstance(history, Collection):
-        raise ValueError('a global model forecasts a Collection (read_long, '
-                         'from_long) and a one-table model a table; got {} '
-                         'for {}'.format(type(history).__name__,
-                                         type(model).__name__))
+    table = many and reads_table(model, history)  # each column a series
+    if many and not table and not isinstance(history, Collection):
+        raise ValueError('a global model forecasts a Collection '
+                         '(read_long, from_long; --id-column), or a table '
+                         'where it reads one target and no static or '
+                         'covariate inputs; got {}'.format(
+                             type(history).__name__))
+    if not many and isinstance(history, Collection):
+        raise ValueError('a one-table model forecasts a table, not a '
+                         'Collection: fit_global trains on many series')
     half_widths = model.half_widths if intervals and (units or many) else {}
     if intervals and not half_widths:
         raise ValueError('the model has no calibrated prediction '
-                         'intervals: fit_auto (and `lstm-chainer train`) '
-                         'calibrate them on the backtest when it has origins '
-                         'enough (or use with_intervals with your own)')
+                         'intervals: {}'.format(
+                             'a global model calibrates them on the '
+                             'validation of enough series (its notes say '
+                             'how many it lacked)' if many else
+                             'fit_auto (and `lstm-chainer train`) calibrate '
+                             'them on the backtest when it has origins '
+                             'enough (or use with_intervals with your own)'))
     steps = check_int('steps', steps, 1)
+    levels = None if intervals else []
+    if table:
+        collection = Collection.from_table(history, freq)
+        return collection.wide_frame(
+            model.forecast_frame(collection, steps, levels=levels), steps,
+            getattr(history, 'index', None))
     if many:
         return model.forecast_frame(history, steps, future=future,
-                                    levels=None if intervals else [])
+                                    levels=levels)
     index = getattr(history, 'index', pd.RangeIndex(len(history)))
     if context is None and units:
         context = model.context

@@ -803,16 +803,21 @@ def _ranges_after(offsets, starts, horizon):
 def as_collection(data):
     """``data`` as a :class:`Collection`: a table's columns are its series.
 
+    Args:
+        data: A :class:`Collection`, or a DataFrame, Series or array.
+
+    Returns:
+        Collection: ``data`` itself, or the table's columns as series.
+
     Raises:
         ValueError: ``data`` is neither a collection nor a table.
     """
     if isinstance(data, Collection):
         return data
-    if isinstance(data, pd.DataFrame) or (isinstance(data, np.ndarray)
-                                          and data.ndim == 2):
+    if isinstance(data, (pd.DataFrame, pd.Series, np.ndarray)):
         return Collection.from_table(data)
     raise ValueError('a global model trains on a Collection (read_long, '
-                     'from_long) or a table (DataFrame or 2-D array: its '
+                     'from_long) or a table (DataFrame or array: its '
                      'columns as series), got {}'.format(type(data).__name__))
 
 
@@ -820,7 +825,7 @@ def as_collection(data):
 GlobalResult = FitResult
 
 
-def fit_global(collection: Collection, *, refit: bool = True,
+def fit_global(collection: Collection | pd.DataFrame, *, refit: bool = True,
                out: str | None = None, device=-1, comm=None,
                log: Callable | None = None, report: str = 'none',
                source: dict | None = None, iterations: int | None = None,

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 
 import numpy as np
-import pandas as pd
 
 # Two shipped networks: fine-tuning starts from the one in PACKAGE_DIR
 # (windows on one common scale, as a model trained on a collection has
@@ -261,8 +260,8 @@ def forecast_pretrained(model, history, steps, season=None, freq=None,
     if not table:
         out.attrs['notes'] = notes
         return out
-    wide = collection.wide_frame(out, getattr(
-        history, 'index', pd.RangeIndex(int(collection.lengths[0]))), steps)
+    wide = collection.wide_frame(out, steps, getattr(history, 'index',
+                                                     None))
     wide.attrs['notes'] = notes
     return wide
 
