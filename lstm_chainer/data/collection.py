@@ -212,19 +212,18 @@ class Collection:
             freq = time_step(times)
         values = frame.to_numpy(np.float64, na_value=np.nan)
         present = ~np.isnan(values)
-        if not present.any(axis=0).all():
+        started = np.cumsum(present, axis=0) > 0
+        if not started[-1].all():
             raise ValueError('column {!r} of the table is empty'.format(
-                str(frame.columns[np.flatnonzero(~present.any(axis=0))[0]])))
+                str(frame.columns[np.argmin(started[-1])])))
         first = present.argmax(axis=0)
-        for k, start in enumerate(first):
-            gap = np.flatnonzero(~present[start:, k])
-            if len(gap):
-                raise ValueError(
-                    'column {!r} of the table is empty at row {} (after its '
-                    'first value at row {}): every series runs to the '
-                    'table\'s last row; fill the gaps or give a long table'
-                    .format(str(frame.columns[k]), start + gap[0] + 1,
-                            start + 1))
+        if (started > present).any():
+            row, k = np.argwhere(started > present)[0]
+            raise ValueError(
+                'column {!r} of the table is empty at row {} (after its '
+                'first value at row {}): every series runs to the '
+                'table\'s last row; fill the gaps or give a long table'
+                .format(str(frame.columns[k]), row + 1, first[k] + 1))
         dated = times is not None and freq is not None
         return cls.from_series(
             [values[start:, k] for k, start in enumerate(first)],

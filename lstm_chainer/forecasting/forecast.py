@@ -17,7 +17,7 @@ from lstm_chainer.forecasting.models.pretrained import (
 )
 
 
-def reads_table(model, history):
+def _reads_table(model, history):
     """bool: A global model forecasts ``history``'s columns as series: it
     is a table (not a collection), and the model reads one target and no
     static or covariate inputs (calendar features read the table's
@@ -90,7 +90,7 @@ def forecast(model, history, steps: int, s: int | None = None,
                          'keeps the season it was trained with')
     units = isinstance(model, DataUnitsModel)
     many = hasattr(model, 'forecast_frame')
-    table = many and reads_table(model, history)  # each column a series
+    table = many and _reads_table(model, history)  # each column a series
     if many and not table and not isinstance(history, Collection):
         raise ValueError('a global model forecasts a Collection '
                          '(read_long, from_long; --id-column), or a table '
